@@ -1,0 +1,77 @@
+"""The product's roles (Django groups) and the model permissions each one holds.
+
+One place defines them; data migrations call ``sync_role_permissions`` so a fresh database
+and an upgraded one end up with the same groups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+PHYSICIAN = "physician"
+RESIDENT = "resident"
+CONTENT_EDITOR = "content_editor"
+CLINICAL_REVIEWER = "clinical_reviewer"
+ROLES = (PHYSICIAN, RESIDENT, CONTENT_EDITOR, CLINICAL_REVIEWER)
+CLINICAL_ROLES = (PHYSICIAN, RESIDENT)
+CONTENT_ROLES = (CONTENT_EDITOR, CLINICAL_REVIEWER)
+
+# (app_label, model) -> actions, per role. Models not yet migrated are skipped and picked up by
+# the migration that adds them.
+ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
+    PHYSICIAN: {
+        ("wizard", "draftassessment"): ("add", "change", "view"),
+    },
+    RESIDENT: {},
+    CONTENT_EDITOR: {
+        ("guidance", "guidelineversion"): ("add", "change", "view"),
+        ("guidance", "citation"): ("add", "change", "delete", "view"),
+        ("guidance", "threshold"): ("add", "change", "delete", "view"),
+        ("guidance", "recommendation"): ("add", "change", "delete", "view"),
+        ("guidance", "recommendationcondition"): ("add", "change", "delete", "view"),
+        ("guidance", "monitoringitem"): ("add", "change", "delete", "view"),
+        ("guidance", "monitoringcondition"): ("add", "change", "delete", "view"),
+        ("guidance", "warningcontent"): ("add", "change", "delete", "view"),
+        ("guidance", "warningcondition"): ("add", "change", "delete", "view"),
+        ("guidance", "disagreement"): ("add", "change", "delete", "view"),
+        ("guidance", "disagreementcondition"): ("add", "change", "delete", "view"),
+        ("guidance", "guidancetext"): ("add", "change", "view"),
+    },
+    CLINICAL_REVIEWER: {
+        ("guidance", "guidelineversion"): ("change", "view"),
+        ("guidance", "citation"): ("view",),
+        ("guidance", "threshold"): ("view",),
+        ("guidance", "recommendation"): ("view",),
+        ("guidance", "monitoringitem"): ("view",),
+        ("guidance", "warningcontent"): ("view",),
+        ("guidance", "disagreement"): ("view",),
+        ("guidance", "guidancetext"): ("view",),
+    },
+}
+
+
+def sync_role_permissions(group_model, permission_model, *, roles: Iterable[str] = ROLES) -> None:
+    """Create the groups and give each exactly the permissions listed above that exist."""
+    for role in roles:
+        group, _ = group_model.objects.get_or_create(name=role)
+        wanted = ROLE_PERMISSIONS.get(role, {})
+        perms = []
+        for (app_label, model), actions in wanted.items():
+            codenames = [f"{action}_{model}" for action in actions]
+            perms.extend(
+                permission_model.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+            )
+        group.permissions.set(perms)
+
+
+def has_role(user, *roles: str) -> bool:
+    """True when the user is active and in one of ``roles`` (superusers hold every role)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    names = getattr(user, "_role_names", None)
+    if names is None:
+        names = frozenset(user.groups.values_list("name", flat=True))
+        user._role_names = names  # cached per request: one query, not one per check
+    return bool(names.intersection(roles))

@@ -1,0 +1,161 @@
+"""The engine's vocabulary: the facts content may refer to, and the operators over them.
+
+Content editors decide *which* recommendation applies to which facts (``applies_when``);
+the facts themselves and the operators are code, so an edit can only combine what the
+golden cases already exercise. ``validate_rule`` is shared by the admin, the fixture
+loader and the tests, so there is one definition of a valid rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+UNKNOWN = "unknown"  # the token a rule uses to match an unknown (null) value
+
+ETIOLOGIES = (
+    "gpa", "mpa", "egpa", "anti_gbm", "aav_anti_gbm_double_positive", "sle", "other_autoimmune",
+    "hsct", "infection", "drug_or_toxin", "coagulopathy", "unknown",
+)
+# REFERENCE §5: scope of the plasma-exchange rule and of induction.
+SCOPE_AAV = frozenset({"gpa", "mpa", "egpa", "anti_gbm", "aav_anti_gbm_double_positive"})
+OTHER_AI = frozenset({"sle", "other_autoimmune"})
+NON_IMMUNE = frozenset({"hsct", "infection", "drug_or_toxin", "coagulopathy"})
+ETIOLOGY_GROUPS = ("aav_scope", "other_immune", "non_immune", "unknown")
+
+ANCA_TYPES = ("pr3", "mpo", "both", "negative", "pending", "not_tested")
+OXYGEN_SUPPORT = (
+    "room_air", "supplemental_oxygen", "high_flow", "noninvasive_ventilation", "invasive_ventilation", "ecmo",
+)
+PREGNANCY_STATUS = ("pregnant", "not_pregnant", "not_applicable")
+HEMOPTYSIS_RATES = ("none", "slow", "brisk")
+INFECTION_STATUS = ("excluded", "suspected", "confirmed")
+PRIOR_INDUCTION_AGENTS = ("rituximab", "cyclophosphamide", "none")
+STEROID_TOXICITY_FACTORS = ("diabetes", "obesity", "osteoporosis", "psychiatric", "prior_serious_infection", "frailty")
+CREATININE_UNITS = ("mg/dL", "umol/L", "mmol/L")
+PLEX_DECISIONS = ("recommended", "consider", "not_indicated", "insufficient_data")
+CRITERION_STATUSES = ("met", "not_met", "unknown", "not_applicable")
+PLEX_CRITERIA = (
+    "creatinine_over_3_4_mg_dl", "dialysis_or_rapidly_rising_creatinine", "dah_with_hypoxemia", "anti_gbm_disease",
+)
+SECTIONS = (
+    "initial_management", "immunosuppression", "plasma_exchange", "adjunctive",
+    "etiology_specific", "monitoring", "prognosis", "special_considerations",
+)
+SEVERITIES = ("info", "warning", "critical")
+VERIFICATION = ("primary", "secondary", "unverified")  # REFERENCE tags [R], [S], [U]
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    name: str
+    kind: str  # "boolean" or "choice"
+    label: str
+    values: tuple[str, ...] = ()  # allowed values of a choice fact
+
+
+def _b(name: str, label: str) -> FactSpec:
+    return FactSpec(name, "boolean", label)
+
+
+def _c(name: str, label: str, values: Iterable[str]) -> FactSpec:
+    return FactSpec(name, "choice", label, tuple(values))
+
+
+# Every fact the engine computes and content may name in ``applies_when``.
+FACTS: Mapping[str, FactSpec] = {
+    f.name: f
+    for f in (
+        # Straight from the intake.
+        _c("etiology", "Etiology", ETIOLOGIES),
+        _c("anca_type", "ANCA type", ANCA_TYPES),
+        _c("oxygen_support", "Oxygen support", OXYGEN_SUPPORT),
+        _c("pregnancy_status", "Pregnancy status", PREGNANCY_STATUS),
+        _c("hemoptysis_rate", "Hemoptysis rate", HEMOPTYSIS_RATES),
+        _c("infection_status", "Infection status", INFECTION_STATUS),
+        _c("prior_induction_agent", "Prior induction agent", PRIOR_INDUCTION_AGENTS),
+        _b("active_dah", "Active DAH episode"),
+        _b("anti_gbm_positive", "Anti-GBM antibody positive"),
+        _b("fertility_preservation_desired", "Fertility preservation desired"),
+        _b("bleeding_controlled", "Bleeding controlled"),
+        _b("lung_involvement_over_50_percent", "More than 50% of lung involved"),
+        _b("on_dialysis", "Dialysis for this episode"),
+        _b("dialysis_chronic_preexisting", "Chronic dialysis before this episode"),
+        _b("creatinine_rising_rapidly", "Creatinine rising rapidly"),
+        _b("refractory_to_initial_therapy", "Refractory to initial therapy"),
+        _b("kidney_transplant_candidate", "Kidney transplant candidate"),
+        # Descriptive facts derived by the engine (facts.py).
+        _c("etiology_group", "Etiology group (REFERENCE §5 scope)", ETIOLOGY_GROUPS),
+        _b("hypoxemia", "Hypoxemia"),
+        _b("severe_dah", "Severe DAH (PEXIVAS)"),
+        _b("anti_gbm_disease", "Anti-GBM disease"),
+        _b("high_steroid_toxicity_risk", "High steroid-toxicity risk"),
+        _b("creatinine_over_plex_threshold", "Creatinine above the plasma-exchange threshold"),
+        _b("creatinine_borderline", "Creatinine near the plasma-exchange threshold"),
+        _b("creatinine_over_cyclophosphamide_threshold", "Creatinine above the cyclophosphamide-preference threshold"),
+        _b("egfr_below_30", "eGFR below 30"),
+        _b("platelets_below_transfusion_threshold", "Platelets below the transfusion threshold"),
+        _b("rituximab_preferred", "A rituximab preference factor is present"),
+        _b("age_over_65", "Age over 65"),
+        _b("paediatric", "Age under 18"),
+        _b("in_complete_remission_6_months", "Complete remission for at least the transplant-timing threshold"),
+        _c("plasma_exchange_decision", "Plasma-exchange decision", PLEX_DECISIONS),
+    )
+}
+
+# Operators a condition may use; unknown never silently matches a negative test.
+BOOLEAN_OPERATORS = {
+    "is_true": "is true",
+    "is_false": "is false",
+    "is_unknown": "is unknown",
+    "is_not_false": "is true or unknown",
+    "is_not_true": "is false or unknown",
+}
+CHOICE_OPERATORS = {
+    "in": "is one of",            # list "unknown" among the values to match an unknown answer
+    "not_in": "is known and not one of",
+    "is_unknown": "is unknown",
+}
+
+
+def validate_condition(fact: str, op: str, values: Iterable[str] = ()) -> list[str]:
+    """Every reason a condition is invalid, in words an editor understands."""
+    values = tuple(values)
+    spec = FACTS.get(fact)
+    if spec is None:
+        return [f"'{fact}' is not a fact the engine knows. Choose one of: {', '.join(sorted(FACTS))}."]
+    errors: list[str] = []
+    if spec.kind == "boolean":
+        if op not in BOOLEAN_OPERATORS:
+            errors.append(f"'{op}' cannot be used with '{fact}' (a yes/no fact); use one of: {', '.join(BOOLEAN_OPERATORS)}.")
+        if values:
+            errors.append(f"A yes/no condition on '{fact}' takes no values.")
+    else:
+        if op not in CHOICE_OPERATORS:
+            errors.append(f"'{op}' cannot be used with '{fact}' (a choice); use one of: {', '.join(CHOICE_OPERATORS)}.")
+        if op in {"in", "not_in"} and not values:
+            errors.append(f"Choose at least one value of '{fact}'.")
+        allowed = set(spec.values) | ({UNKNOWN} if op == "in" else set())
+        unknown_values = [v for v in values if v not in allowed]
+        if unknown_values:
+            errors.append(
+                f"{', '.join(repr(v) for v in unknown_values)} not allowed for '{fact}'; allowed: {', '.join(sorted(allowed))}."
+            )
+        if op == "is_unknown" and values:
+            errors.append(f"'is unknown' on '{fact}' takes no values.")
+    return errors
+
+
+def validate_rule(groups: Iterable[Iterable[Mapping[str, object]]]) -> list[str]:
+    """Validate ``applies_when``: a list of groups (OR), each a list of conditions (AND)."""
+    errors: list[str] = []
+    for gi, group in enumerate(groups, start=1):
+        conditions = list(group)
+        if not conditions:
+            errors.append(f"Group {gi} has no conditions.")
+        for ci, cond in enumerate(conditions, start=1):
+            for msg in validate_condition(
+                str(cond.get("fact", "")), str(cond.get("op", "")), tuple(cond.get("values", ()) or ())  # type: ignore[arg-type]
+            ):
+                errors.append(f"Group {gi}, condition {ci}: {msg}")
+    return errors

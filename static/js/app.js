@@ -1,0 +1,38 @@
+// DAH Guide behaviour. Loaded as a file (no inline scripts: strict CSP). Everything here is an
+// enhancement: every page works without JavaScript.
+(function () {
+  "use strict";
+
+  // Idle logout warning on shared ward computers. The server ends the session after
+  // data-idle-timeout seconds without a request; warn one minute before and let the user stay.
+  function setupIdleWarning() {
+    var body = document.body;
+    var timeout = parseInt(body.getAttribute("data-idle-timeout") || "0", 10);
+    if (!timeout) { return; }
+    var warning = document.getElementById("idle-warning");
+    var stay = document.getElementById("idle-stay");
+    var warnAfter = Math.max(timeout - 60, Math.floor(timeout * 0.8)) * 1000;
+    var warnTimer, logoutTimer;
+    function schedule() {
+      clearTimeout(warnTimer); clearTimeout(logoutTimer);
+      warning.classList.add("d-none");
+      warnTimer = setTimeout(function () {
+        warning.classList.remove("d-none");
+        stay.focus();
+      }, warnAfter);
+      logoutTimer = setTimeout(function () {
+        window.location.href = body.getAttribute("data-login-url") + "?next=" + encodeURIComponent(window.location.pathname);
+      }, timeout * 1000 + 2000);
+    }
+    stay.addEventListener("click", function () {
+      // Any request refreshes the server-side session.
+      fetch(window.location.pathname, { method: "HEAD", credentials: "same-origin" }).finally(schedule);
+    });
+    document.body.addEventListener("htmx:afterRequest", schedule);
+    schedule();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setupIdleWarning();
+  });
+})();
