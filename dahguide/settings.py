@@ -193,5 +193,6 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        "axes.apps": {"level": "WARNING"},  # its start-up banner would pollute command output
     },
 }

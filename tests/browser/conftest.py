@@ -1,0 +1,87 @@
+"""Real-browser tests: Playwright driving Debian's chromium against pytest-django's live_server.
+
+Run separately from the rest of the suite (bin/test does): Playwright's sync API runs an asyncio
+loop in the main thread, so Django's async-safety check must be off for this process only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"))
+
+pytestmark = pytest.mark.browser
+
+
+def pytest_collection_modifyitems(config, items):
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        skip = pytest.mark.skip(reason=f"chromium not found at {CHROMIUM} (apt-get install chromium)")
+        for item in items:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args, browser_name):
+    # Playwright cannot download its own browsers here: point chromium at Debian's package.
+    if browser_name != "chromium":
+        return browser_type_launch_args
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "timeout": 30_000}
+
+
+@pytest.fixture
+def csp_violations(page):
+    """Console messages about Content-Security-Policy violations seen during the test."""
+    seen: list[str] = []
+    page.on("console", lambda msg: seen.append(msg.text) if "Content Security Policy" in msg.text else None)
+    return seen
+
+
+@pytest.fixture
+def screenshot(page):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+def assert_no_axe_violations(page) -> None:
+    """axe-core (bundled with axe-playwright-python, no network) with WCAG 2.x A/AA rules."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}
+    )
+    assert results.violations_count == 0, json.dumps(results.response["violations"], indent=1)[:4000]
+
+
+def login(page, live_server, username: str, password: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def tab_to(page, element_id: str, *, max_presses: int = 30) -> None:
+    """Press Tab until the element has focus: proves it is reachable by keyboard alone."""
+    for _ in range(max_presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
+            return
+    raise AssertionError(f"#{element_id} not reachable with Tab within {max_presses} presses")
