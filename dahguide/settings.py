@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "dahguide.accounts.middleware.NoStoreForAuthenticatedMiddleware",
+    "dahguide.observability.RequestLogMiddleware",
     # Axes must come last: it reads the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -186,13 +187,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "structured": {"format": "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"},
+        # One JSON object per line; see dahguide/observability.py for what is (and is not) logged.
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
-        "axes.apps": {"level": "WARNING"},  # its start-up banner would pollute command output
+        "axes.apps": {"level": "WARNING"},
+        "dahguide.request": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO")},  # its start-up banner would pollute command output
     },
 }

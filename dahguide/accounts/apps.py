@@ -5,3 +5,6 @@ class AccountsConfig(AppConfig):
     name = "dahguide.accounts"
     label = "accounts"
     verbose_name = "Accounts and roles"
+
+    def ready(self) -> None:
+        from dahguide import observability  # noqa: F401  (connects the security-event receivers)

@@ -1,0 +1,33 @@
+"""The README's two set-up commands are the ones the project really uses."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _setup_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## Set-up", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    return [line.split("#", 1)[0].strip() for line in block.strip().splitlines() if line.strip()]
+
+
+def test_readme_gives_exactly_two_setup_commands():
+    assert _setup_commands() == ["bin/setup", "bin/test"]
+
+
+def test_ci_runs_the_readme_test_command_on_sqlite_and_postgresql():
+    ci = (ROOT / ".ci" / "run").read_text()
+    test_command = _setup_commands()[1]
+    runs = [i for i, line in enumerate(ci.splitlines()) if line.strip() == test_command]
+    assert len(runs) == 2
+    assert "DATABASE_URL=postgres" in "\n".join(ci.splitlines()[runs[0] : runs[1]])
+
+
+def test_setup_command_loads_guideline_and_demo_accounts_then_serves():
+    setup = (ROOT / "bin" / "setup").read_text()
+    steps = [m.group(1) for m in re.finditer(r"manage\.py (\w+)", setup)]
+    assert steps[:3] == ["migrate", "load_guideline", "seed_demo"]
+    assert steps[-1] == "runserver"
