@@ -20,7 +20,9 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"))
+ROOT = Path(__file__).resolve().parents[2]
+# Screenshots of each main page; CI keeps this folder (SCREENSHOT_DIR overrides it).
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "test-artifacts" / "screenshots"))
 
 pytestmark = pytest.mark.browser
 
