@@ -124,7 +124,10 @@ class Snapshot:
             content_hash=str(data.get("content_hash", "") or ""),
             title=str(data.get("title", "")),
             citations=MappingProxyType(
-                {c["key"]: Citation(**{k: c[k] for k in _fields(Citation) if k in c}) for c in data.get("citations", [])}
+                {
+                    c["key"]: Citation(**{k: c[k] for k in _fields(Citation) if k in c})
+                    for c in data.get("citations", [])
+                }
             ),
             thresholds=MappingProxyType(
                 {

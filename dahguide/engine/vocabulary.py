@@ -100,8 +100,28 @@ FACTS: Mapping[str, FactSpec] = {
         _b("paediatric", "Age under 18"),
         _b("in_complete_remission_6_months", "Complete remission for at least the transplant-timing threshold"),
         _c("plasma_exchange_decision", "Plasma-exchange decision", PLEX_DECISIONS),
+        _b("plasma_exchange_renal_criterion_met", "A kidney criterion for plasma exchange is met"),
     )
 }
+# Facts set from the plasma-exchange check (plasma_exchange.py), after the descriptive facts.
+DECISION_FACTS = frozenset({"plasma_exchange_decision", "plasma_exchange_renal_criterion_met"})
+
+# Codes the engine reads from a snapshot (docs/design/engine-and-content.md); content gives the values.
+THRESHOLD_CODES = (
+    "hypoxemia_spo2_percent", "hypoxemia_pf_ratio_mmhg", "severe_dah_room_air_spo2_percent", "plex_creatinine_mg_dl",
+    "creatinine_borderline_margin_mg_dl", "cyclophosphamide_creatinine_mg_dl", "platelet_transfusion_10e9_per_l",
+    "transplant_remission_months", "older_age_years", "paediatric_age_years", "egfr_low_ml_min",
+)
+TEXT_CODES = (
+    "disclaimer", "plex_decision_recommended", "plex_decision_consider", "plex_decision_not_indicated",
+    "plex_decision_insufficient_data", *(f"criterion_{code}" for code in PLEX_CRITERIA),
+)
+# Data-quality warnings the engine emits itself (content gives their text, ``kind: data_quality``).
+DATA_QUALITY_WARNINGS = (
+    "creatinine_unit_implausible", "creatinine_borderline", "spo2_implausible", "pao2_fio2_ratio_implausible",
+    "platelets_unit_implausible", "spo2_without_oxygen_support", "missing_data", "anti_gbm_positive_reclassify",
+    "chronic_dialysis_renal_criteria_not_applicable",
+)
 
 # Operators a condition may use; unknown never silently matches a negative test.
 BOOLEAN_OPERATORS = {
@@ -127,7 +147,9 @@ def validate_condition(fact: str, op: str, values: Iterable[str] = ()) -> list[s
     errors: list[str] = []
     if spec.kind == "boolean":
         if op not in BOOLEAN_OPERATORS:
-            errors.append(f"'{op}' cannot be used with '{fact}' (a yes/no fact); use one of: {', '.join(BOOLEAN_OPERATORS)}.")
+            errors.append(
+                f"'{op}' cannot be used with '{fact}' (a yes/no fact); use one of: {', '.join(BOOLEAN_OPERATORS)}."
+            )
         if values:
             errors.append(f"A yes/no condition on '{fact}' takes no values.")
     else:
@@ -139,7 +161,8 @@ def validate_condition(fact: str, op: str, values: Iterable[str] = ()) -> list[s
         unknown_values = [v for v in values if v not in allowed]
         if unknown_values:
             errors.append(
-                f"{', '.join(repr(v) for v in unknown_values)} not allowed for '{fact}'; allowed: {', '.join(sorted(allowed))}."
+                f"{', '.join(repr(v) for v in unknown_values)} not allowed for '{fact}'; "
+                f"allowed: {', '.join(sorted(allowed))}."
             )
         if op == "is_unknown" and values:
             errors.append(f"'is unknown' on '{fact}' takes no values.")
