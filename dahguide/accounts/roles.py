@@ -64,6 +64,22 @@ def sync_role_permissions(group_model, permission_model, *, roles: Iterable[str]
         group.permissions.set(perms)
 
 
+def migrate_roles(apps, schema_editor) -> None:
+    """Data-migration step: create every model permission now, then (re)sync the role groups.
+
+    Django creates permissions only after all migrations ran; a migration that adds models and
+    then wants groups to hold their permissions must create them itself. Each migration that
+    adds models a role needs depends on its app's migration and calls this again.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0)
+        app_config.models_module = None
+    sync_role_permissions(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+
+
 def has_role(user, *roles: str) -> bool:
     """True when the user is active and in one of ``roles`` (superusers hold every role)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -1,16 +1,6 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from dahguide.accounts.roles import sync_role_permissions
-
-
-def create_roles(apps, schema_editor):
-    # Permissions are normally created after all migrations; create them now so groups get them.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
-    sync_role_permissions(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+from dahguide.accounts.roles import migrate_roles
 
 
 def remove_roles(apps, schema_editor):
@@ -25,4 +15,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(create_roles, remove_roles)]
+    operations = [migrations.RunPython(migrate_roles, remove_roles)]
