@@ -1,10 +1,403 @@
+"""The bedside wizard: home, five steps, review, plan; plus two small htmx endpoints.
+
+Views stay thin: read the draft (selectors), read and check answers (forms), save (services),
+render. Every view answers an htmx request with a partial only when it is not a history
+restore, and says so with ``Vary: HX-Request``.
+"""
+
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
+
+from dahguide.accounts.roles import CLINICAL_REVIEWER, CONTENT_EDITOR, PHYSICIAN, RESIDENT, has_role
+from dahguide.engine.content import Snapshot
+from dahguide.engine.intake import FIELDS, STEPS, Step
+from dahguide.guidance.selectors import get_published_snapshot
+from dahguide.wizard import forms, plan_display, selectors, services
+from dahguide.wizard.models import DraftAssessment
+
+REVIEW = "review"
+_UNSET = object()  # "the caller has not read the snapshot" (None means none is published)
+RETURN_TARGETS = frozenset({REVIEW})
 
 
-@login_required
+def _is_partial(request: HttpRequest) -> bool:
+    return bool(request.htmx and not request.htmx.history_restore_request)
+
+
+def _vary_on_htmx(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+
+    return wrapper
+
+
+def physician_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged in (else the login page, also for htmx) and a physician (else 403)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            if request.htmx:
+                # A partial of the login page must not land inside the step: send the whole page there.
+                page = request.htmx.current_url_abs_path or request.get_full_path()
+                return HttpResponseClientRedirect(f"{reverse('login')}?{urlencode({'next': page})}")
+            return redirect_to_login(request.get_full_path())
+        if not has_role(request.user, PHYSICIAN):
+            raise PermissionDenied("Only physicians start and edit bedside assessments.")
+        return view(request, *args, **kwargs)
+
+    return _vary_on_htmx(wrapper)
+
+
+# -- Flow ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepView:
+    code: str
+    title: str
+    number: int
+    template: str
+
+
+def _step_view(step: Step) -> StepView:
+    return StepView(step.code, step.title, forms.STEP_CODES.index(step.code) + 1, forms.STEP_TEMPLATES[step.code])
+
+
+def _first_incomplete(draft: DraftAssessment) -> str | None:
+    return next((code for code in forms.STEP_CODES if code not in draft.completed_steps), None)
+
+
+def _can_open(draft: DraftAssessment, code: str) -> bool:
+    """A step is open when it is complete or the first incomplete one: nothing can be skipped."""
+    return code in draft.completed_steps or code == _first_incomplete(draft)
+
+
+def _step_url(draft: DraftAssessment, code: str) -> str:
+    return reverse("wizard:step", args=[draft.pk, code])
+
+
+def _resume_url(draft: DraftAssessment) -> str:
+    first = _first_incomplete(draft)
+    if first is None:
+        return reverse("wizard:review", args=[draft.pk])
+    current = draft.current_step
+    return _step_url(draft, current if current in forms.STEPS_BY_CODE and _can_open(draft, current) else first)
+
+
+def _indicator(draft: DraftAssessment, current: str) -> list[dict[str, Any]]:
+    items = []
+    for step in STEPS:
+        complete = step.code in draft.completed_steps
+        items.append({
+            "label": f"{forms.STEP_CODES.index(step.code) + 1}. {step.title}",
+            "complete": complete,
+            "current": step.code == current,
+            "url": _step_url(draft, step.code) if complete else "",
+        })
+    all_done = _first_incomplete(draft) is None
+    items.append({
+        "label": "Review",
+        "complete": all_done and draft.finished,
+        "current": current == REVIEW,
+        "url": reverse("wizard:review", args=[draft.pk]) if all_done else "",
+    })
+    return items
+
+
+def _pf_avoid(snapshot: Snapshot | None) -> tuple[Decimal, ...]:
+    """Never round a P/F ratio onto the hypoxemia threshold (300.4 must not read as 300)."""
+    threshold = snapshot.thresholds.get("hypoxemia_pf_ratio_mmhg") if snapshot else None
+    return (threshold.value,) if threshold else ()
+
+
+# -- Home ---------------------------------------------------------------------------------------
+
+
+@_vary_on_htmx
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "wizard/home.html")
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    is_physician = has_role(request.user, PHYSICIAN)
+    context = {
+        "is_physician": is_physician,
+        "is_content_role": has_role(request.user, CONTENT_EDITOR, CLINICAL_REVIEWER),
+        "is_resident": has_role(request.user, RESIDENT),
+        "drafts": list(selectors.drafts_unfinished(owner=request.user)) if is_physician else [],
+        "draft_limit": selectors.UNFINISHED_LIST_LIMIT,
+        "step_count": len(STEPS),
+    }
+    return render(request, "wizard/home.html", context)
+
+
+@physician_required
+@require_POST
+def new(request: HttpRequest) -> HttpResponse:
+    snapshot = get_published_snapshot()
+    draft = services.draft_create(
+        owner=request.user, first_step=forms.STEP_CODES[0], guideline_version=snapshot.version if snapshot else ""
+    )
+    return redirect(_step_url(draft, forms.STEP_CODES[0]))
+
+
+@physician_required
+@require_GET
+def resume(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    draft = selectors.draft_get(owner=request.user, pk=pk)
+    return redirect(_resume_url(draft))
+
+
+# -- Steps --------------------------------------------------------------------------------------
+
+
+@physician_required
+@require_http_methods(["GET", "POST"])
+def step(request: HttpRequest, pk: uuid.UUID, step: str) -> HttpResponse:
+    draft = selectors.draft_get(owner=request.user, pk=pk)
+    current = forms.STEPS_BY_CODE.get(step)
+    if current is None:
+        raise Http404("No such step.")
+    if not _can_open(draft, step):
+        first = _first_incomplete(draft)
+        messages.info(request, "Steps are answered in order: please complete this step first.")
+        return redirect(_step_url(draft, first) if first else reverse("wizard:review", args=[draft.pk]))
+
+    return_to = request.POST.get("return_to") or request.GET.get("return_to") or ""
+    return_to = return_to if return_to in RETURN_TARGETS else ""
+    if request.method == "GET":
+        return _render_step(request, draft, current, draft.answers, return_to=return_to)
+
+    action = request.POST.get("action", "next")
+    raw = forms.raw_from_post(current, request.POST, draft.answers)
+    merged = {**draft.answers, **raw}
+    index = forms.STEP_CODES.index(step)
+
+    if action == "back" and index > 0:
+        previous = forms.STEP_CODES[index - 1]
+        errors = forms.step_errors(current, merged)
+        draft = services.draft_save_answers(
+            draft=draft, answers=raw, current_step=previous, incomplete=[step] if errors else []
+        )
+        return _go_to_step(request, draft, forms.STEPS_BY_CODE[previous])
+
+    if action in {"calculate_pf", "suggest_rising"}:
+        snapshot = get_published_snapshot()
+        notice, focus_id = _apply_helper(action, merged, raw, _pf_avoid(snapshot))
+        merged = {**draft.answers, **raw}
+        errors = forms.step_errors(current, merged)
+        draft = services.draft_save_answers(
+            draft=draft, answers=raw, current_step=step, incomplete=[step] if errors else []
+        )
+        return _render_step(
+            request, draft, current, draft.answers, notice=notice, focus_id=focus_id, return_to=return_to, same=True,
+            snapshot=snapshot,
+        )
+
+    errors = forms.step_errors(current, merged)
+    if errors:
+        draft = services.draft_save_answers(draft=draft, answers=raw, current_step=step, incomplete=[step])
+        return _render_step(request, draft, current, draft.answers, errors=errors, return_to=return_to, same=True)
+
+    completed = set(draft.completed_steps) | {step}
+    following = forms.STEP_CODES[index + 1] if index + 1 < len(forms.STEP_CODES) else REVIEW
+    if return_to == REVIEW and completed.issuperset(forms.STEP_CODES):
+        following = REVIEW
+    draft = services.draft_save_answers(draft=draft, answers=raw, current_step=following, complete=[step])
+    if following == REVIEW or not _can_open(draft, following):
+        target = _resume_url(draft)
+        return HttpResponseClientRedirect(target) if _is_partial(request) else redirect(target)
+    return _go_to_step(request, draft, forms.STEPS_BY_CODE[following])
+
+
+def _apply_helper(
+    action: str, merged: dict[str, Any], raw: dict[str, Any], avoid: tuple[Decimal, ...]
+) -> tuple[str, str]:
+    """Fill the answer a helper computes into ``raw``; return what to tell the physician and
+    the id of the input to focus after an htmx swap."""
+    if action == "calculate_pf":
+        result = forms.pf_helper(merged, avoid)
+        if result.value:
+            raw["pao2_fio2_ratio"] = result.value
+            return f"{result.text} was filled in as the PaO₂/FiO₂ ratio. Check it, then save.", "id_pao2_fio2_ratio"
+        return result.text or "Enter PaO₂ and FiO₂ with their units to calculate the ratio.", "id_pao2"
+    rising, reason = forms.rising_helper(merged)
+    if rising is None:
+        text = forms.rising_text(rising, reason) or "Enter a baseline creatinine (with its unit) to use the helper."
+        return text, "id_baseline_creatinine_value"
+    raw["creatinine_rising_rapidly"] = "true" if rising else "false"
+    answer = "Yes" if rising else "No"
+    return (
+        f"“{answer}” was filled in from the KDIGO 2012 AKI rule: {reason} You can change the answer.",
+        f"id_creatinine_rising_rapidly_{'true' if rising else 'false'}",
+    )
+
+
+def _go_to_step(request: HttpRequest, draft: DraftAssessment, target: Step) -> HttpResponse:
+    """After a save: PRG for plain requests; for htmx, the next step's partial and its URL."""
+    url = _step_url(draft, target.code)
+    if not _is_partial(request):
+        return redirect(url)
+    response = _render_step(request, draft, target, draft.answers)
+    return push_url(response, url)
+
+
+def _render_step(
+    request: HttpRequest,
+    draft: DraftAssessment,
+    step: Step,
+    answers: dict[str, Any],
+    *,
+    errors: dict[str, list[str]] | None = None,
+    notice: str = "",
+    focus_id: str = "",
+    return_to: str = "",
+    same: bool = False,
+    snapshot: Snapshot | None | object = _UNSET,
+) -> HttpResponse:
+    partial = _is_partial(request)
+    index = forms.STEP_CODES.index(step.code)
+    context = {
+        "draft": draft,
+        "step": _step_view(step),
+        "step_count": len(STEPS),
+        "form": forms.build_form(step, answers, errors),
+        "helpers": forms.helper_context(step, answers),
+        "indicator": _indicator(draft, step.code),
+        "step_url": _step_url(draft, step.code),
+        "previous_step": _step_view(STEPS[index - 1]) if index > 0 else None,
+        "is_last_step": index == len(STEPS) - 1,
+        "convert_url": reverse("wizard:convert", args=[draft.pk]),
+        "preview_url": reverse("wizard:preview", args=[draft.pk]),
+        "saved_notice": notice,
+        "focus_id": focus_id,
+        "return_to": return_to,
+    }
+    if partial:
+        response = render(request, "wizard/_step_htmx.html", context)
+        if same:
+            push_url(response, False)  # the same step again: no new history entry
+        return trigger_client_event(response, "stepChanged", after="settle")
+    if snapshot is _UNSET:
+        snapshot = get_published_snapshot()
+    context["preview"] = plan_display.preview(forms.parse_answers_leniently(answers), snapshot)  # type: ignore[arg-type]
+    return render(request, "wizard/step.html", context)
+
+
+# -- htmx endpoints -----------------------------------------------------------------------------
+
+
+@physician_required
+@require_GET
+def preview(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """The "plan so far" panel from the saved answers overlaid with the unsaved ones of the form."""
+    draft = selectors.draft_get(owner=request.user, pk=pk)
+    answers = {**draft.answers, **forms.raw_from_query(request.GET, draft.answers)}
+    context = {"preview": plan_display.preview(forms.parse_answers_leniently(answers), get_published_snapshot())}
+    template = "wizard/_preview.html" if _is_partial(request) else "wizard/preview_page.html"
+    context["draft"] = draft
+    return render(request, template, context)
+
+
+@physician_required
+@require_GET
+def convert(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """Live unit conversion and helper results, as a line of text for an ``aria-live`` region.
+
+    ``for`` names the answer being helped: a lab field (``creatinine_value``), ``pao2_fio2_ratio``
+    (P/F from PaO₂/FiO₂) or ``creatinine_rising_rapidly`` (KDIGO AKI rule).
+    """
+    draft = selectors.draft_get(owner=request.user, pk=pk)
+    target = request.GET.get("for", "")
+    spec = FIELDS.get(target)
+    if spec is not None and spec.kind == "lab":
+        text = forms.lab_conversion_text(spec, request.GET.get(spec.name, ""), request.GET.get(spec.unit_field, ""))
+    elif target == "pao2_fio2_ratio":
+        text = forms.pf_helper(request.GET).text
+    elif target == "creatinine_rising_rapidly":
+        text = forms.rising_text(*forms.rising_helper(request.GET))
+    else:
+        return HttpResponseBadRequest("Unknown conversion.")
+    if _is_partial(request):
+        return HttpResponse(text, content_type="text/plain; charset=utf-8")
+    return render(request, "wizard/convert_page.html", {"draft": draft, "text": text})
+
+
+# -- Review and plan ----------------------------------------------------------------------------
+
+
+@physician_required
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    draft = selectors.draft_get(owner=request.user, pk=pk)
+    first = _first_incomplete(draft)
+    if first is not None:
+        messages.info(request, "Complete every step before the review.")
+        return redirect(_step_url(draft, first))
+    if request.method == "POST":
+        services.draft_finish(draft=draft)
+        return redirect("wizard:plan", pk=draft.pk)
+    context = {
+        "draft": draft,
+        "indicator": _indicator(draft, REVIEW),
+        "groups": _answer_groups(draft),
+    }
+    return render(request, "wizard/review.html", context)
+
+
+def _answer_groups(draft: DraftAssessment) -> list[dict[str, Any]]:
+    return [
+        {
+            "step": _step_view(step),
+            "rows": forms.answer_rows(step, draft.answers),
+            "edit_url": f"{_step_url(draft, step.code)}?return_to={REVIEW}",
+        }
+        for step in STEPS
+    ]
+
+
+@physician_required
+@require_GET
+def plan(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    draft = selectors.draft_get(owner=request.user, pk=pk)
+    first = _first_incomplete(draft)
+    if first is not None:
+        messages.info(request, "Complete every step to see the plan.")
+        return redirect(_step_url(draft, first))
+    snapshot = get_published_snapshot()
+    if snapshot is None:
+        return render(request, "wizard/no_guideline.html", {"draft": draft})
+    result = forms.parse_answers(draft.answers)
+    if result.errors:
+        # Only possible if the field definitions changed since the answers were checked.
+        bad_step = forms.first_step_with_errors(draft.answers) or forms.STEP_CODES[0]
+        messages.warning(request, "Some answers need checking before the plan can be shown.")
+        return redirect(_step_url(draft, bad_step))
+    context = {
+        "draft": draft,
+        "indicator": _indicator(draft, "plan"),
+        "plan": plan_display.full_plan(result, snapshot, step_url=lambda code: _step_url(draft, code)),
+        "started_under_older_version": bool(draft.guideline_version) and draft.guideline_version != snapshot.version,
+        "groups": _answer_groups(draft),
+    }
+    return render(request, "wizard/plan.html", context)

@@ -1,0 +1,471 @@
+"""The wizard's questions, built from the engine's single field definition (``intake.FIELDS``/``STEPS``).
+
+Nothing here knows a range, a unit or a choice list of its own: the engine's ``FieldSpec`` gives
+them, and ``parse_intake`` decides what is valid. This module only
+
+- turns a POST into raw answers (kept as typed, invalid text included),
+- turns raw answers into the engine's input (``engine_data``) and the errors of one step,
+- describes each question for the templates (``Question``), with an explicit "unknown" per kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.text import capfirst
+
+from dahguide.engine import units
+from dahguide.engine.intake import FIELDS, INPUT_NAMES, STEPS, FieldSpec, IntakeResult, Step, parse_intake
+
+STEP_CODES: tuple[str, ...] = tuple(s.code for s in STEPS)
+STEPS_BY_CODE: Mapping[str, Step] = {s.code: s for s in STEPS}
+STEP_TEMPLATES: Mapping[str, str] = {code: f"wizard/steps/_{code}.html" for code in STEP_CODES}
+
+MAX_RAW_LENGTH = 200  # longer text is cut when stored; the engine refuses anything over 60 anyway
+MAX_LIST_LENGTH = 20
+NONE_OF_THESE = "none"  # multi-choice: "none of these" ticked (an empty list); nothing ticked = unknown
+
+# Wizard-only inputs of the helpers (REFERENCE §3, §4.2): stored with the draft so Back and a
+# refresh keep them, never sent to the engine.
+HELPER_INPUTS: Mapping[str, tuple[str, ...]] = {
+    "respiratory": ("pao2", "pao2_unit", "fio2", "fio2_unit"),
+    "kidney": ("baseline_creatinine_value", "baseline_creatinine_unit", "hours_since_baseline"),
+}
+# The helper shown after a question (templates/wizard/helpers/).
+HELPER_TEMPLATES: Mapping[str, str] = {
+    "pao2_fio2_ratio": "wizard/helpers/_pf_calculator.html",
+    "creatinine_rising_rapidly": "wizard/helpers/_aki.html",
+}
+PAO2_UNITS = (("mmHg", "mmHg"), ("kPa", "kPa"))
+FIO2_UNITS = (("fraction", "fraction (0.21–1.0)"), ("percent", "% (21–100)"))
+
+
+# -- Questions that cannot apply ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AskedWhen:
+    """A follow-up question asked only when an earlier step's answers make it relevant."""
+
+    test: Callable[[Mapping[str, Any]], bool]
+    not_asked: str  # shown on the review page instead of an answer
+
+
+def _anti_gbm_possible(answers: Mapping[str, Any]) -> bool:
+    return _raw(answers, "etiology").lower() in {"anti_gbm", "aav_anti_gbm_double_positive"} or (
+        _raw(answers, "anti_gbm_positive").lower() in {"true", "yes"}
+    )
+
+
+# Only follow-ups that depend on an *earlier* step are hidden, so a step never changes shape
+# while it is being answered and the flow works the same without JavaScript. Pregnancy is
+# always asked: "not applicable" is one of its answers.
+ASKED_WHEN: Mapping[str, AskedWhen] = {
+    # The anti-GBM biopsy exception rule (CONTRACT, kidney): only meaningful in anti-GBM disease.
+    "biopsy_crescents_percent": AskedWhen(
+        _anti_gbm_possible, "Not asked: only relevant in anti-GBM disease (step 1: cause or anti-GBM antibody)."
+    ),
+}
+
+
+def is_asked(name: str, answers: Mapping[str, Any]) -> bool:
+    rule = ASKED_WHEN.get(name)
+    return rule is None or rule.test(answers)
+
+
+def asked_fields(step: Step, answers: Mapping[str, Any]) -> tuple[FieldSpec, ...]:
+    return tuple(FIELDS[name] for name in step.fields if is_asked(name, answers))
+
+
+# -- Raw answers in, engine data and errors out ------------------------------------------------
+
+
+def _raw(answers: Mapping[str, Any], name: str) -> str:
+    value = answers.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def raw_from_post(step: Step, post: Any, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The raw answers a step's form posted, exactly as typed (cut to a sane length).
+
+    Only the inputs of questions asked on this step (and of its helpers) are read, so a saved
+    answer elsewhere is never overwritten by an input that was not on the page.
+    """
+    raw: dict[str, Any] = {}
+    for spec in asked_fields(step, answers):
+        if spec.kind == "multi_choice":
+            raw[spec.name] = [str(v)[:MAX_RAW_LENGTH] for v in post.getlist(spec.name)[:MAX_LIST_LENGTH]]
+            continue
+        for name in spec.input_names:
+            raw[name] = str(post.get(name, ""))[:MAX_RAW_LENGTH]
+    for name in HELPER_INPUTS.get(step.code, ()):
+        raw[name] = str(post.get(name, ""))[:MAX_RAW_LENGTH]
+    return raw
+
+
+def raw_from_query(query: Any, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Unsaved answers sent with a GET (the "plan so far" panel): every field input present."""
+    raw: dict[str, Any] = {}
+    for name in INPUT_NAMES:
+        if name not in query:
+            continue
+        spec = FIELDS.get(name)
+        if spec is not None and spec.kind == "multi_choice":
+            raw[name] = [str(v)[:MAX_RAW_LENGTH] for v in query.getlist(name)[:MAX_LIST_LENGTH]]
+        else:
+            raw[name] = str(query.get(name, ""))[:MAX_RAW_LENGTH]
+    return raw
+
+
+def engine_data(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The engine's input from raw answers: only intake inputs, only questions asked, blanks omitted."""
+    data: dict[str, Any] = {}
+    for spec in FIELDS.values():
+        if not is_asked(spec.name, answers):
+            continue  # a stale answer to a question that no longer applies is not used
+        if spec.kind == "multi_choice":
+            items = answers.get(spec.name)
+            if isinstance(items, list) and items:
+                data[spec.name] = [v for v in items if v != NONE_OF_THESE]
+            continue
+        for name in spec.input_names:
+            value = answers.get(name, "")
+            if isinstance(value, str) and value.strip():
+                data[name] = value
+    return data
+
+
+def parse_answers(answers: Mapping[str, Any]) -> IntakeResult:
+    """The wizard's parse: an implausible-for-its-unit value is an error (CONTRACT)."""
+    return parse_intake(engine_data(answers), implausible="error")
+
+
+def parse_answers_leniently(answers: Mapping[str, Any]) -> IntakeResult:
+    """A best-effort parse for the "plan so far" panel: answers the engine refuses count as unknown."""
+    data = engine_data(answers)
+    result = parse_intake(data, implausible="unknown")
+    if result.errors:
+        bad = set(result.errors)
+        for spec in FIELDS.values():
+            if bad.intersection(spec.input_names):
+                bad.update(spec.input_names)
+        result = parse_intake({k: v for k, v in data.items() if k not in bad}, implausible="unknown")
+    return result
+
+
+def step_errors(step: Step, answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The messages for one step's inputs; errors of other steps are not this step's business."""
+    result = parse_answers(answers)
+    names = set(step.input_names)
+    errors = {name: list(msgs) for name, msgs in result.errors.items() if name in names}
+    for spec in asked_fields(step, answers):
+        items = answers.get(spec.name)
+        if spec.kind == "multi_choice" and isinstance(items, list) and NONE_OF_THESE in items and len(items) > 1:
+            errors.setdefault(spec.name, []).insert(
+                0, f"{spec.label}: tick the factors present or “none of these”, not both."
+            )
+    return errors
+
+
+def first_step_with_errors(answers: Mapping[str, Any]) -> str | None:
+    errors = parse_answers(answers).errors
+    for step in STEPS:
+        if errors.keys() & set(step.input_names):
+            return step.code
+    return None
+
+
+# -- Questions for the templates ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    value: str
+    label: str
+    selected: bool
+
+
+@dataclass
+class Question:
+    spec: FieldSpec
+    value: str = ""
+    options: list[Option] = field(default_factory=list)
+    unit_options: list[Option] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    converted: str = ""
+    helper: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    @property
+    def label(self) -> str:
+        unit = self.spec.unit_label
+        return f"{self.spec.label} ({unit})" if unit and self.kind in {"integer", "number"} else self.spec.label
+
+    @property
+    def help_text(self) -> str:
+        parts = [self.spec.help_text] if self.spec.help_text else []
+        if self.kind in {"integer", "number"} and self.spec.hard_range:
+            low, high = self.spec.hard_range
+            whole = "whole number " if self.kind == "integer" else ""
+            parts.append(f"Allowed: {whole}{units.format_decimal(low)}–{units.format_decimal(high)}.")
+        if self.kind in {"integer", "number", "lab"}:
+            parts.append("Leave empty if unknown.")
+        if self.kind == "multi_choice":
+            parts.append("Leave every box unticked if unknown.")
+        return " ".join(parts)
+
+    @property
+    def input_id(self) -> str:
+        """The element an error link jumps to: the input, or the first radio/checkbox of a group."""
+        return self.options[0].id if self.kind in {"boolean", "multi_choice"} else f"id_{self.name}"
+
+    @property
+    def unit_name(self) -> str:
+        return self.spec.unit_field
+
+    @property
+    def unit_id(self) -> str:
+        return f"id_{self.spec.unit_field}"
+
+    @property
+    def help_id(self) -> str:
+        return f"{self.name}-help"
+
+    @property
+    def error_id(self) -> str:
+        return f"{self.name}-error"
+
+    @property
+    def converted_id(self) -> str:
+        return f"{self.name}-converted"
+
+    @property
+    def describedby(self) -> str:
+        ids = [self.help_id] if self.help_text else []
+        if self.kind == "lab":
+            ids.append(self.converted_id)
+        if self.errors:
+            ids.append(self.error_id)
+        return " ".join(ids)
+
+
+@dataclass
+class StepForm:
+    step: Step
+    questions: list[Question]
+
+    @property
+    def errors(self) -> bool:
+        return any(q.errors for q in self.questions)
+
+    @property
+    def questions_with_errors(self) -> list[Question]:
+        return [q for q in self.questions if q.errors]
+
+    @property
+    def error_count(self) -> int:
+        return len(self.questions_with_errors)
+
+
+def build_form(step: Step, answers: Mapping[str, Any], errors: Mapping[str, list[str]] | None = None) -> StepForm:
+    errors = errors or {}
+    questions = []
+    for spec in asked_fields(step, answers):
+        q = Question(spec=spec, helper=HELPER_TEMPLATES.get(spec.name, ""))
+        q.errors = [msg for name in spec.input_names for msg in errors.get(name, ())]
+        if spec.kind == "multi_choice":
+            chosen = answers.get(spec.name)
+            chosen = chosen if isinstance(chosen, list) else []
+            q.options = [
+                Option(f"id_{spec.name}_{value}", value, capfirst(label), value in chosen)
+                for value, label in (*spec.choices, (NONE_OF_THESE, "none of these"))
+            ]
+        elif spec.kind == "boolean":
+            value = _raw(answers, spec.name).strip().lower()
+            value = {"yes": "true", "no": "false"}.get(value, value)
+            value = value if value in {"true", "false"} else ""
+            q.options = [
+                Option(f"id_{spec.name}_{v or 'unknown'}", v, label, value == v)
+                for v, label in (("true", "Yes"), ("false", "No"), ("", "Unknown"))
+            ]
+        elif spec.kind == "choice":
+            value = _raw(answers, spec.name).strip().lower()
+            own_unknown = dict(spec.choices).get("unknown", "unknown")  # etiology: "unknown (work-up pending)"
+            known = value in dict(spec.choices) and value != "unknown"
+            q.options = [Option("", "", capfirst(own_unknown), not known)] + [
+                Option("", v, capfirst(label), value == v) for v, label in spec.choices if v != "unknown"
+            ]
+        else:
+            q.value = _raw(answers, spec.name)
+        if spec.kind == "lab":
+            unit = _raw(answers, spec.unit_field)
+            q.unit_options = [Option("", "", "Choose unit", unit not in dict(spec.choices))] + [
+                Option("", v, label, unit == v) for v, label in spec.choices
+            ]
+            q.converted = lab_conversion_text(spec, q.value, unit)
+        questions.append(q)
+    return StepForm(step=step, questions=questions)
+
+
+def lab_conversion_text(spec: FieldSpec, raw_value: str, raw_unit: str) -> str:
+    """ "300 µmol/L = 3.39 mg/dL", or the engine's message when the value does not fit its unit."""
+    if not raw_value.strip():
+        return ""
+    result = parse_intake({spec.name: raw_value, spec.unit_field: raw_unit}, implausible="error")
+    if result.errors:
+        return " ".join(msg for msgs in result.errors.values() for msg in msgs)
+    value = getattr(result.intake, spec.name)
+    unit = getattr(result.intake, spec.unit_field)
+    return creatinine_equation(value, unit)
+
+
+def creatinine_equation(value: Decimal, unit: str) -> str:
+    entered = f"{units.format_decimal(value)} {units.CREATININE_UNIT_LABELS[unit]}"
+    others = [u for u in ("mg/dL", "umol/L") if u != unit]
+    shown = [
+        f"{units.format_decimal(units.convert_creatinine(value, unit, u), 2)} {units.CREATININE_UNIT_LABELS[u]}"
+        for u in others
+    ]
+    return " = ".join([entered, *shown])
+
+
+# -- Helpers: P/F and "rapidly rising" (wizard-only inputs) -------------------------------------
+
+
+@dataclass(frozen=True)
+class HelperResult:
+    value: str  # the answer to fill in ("" when none can be given)
+    text: str  # what the physician reads
+
+
+def _decimal(raw: str) -> Decimal | None:
+    try:
+        number = Decimal(raw.strip()) if raw.strip() and len(raw) <= 60 and "_" not in raw else None
+    except InvalidOperation:
+        return None
+    return number if number is not None and number.is_finite() else None
+
+
+def pf_helper(answers: Mapping[str, Any], avoid: tuple[Decimal, ...] = ()) -> HelperResult:
+    """P/F in mmHg from PaO₂ and FiO₂ with their units (engine: ``units.pao2_fio2_ratio``)."""
+    raw_pao2, raw_fio2 = _raw(answers, "pao2"), _raw(answers, "fio2")
+    if not raw_pao2.strip() and not raw_fio2.strip():
+        return HelperResult("", "")
+    pao2, fio2 = _decimal(raw_pao2), _decimal(raw_fio2)
+    problems = [f"{label}: enter a number." for label, number in (("PaO₂", pao2), ("FiO₂", fio2)) if number is None]
+    if problems:
+        return HelperResult("", " ".join(problems))
+    result = units.pao2_fio2_ratio(pao2, _raw(answers, "pao2_unit"), fio2, _raw(answers, "fio2_unit"))
+    if result.ratio_mmhg is None:
+        return HelperResult("", " ".join(result.problems))
+    value = units.format_decimal(result.ratio_mmhg, 0, avoid)
+    return HelperResult(value, f"P/F = {value} mmHg")
+
+
+def rising_helper(answers: Mapping[str, Any]) -> tuple[bool | None, str]:
+    """A suggested answer to "creatinine rising rapidly" (engine: KDIGO 2012 AKI rule)."""
+    raw_baseline = _raw(answers, "baseline_creatinine_value")
+    if not raw_baseline.strip():
+        return None, ""
+    baseline = _decimal(raw_baseline)
+    if baseline is None:
+        return None, "Baseline creatinine: enter a number."
+    raw_hours = _raw(answers, "hours_since_baseline")
+    hours = _decimal(raw_hours)
+    if raw_hours.strip() and hours is None:
+        return None, "Hours since the baseline value: enter a number."
+    current = _decimal(_raw(answers, "creatinine_value"))
+    current_unit = units.normalise_creatinine_unit(_raw(answers, "creatinine_unit"))
+    baseline_unit = units.normalise_creatinine_unit(_raw(answers, "baseline_creatinine_unit"))
+    result = units.creatinine_rising_rapidly(current, current_unit, baseline, baseline_unit, hours)
+    return result.rising, result.reason
+
+
+def helper_context(step: Step, answers: Mapping[str, Any], avoid_pf: tuple[Decimal, ...] = ()) -> dict[str, Any]:
+    """What the helper partials of a step show: their raw inputs and the current result."""
+    if step.code == "respiratory":
+        pf = pf_helper(answers, avoid_pf)
+        return {
+            "pao2": _raw(answers, "pao2"), "fio2": _raw(answers, "fio2"),
+            "pao2_unit_options": _unit_options("pao2_unit", PAO2_UNITS, answers),
+            "fio2_unit_options": _unit_options("fio2_unit", FIO2_UNITS, answers),
+            "pf_text": pf.text,
+        }
+    if step.code == "kidney":
+        rising, reason = rising_helper(answers)
+        spec = FIELDS["creatinine_value"]
+        return {
+            "baseline_creatinine_value": _raw(answers, "baseline_creatinine_value"),
+            "hours_since_baseline": _raw(answers, "hours_since_baseline"),
+            "baseline_unit_options": _unit_options("baseline_creatinine_unit", spec.choices, answers),
+            "rising_text": rising_text(rising, reason),
+        }
+    return {}
+
+
+def rising_text(rising: bool | None, reason: str) -> str:
+    if not reason:
+        return ""
+    suggestion = {True: "Suggests yes. ", False: "Suggests no. ", None: "No suggestion. "}[rising]
+    return suggestion + reason
+
+
+def _unit_options(name: str, choices: tuple[tuple[str, str], ...], answers: Mapping[str, Any]) -> list[Option]:
+    chosen = _raw(answers, name)
+    return [Option("", "", "Choose unit", chosen not in dict(choices))] + [
+        Option("", v, label, chosen == v) for v, label in choices
+    ]
+
+
+# -- Answers as a clinician reads them (review page, printed plan) ------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    name: str
+    label: str
+    display: str
+    asked: bool = True
+
+
+def answer_rows(step: Step, answers: Mapping[str, Any]) -> list[AnswerRow]:
+    rows = []
+    for name in step.fields:
+        spec = FIELDS[name]
+        if not is_asked(name, answers):
+            rows.append(AnswerRow(name, spec.label, ASKED_WHEN[name].not_asked, asked=False))
+            continue
+        rows.append(AnswerRow(name, spec.label, display_answer(spec, answers)))
+    return rows
+
+
+def display_answer(spec: FieldSpec, answers: Mapping[str, Any]) -> str:
+    if spec.kind == "multi_choice":
+        items = answers.get(spec.name)
+        if not isinstance(items, list) or not items:
+            return "Unknown"
+        labels = dict((*spec.choices, (NONE_OF_THESE, "none of these")))
+        return capfirst(", ".join(labels.get(v, v) for v in items))
+    value = _raw(answers, spec.name).strip()
+    if not value or value.lower() == "unknown":
+        if spec.kind == "choice" and "unknown" in dict(spec.choices):
+            return capfirst(spec.choice_label("unknown"))
+        return "Unknown" + (" (assumed yes)" if spec.default is True else "")
+    if spec.kind == "boolean":
+        return {"true": "Yes", "yes": "Yes", "false": "No", "no": "No"}.get(value.lower(), value)
+    if spec.kind == "choice":
+        return capfirst(spec.choice_label(value.lower()))
+    if spec.kind == "lab":
+        return lab_conversion_text(spec, value, _raw(answers, spec.unit_field)) or value
+    return f"{value} {spec.unit_label}".strip()

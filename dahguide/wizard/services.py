@@ -1,0 +1,53 @@
+"""State changes of draft assessments. Keyword-only arguments, one transaction each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from django.db import transaction
+
+from dahguide.wizard.models import DraftAssessment
+
+
+# One write each: inside a caller's transaction no savepoint of their own is needed.
+@transaction.atomic(savepoint=False)
+def draft_create(*, owner, first_step: str, guideline_version: str = "") -> DraftAssessment:
+    draft = DraftAssessment(owner=owner, current_step=first_step, guideline_version=guideline_version)
+    # The owner is the logged-in user and the id a fresh UUID: skip their existence queries.
+    draft.full_clean(exclude=["owner", "id"])
+    draft.save(force_insert=True)
+    return draft
+
+
+@transaction.atomic(savepoint=False)
+def draft_save_answers(
+    *,
+    draft: DraftAssessment,
+    answers: Mapping[str, object],
+    current_step: str,
+    complete: Iterable[str] = (),
+    incomplete: Iterable[str] = (),
+) -> DraftAssessment:
+    """Merge raw answers into the draft (only the given keys change) and record progress.
+
+    Any change reopens a finished draft. The merge is onto the row read at the start of the
+    request: two tabs on *different* drafts never meet; two tabs saving the *same* draft in the
+    same instant keep the later save.
+    """
+    draft.answers = {**draft.answers, **answers}
+    done = [s for s in draft.completed_steps if s not in set(incomplete)]
+    done.extend(s for s in complete if s not in done)
+    draft.completed_steps = done
+    draft.current_step = current_step
+    draft.finished = False
+    draft.full_clean(exclude=["owner"])  # the owner never changes here; skip its existence query
+    draft.save(update_fields=["answers", "completed_steps", "current_step", "finished", "updated_at"])
+    return draft
+
+
+@transaction.atomic(savepoint=False)
+def draft_finish(*, draft: DraftAssessment) -> DraftAssessment:
+    draft.finished = True
+    draft.full_clean(exclude=["owner"])
+    draft.save(update_fields=["finished", "updated_at"])
+    return draft
