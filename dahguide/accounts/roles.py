@@ -21,8 +21,21 @@ CONTENT_ROLES = (CONTENT_EDITOR, CLINICAL_REVIEWER)
 ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
     PHYSICIAN: {
         ("wizard", "draftassessment"): ("add", "change", "view"),
+        # Saved cases: revisions, checklist events, comments and sign-offs are never changed
+        # (their models have no change permission at all); services update the case head.
+        ("cases", "case"): ("add", "view"),
+        ("cases", "caserevision"): ("add", "view"),
+        ("cases", "checklistevent"): ("add", "view"),
+        ("cases", "reviewcomment"): ("add", "view"),
+        ("cases", "signoff"): ("add", "view"),
     },
-    RESIDENT: {},
+    RESIDENT: {
+        ("cases", "case"): ("view",),
+        ("cases", "caserevision"): ("view",),
+        ("cases", "checklistevent"): ("view",),
+        ("cases", "reviewcomment"): ("add", "view"),
+        ("cases", "signoff"): ("view",),
+    },
     CONTENT_EDITOR: {
         ("guidance", "guidelineversion"): ("add", "change", "view"),
         ("guidance", "citation"): ("add", "change", "delete", "view"),
@@ -36,9 +49,19 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("guidance", "disagreement"): ("add", "change", "delete", "view"),
         ("guidance", "disagreementcondition"): ("add", "change", "delete", "view"),
         ("guidance", "guidancetext"): ("add", "change", "view"),
+        ("guidance", "versiontransition"): ("view",),
+        ("guidance", "goldencase"): ("add", "change", "delete", "view"),
     },
+    # Reviewers read content and move versions through the workflow (services check the role);
+    # they do not edit content, so the two-person rule can hold.
     CLINICAL_REVIEWER: {
-        ("guidance", "guidelineversion"): ("change", "view"),
+        ("guidance", "guidelineversion"): ("view",),
+        ("guidance", "versiontransition"): ("view",),
+        ("guidance", "goldencase"): ("view",),
+        ("guidance", "recommendationcondition"): ("view",),
+        ("guidance", "monitoringcondition"): ("view",),
+        ("guidance", "warningcondition"): ("view",),
+        ("guidance", "disagreementcondition"): ("view",),
         ("guidance", "citation"): ("view",),
         ("guidance", "threshold"): ("view",),
         ("guidance", "recommendation"): ("view",),

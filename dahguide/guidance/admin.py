@@ -1,20 +1,30 @@
-"""Editors' admin for guideline content. Published and retired versions are view-only.
+"""Editors' admin for guideline content, and the reviewers' workflow pages (``views.py``).
 
-Kept deliberately plain: the review workflow, previews and diffs of issue 4 build on it.
+Published and retired versions are view-only. Every save carries the ``lock_version`` it was
+opened with, so a second editor saving a stale page gets a conflict message instead of silently
+overwriting the first one's change (optimistic locking). Any edit of a submitted, under-review
+or approved version sends it back to draft (``workflow.version_content_edited``).
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from dahguide.guidance import views
+from dahguide.guidance.golden import golden_case_check
+from dahguide.guidance.markdown import render_markdown
 from dahguide.guidance.models import (
     Citation,
     Condition,
     Disagreement,
     DisagreementCondition,
+    GoldenCase,
     GuidanceText,
     GuidelineVersion,
     MonitoringCondition,
@@ -22,10 +32,15 @@ from dahguide.guidance.models import (
     Recommendation,
     RecommendationCondition,
     Threshold,
+    VersionTransition,
     WarningCondition,
     WarningContent,
 )
-from dahguide.guidance.selectors import next_version_number
+from dahguide.guidance.selectors import get_published_snapshot
+from dahguide.guidance.workflow import version_content_edited
+
+CONFLICT_MESSAGE = "This item was changed by someone else since you opened it; reload to see their change."
+LOCK_FIELD = "lock_version"
 
 
 def _is_frozen(obj) -> bool:
@@ -39,6 +54,14 @@ def _is_frozen(obj) -> bool:
     return obj.version_id is not None and obj.version.is_frozen
 
 
+def _version_of(obj) -> GuidelineVersion | None:
+    if isinstance(obj, Condition):
+        obj = obj.item
+    if isinstance(obj, GuidelineVersion):
+        return obj
+    return getattr(obj, "version", None)
+
+
 def _limit_citations(form_class: type[forms.BaseForm], version_id: int | None) -> None:
     """Offer only the citations of the item's own version (any editable version when unknown)."""
     for name in ("citations", "plasma_exchange_citations"):
@@ -49,6 +72,97 @@ def _limit_citations(form_class: type[forms.BaseForm], version_id: int | None) -
             field.queryset = Citation.objects.filter(version_id=version_id)
         else:
             field.queryset = Citation.objects.exclude(version__status__in=GuidelineVersion.FROZEN_STATUSES)
+
+
+# --- optimistic locking ----------------------------------------------------------------------
+
+
+class LockedForm(forms.ModelForm):
+    """Refuses to save over a change someone else saved after this form was opened.
+
+    The page carries the row's ``lock_version`` in a hidden field; the row is read again under a
+    row lock (the admin's save runs in one transaction) and must still have that number. A save
+    then bumps it. An inline row the editor did not touch is not saved, so it is not checked.
+    """
+
+    check_unchanged = True  # the main form is saved even when unchanged; inline rows are not
+
+    def clean(self):
+        cleaned = super().clean()
+        if LOCK_FIELD not in self.fields:
+            return cleaned
+        if self.instance.pk is None:
+            cleaned[LOCK_FIELD] = 0
+            return cleaned
+        if not self.check_unchanged and not self.has_changed():
+            return cleaned
+        current = (
+            type(self.instance)._default_manager.select_for_update()
+            .filter(pk=self.instance.pk).values_list(LOCK_FIELD, flat=True).first()
+        )
+        if current is None or cleaned.get(LOCK_FIELD) != current:
+            raise ValidationError(CONFLICT_MESSAGE, code="conflict")
+        return cleaned
+
+    def has_changed(self) -> bool:
+        # The lock number differs whenever someone else saved the row; that alone is no edit.
+        return any(name != LOCK_FIELD for name in self.changed_data)
+
+    def save(self, commit=True):
+        if LOCK_FIELD in self.fields and self.instance.pk is not None:
+            self.instance.lock_version = self.cleaned_data[LOCK_FIELD] + 1
+        return super().save(commit)
+
+
+class LockedInlineForm(LockedForm):
+    check_unchanged = False
+
+
+class VersionItemForm(LockedForm):
+    """Refuses citations from another version (the list offers the item's own version's)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        version = cleaned.get("version")
+        version_id = version.pk if version else self.instance.version_id
+        foreign = [c for c in cleaned.get("citations") or () if c.version_id != version_id]
+        if version_id and foreign:
+            self.add_error(
+                "citations",
+                f"{', '.join(str(c) for c in foreign)} belong(s) to another guideline version; "
+                "choose citations of this version.",
+            )
+        return cleaned
+
+
+class VersionItemInlineForm(VersionItemForm):
+    check_unchanged = False
+
+
+class LockedAdminMixin:
+    """Puts ``lock_version`` in the form as a hidden field, for users who may save."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == LOCK_FIELD:
+            return db_field.formfield(widget=forms.HiddenInput, required=False)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (name, {**options, "fields": [f for f in options["fields"] if f != LOCK_FIELD]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+        if self._may_save(request, obj) and LOCK_FIELD not in self.get_readonly_fields(request, obj):
+            fieldsets[0][1]["fields"].append(LOCK_FIELD)
+        return fieldsets
+
+    def _may_save(self, request, obj) -> bool:
+        if isinstance(self, admin.options.InlineModelAdmin):
+            return self.has_change_permission(request, obj) or self.has_add_permission(request, obj)
+        return self.has_add_permission(request) if obj is None else self.has_change_permission(request, obj)
+
+
+# --- read-only for published content; edits send a reviewed version back to draft ------------
 
 
 class FrozenReadOnlyMixin:
@@ -66,27 +180,67 @@ class FrozenInlineMixin(FrozenReadOnlyMixin):
         return super().has_add_permission(request, obj) and not _is_frozen(obj)
 
 
-class VersionItemForm(forms.ModelForm):
-    """Refuses citations from another version (the list offers the item's own version's)."""
+class ContentEditMixin:
+    """After a real edit, a version that was submitted, under review or approved returns to draft."""
 
-    def clean(self):
-        cleaned = super().clean()
-        version = cleaned.get("version")
-        version_id = version.pk if version else self.instance.version_id
-        foreign = [c for c in cleaned.get("citations") or () if c.version_id != version_id]
-        if version_id and foreign:
-            self.add_error(
-                "citations",
-                f"{', '.join(str(c) for c in foreign)} belong(s) to another guideline version; "
-                "choose citations of this version.",
-            )
-        return cleaned
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if form.has_changed() or any(formset.has_changed() for formset in formsets):
+            self._content_edited(request, form.instance)
+
+    def delete_model(self, request, obj):
+        version = _version_of(obj)
+        super().delete_model(request, obj)
+        if version is not None and version.pk is not None:
+            self._content_edited(request, version)
+
+    def delete_queryset(self, request, queryset):
+        if queryset.model is GuidelineVersion:  # deleting drafts: nothing is left to send back
+            return super().delete_queryset(request, queryset)
+        versions = {_version_of(obj) for obj in queryset}
+        super().delete_queryset(request, queryset)
+        for version in versions - {None}:
+            self._content_edited(request, version)
+
+    def _content_edited(self, request, obj) -> None:
+        version = _version_of(obj)
+        if version is not None:
+            version_content_edited(version=version, user=request.user)
 
 
-class VersionItemAdmin(FrozenReadOnlyMixin, SimpleHistoryAdmin):
+class HistoryReadOnlyMixin:
+    """History pages show every past state; they do not revert one.
+
+    simple-history's revert saves outside the admin's transaction and skips ``save_related``, so
+    it would bypass optimistic locking and would not send a reviewed version back to draft. An
+    editor copies the old wording into the current item instead.
+    """
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("Past versions are shown, not restored: copy the old values into the item.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ContentAdmin(HistoryReadOnlyMixin, ContentEditMixin, LockedAdminMixin, FrozenReadOnlyMixin, SimpleHistoryAdmin):
+    """Base of every content model's admin."""
+
+    form = LockedForm
+
+
+class VersionItemAdmin(ContentAdmin):
     form = VersionItemForm
     list_select_related = ("version",)
     list_filter = ("version",)
+    list_per_page = 50
+
+    def get_readonly_fields(self, request, obj=None):
+        # An item stays in the version it was created in: moving it would change two versions at once.
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "version") if obj is not None else readonly
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -105,9 +259,19 @@ class VersionItemAdmin(FrozenReadOnlyMixin, SimpleHistoryAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ConditionInline(FrozenInlineMixin, admin.TabularInline):
+# --- inlines ---------------------------------------------------------------------------------
+
+
+class ConditionInline(LockedAdminMixin, FrozenInlineMixin, admin.TabularInline):
+    form = LockedInlineForm
     fields = ("group", "fact", "op", "values")
     extra = 0
+    formfield_overrides = {models.JSONField: {"widget": forms.TextInput(attrs={"size": 40})}}
+    verbose_name = "applicability condition"
+    verbose_name_plural = (
+        "Applies when (conditions with the same group number must all hold; any group is enough; "
+        "no condition means always)"
+    )
 
 
 class RecommendationConditionInline(ConditionInline):
@@ -126,53 +290,152 @@ class DisagreementConditionInline(ConditionInline):
     model = DisagreementCondition
 
 
-class VersionInline(FrozenInlineMixin, admin.StackedInline):
+class VersionInlineMixin(LockedAdminMixin, FrozenInlineMixin):
+    """Items edited on their version's page; citations, rules and long texts on each item's own page."""
+
+    form = VersionItemInlineForm
     extra = 0
+    show_change_link = True
 
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        _limit_citations(formset.form, obj.pk if obj else None)
-        return formset
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class ThresholdInline(VersionInline):
+class ThresholdInline(VersionInlineMixin, admin.StackedInline):
     model = Threshold
-    fields = (("code", "label"), ("value", "unit"), ("plausible_min", "plausible_max"), "note", "citations")
-    filter_horizontal = ("citations",)
+    fields = (("code", "label"), ("value", "unit"), ("plausible_min", "plausible_max"), "note")
 
 
-class GuidanceTextInline(VersionInline):
+class GuidanceTextInline(VersionInlineMixin, admin.StackedInline):
     model = GuidanceText
     fields = ("code", "text")
 
 
+class CitationInline(VersionInlineMixin, admin.TabularInline):
+    model = Citation
+    fields = ("key", "label", "url", "verification")
+
+
+class MonitoringItemInline(VersionInlineMixin, admin.TabularInline):
+    """The checklist items; their conditions and citations are edited on each item's page."""
+
+    model = MonitoringItem
+    fields = ("code", "text", "order", "verification")
+    verbose_name_plural = "Monitoring checklist"
+
+
+class RecommendationInline(VersionInlineMixin, admin.TabularInline):
+    """An index of the recommendations; text, rules and citations are edited on each one's page."""
+
+    model = Recommendation
+    fields = ("code", "section", "title", "order")
+    verbose_name_plural = "Recommendations (open one to edit its text, rule and citations)"
+
+
+class VersionTransitionInline(admin.TabularInline):
+    """The workflow log, read-only: transitions are written by the workflow services only."""
+
+    model = VersionTransition
+    fields = ("at", "from_status", "to_status", "user", "comment")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "Workflow log"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
+# --- versions ----------------------------------------------------------------------------------
+
+
 @admin.register(GuidelineVersion)
-class GuidelineVersionAdmin(FrozenReadOnlyMixin, SimpleHistoryAdmin):
-    list_display = ("number", "title", "status", "published_at", "created_by")
+class GuidelineVersionAdmin(ContentAdmin):
+    list_display = ("number", "title", "status", "published_at", "created_by", "workflow_link")
     list_filter = ("status",)
     search_fields = ("title", "change_summary")
+    list_select_related = ("created_by",)
     fields = (
-        "number", "title", "status", "change_summary", "plasma_exchange_citations",
-        "published_at", "published_by", "content_hash", "lock_version", "created_by", "created_at",
+        "workflow", "number", "title", "status", "change_summary", "plasma_exchange_citations",
+        "published_at", "published_by", "content_hash", "created_by", "created_at",
     )
     readonly_fields = (
-        "number", "status", "published_at", "published_by", "content_hash", "lock_version", "created_by", "created_at",
+        "workflow", "number", "status", "published_at", "published_by", "content_hash", "created_by", "created_at",
     )
     filter_horizontal = ("plasma_exchange_citations",)
-    inlines = (ThresholdInline, GuidanceTextInline)
+    inlines = (
+        VersionTransitionInline, ThresholdInline, RecommendationInline, MonitoringItemInline, CitationInline,
+        GuidanceTextInline,
+    )
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        info = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("<int:pk>/review/", wrap(views.version_review), name=f"{info}_review"),
+            path("<int:pk>/transition/<slug:action>/", wrap(views.version_transition), name=f"{info}_transition"),
+            path("<int:pk>/golden/", wrap(views.version_golden), name=f"{info}_golden"),
+            path("<int:pk>/impact/", wrap(views.version_impact), name=f"{info}_impact"),
+            path("diff/", wrap(views.version_diff), name=f"{info}_diff"),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # "Add" means: start a draft as a copy of the published version (workflow service).
+        return views.version_create(request, model_admin=self)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         _limit_citations(form, obj.pk if obj else -1)  # a new version has no citations yet
         return form
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.number = next_version_number()
-            obj.created_by = request.user
-        else:
-            obj.lock_version += 1
-        super().save_model(request, obj, form, change)
+    @admin.display(description="Review")
+    def workflow(self, obj: GuidelineVersion) -> str:
+        if obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">Open the review page</a> (status, actions, golden cases, impact) · '
+            '<a href="{}">What changed</a>',
+            reverse("admin:guidance_guidelineversion_review", args=[obj.pk]),
+            reverse("admin:guidance_guidelineversion_diff") + f"?new={obj.number}",
+        )
+
+    @admin.display(description="Review")
+    def workflow_link(self, obj: GuidelineVersion) -> str:
+        return format_html(
+            '<a href="{}">Review page</a>', reverse("admin:guidance_guidelineversion_review", args=[obj.pk])
+        )
+
+
+@admin.register(VersionTransition)
+class VersionTransitionAdmin(admin.ModelAdmin):
+    """The whole workflow log across versions, read-only."""
+
+    list_display = ("version", "from_status", "to_status", "user", "at", "comment")
+    list_filter = ("to_status", "version")
+    search_fields = ("comment", "user__username")
+    list_select_related = ("version", "user")
+    readonly_fields = ("version", "from_status", "to_status", "user", "at", "comment")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- content items -----------------------------------------------------------------------------
 
 
 @admin.register(Citation)
@@ -187,6 +450,11 @@ class ThresholdAdmin(VersionItemAdmin):
     list_display = ("code", "label", "value", "unit", "plausible_min", "plausible_max", "version")
     search_fields = ("code", "label", "note")
     filter_horizontal = ("citations",)
+    fieldsets = (
+        (None, {"fields": ("version", "code", "label")}),
+        ("Number", {"fields": (("value", "unit"), ("plausible_min", "plausible_max"))}),
+        ("Source", {"fields": ("note", "citations")}),
+    )
 
 
 @admin.register(Recommendation)
@@ -196,6 +464,21 @@ class RecommendationAdmin(VersionItemAdmin):
     search_fields = ("code", "title", "text", "strength")
     filter_horizontal = ("citations",)
     inlines = (RecommendationConditionInline,)
+    readonly_fields = ("text_preview",)
+
+    class Media:
+        css = {"all": ("css/guidance-admin.css",)}
+    fieldsets = (
+        (None, {"fields": ("version", "section", "code", "title", "text", "text_preview")}),
+        ("Evidence", {"fields": ("strength", "verification", "citations", "last_reviewed")}),
+        ("Display", {"fields": ("order",)}),
+    )
+
+    @admin.display(description="Preview (saved text, as physicians see it)")
+    def text_preview(self, obj: Recommendation | None) -> str:
+        if obj is None or not obj.text:
+            return "Save to see the preview."
+        return format_html('<div class="guidance-markdown-preview">{}</div>', render_markdown(obj.text))
 
 
 @admin.register(MonitoringItem)
@@ -231,7 +514,7 @@ class GuidanceTextAdmin(VersionItemAdmin):
     search_fields = ("code", "text")
 
 
-class ConditionAdmin(FrozenReadOnlyMixin, SimpleHistoryAdmin):
+class ConditionAdmin(ContentAdmin):
     """Conditions are edited on their item's page; these lists help find where a fact is used."""
 
     list_display = ("__str__", "item")
@@ -241,3 +524,39 @@ class ConditionAdmin(FrozenReadOnlyMixin, SimpleHistoryAdmin):
 
 for _model in (RecommendationCondition, MonitoringCondition, WarningCondition, DisagreementCondition):
     admin.site.register(_model, ConditionAdmin)
+
+
+# --- golden cases ------------------------------------------------------------------------------
+
+
+@admin.register(GoldenCase)
+class GoldenCaseAdmin(HistoryReadOnlyMixin, LockedAdminMixin, SimpleHistoryAdmin):
+    form = LockedForm
+    list_display = ("name", "expected_decision", "active", "updated_at")
+    list_filter = ("active", "expected_decision")
+    search_fields = ("name", "description")
+    readonly_fields = ("result_published",)
+    fieldsets = (
+        (None, {"fields": ("name", "description", "active")}),
+        ("Patient", {"fields": ("intake",)}),
+        (
+            "Expected plan",
+            {"fields": (
+                "expected_decision", "expected_criteria", "expected_derived", "expected_warnings",
+                "expected_present", "expected_absent",
+            )},
+        ),
+        ("Result", {"fields": ("result_published",)}),
+    )
+
+    @admin.display(description="Against the published version")
+    def result_published(self, obj: GoldenCase | None) -> str:
+        snapshot = get_published_snapshot()
+        if obj is None or obj.pk is None or snapshot is None:
+            return "—"
+        result = golden_case_check(obj, snapshot)
+        if result.passed:
+            return f"Passes ({len(result.checks)} expectations)."
+        return format_html(
+            "<strong>Fails:</strong><ul>{}</ul>", format_html_join("", "<li>{}</li>", ((m,) for m in result.failures))
+        )

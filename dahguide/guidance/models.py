@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from dahguide.engine import vocabulary
@@ -58,10 +59,15 @@ class GuidelineVersion(models.Model):
     # Published and retired versions are what physicians saw: never edited again.
     FROZEN_STATUSES = frozenset({Status.PUBLISHED, Status.RETIRED})
 
+    # Versions that are being prepared or reviewed: content can change, so approval can lapse.
+    OPEN_STATUSES = frozenset({Status.DRAFT, Status.SUBMITTED, Status.UNDER_REVIEW, Status.APPROVED})
+
     number = models.PositiveIntegerField(unique=True, validators=[MinValueValidator(1)])
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, help_text='Shown to physicians beside the version number.')
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    change_summary = models.TextField(blank=True)
+    change_summary = models.TextField(
+        blank=True, help_text="What changed since the published version, in a few sentences (required to submit)."
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -97,12 +103,46 @@ class GuidelineVersion(models.Model):
         return self.status in self.FROZEN_STATUSES
 
 
-class VersionItem(models.Model):
+class VersionTransition(models.Model):
+    """One step of the review workflow: who moved the version from which status to which, and why.
+
+    Written only by the workflow services, never edited: the log is the audit trail.
+    """
+
+    version = models.ForeignKey(GuidelineVersion, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=GuidelineVersion.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=GuidelineVersion.Status.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("version", "at", "id")
+        indexes = [models.Index(fields=["version", "to_status"], name="guidance_transition_to_idx")]
+
+    def __str__(self) -> str:
+        start = self.get_from_status_display() or "new"
+        return f"Version {self.version.number}: {start} → {self.get_to_status_display()}"
+
+
+class LockedItem(models.Model):
+    """Optimistic locking: the admin form carries the number it was opened with (``admin.LockedForm``)."""
+
+    # Bumped by every admin save; a form opened before someone else's save carries an older number.
+    lock_version = models.PositiveIntegerField(default=0, editable=True)
+
+    class Meta:
+        abstract = True
+
+
+class VersionItem(LockedItem):
     """Anything that belongs to exactly one guideline version."""
 
     version = models.ForeignKey(GuidelineVersion, on_delete=models.CASCADE, related_name="%(class)ss")
 
-    history = HistoricalRecords(inherit=True)
+    history = HistoricalRecords(inherit=True, excluded_fields=["lock_version"])
 
     class Meta:
         abstract = True
@@ -141,14 +181,16 @@ class CitedItem(models.Model):
 class ShownItem(CitedItem, VerifiedItem):
     """Content shown in a plan: ordered, cited, tagged with how well its source was checked."""
 
-    order = models.IntegerField(default=0)
+    order = models.IntegerField(default=0, help_text="Position in its section: lower numbers come first.")
 
     class Meta:
         abstract = True
 
 
 class Citation(VersionItem, VerifiedItem):
-    key = models.SlugField(max_length=100, db_index=False)
+    key = models.SlugField(
+        max_length=100, db_index=False, help_text="Stable short name items cite it by, e.g. kdigo_2024."
+    )
     label = models.CharField(max_length=100, help_text='Short form shown beside the text, e.g. "KDIGO 2024".')
     reference = models.TextField(help_text="Full reference.")
     url = models.URLField(max_length=500, blank=True, help_text="DOI link or URL.")
@@ -167,11 +209,15 @@ class Threshold(CodedItem, CitedItem):
     """A named number the engine compares against; the comparison itself is code."""
 
     label = models.CharField(max_length=200)
-    value = models.DecimalField(max_digits=10, decimal_places=4)
-    unit = models.CharField(max_length=30)
-    plausible_min = models.DecimalField(max_digits=10, decimal_places=4)
-    plausible_max = models.DecimalField(max_digits=10, decimal_places=4)
-    note = models.TextField(blank=True)
+    value = models.DecimalField(
+        max_digits=10, decimal_places=4, help_text="The number the engine compares against, in the unit below."
+    )
+    unit = models.CharField(max_length=30, help_text="The unit the engine uses; do not change it to convert a value.")
+    plausible_min = models.DecimalField(
+        max_digits=10, decimal_places=4, help_text="Lowest value that can be right; a value outside is refused."
+    )
+    plausible_max = models.DecimalField(max_digits=10, decimal_places=4, help_text="Highest value that can be right.")
+    note = models.TextField(blank=True, help_text="Where the number comes from, for the reviewer.")
 
     class Meta(CodedItem.Meta):
         pass
@@ -202,9 +248,13 @@ class Threshold(CodedItem, CitedItem):
 class Recommendation(CodedItem, ShownItem):
     section = models.CharField(max_length=30, choices=section_choices)
     title = models.CharField(max_length=300)
-    text = models.TextField(help_text="Markdown.")
+    text = models.TextField(
+        help_text="Markdown: **bold**, *italic*, lists, [links](https://…). HTML is shown as typed, never run."
+    )
     strength = models.CharField(max_length=100, blank=True, help_text='Grade as the guideline writes it, e.g. "1B".')
-    last_reviewed = models.DateField(null=True, blank=True)
+    last_reviewed = models.DateField(
+        null=True, blank=True, help_text="Shown to physicians beside the recommendation."
+    )
 
     class Meta(CodedItem.Meta):
         ordering = ("version", "section", "order", "code")
@@ -272,17 +322,25 @@ class GuidanceText(CodedItem):
         pass
 
 
-class Condition(models.Model):
+class Condition(LockedItem):
     """One condition of ``applies_when``: conditions of the same group are AND-ed, groups OR-ed."""
 
     ITEM_FIELD: str  # name of the foreign key to the item, set by each concrete model
 
-    group = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
-    fact = models.CharField(max_length=60, choices=fact_choices)
+    group = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="Conditions with the same group number must all hold; the item applies when any group holds.",
+    )
+    fact = models.CharField(max_length=60, choices=fact_choices, help_text="What the engine knows about the patient.")
     op = models.CharField("operator", max_length=20, choices=operator_choices)
-    values = models.JSONField(default=list, blank=True, help_text="List of values, for 'is one of' / 'not one of'.")
+    values = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='For "is one of" / "is known and not one of": a list such as ["gpa", "mpa"]. Empty otherwise.',
+    )
 
-    history = HistoricalRecords(inherit=True)
+    history = HistoricalRecords(inherit=True, excluded_fields=["lock_version"])
 
     class Meta:
         abstract = True
@@ -331,6 +389,13 @@ class WarningCondition(Condition):
     class Meta(Condition.Meta):
         pass
 
+    def clean(self) -> None:
+        super().clean()
+        if self.warning_id is not None and self.warning.kind == WarningContent.Kind.DATA_QUALITY:
+            raise ValidationError(
+                "The engine raises data-quality warnings itself; a condition here would be ignored. Remove it."
+            )
+
 
 class DisagreementCondition(Condition):
     ITEM_FIELD = "disagreement"
@@ -338,6 +403,123 @@ class DisagreementCondition(Condition):
 
     class Meta(Condition.Meta):
         pass
+
+
+class GoldenCase(LockedItem):
+    """A reference patient and what the engine must make of it under any version that is approved.
+
+    The expectations are checked by ``golden.golden_cases_run`` against a draft before approval.
+    Seeded from ``fixtures/golden_cases.json``, the list the engine's own tests read.
+    """
+
+    name = models.SlugField(max_length=150, unique=True, help_text="Short unique name, words joined by _.")
+    description = models.TextField(blank=True, help_text="What this case checks and why, for the next editor.")
+    intake = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='The patient as the API receives it, e.g. {"etiology": "mpa", "spo2_percent": 88}.',
+    )
+    expected_decision = models.CharField(
+        "expected plasma-exchange decision",
+        max_length=20,
+        choices=[(decision, decision.replace("_", " ")) for decision in vocabulary.PLEX_DECISIONS],
+    )
+    expected_criteria = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Status of each plasma-exchange criterion, e.g. {"dah_with_hypoxemia": "met"}.',
+    )
+    expected_derived = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Facts the engine must derive, e.g. {"hypoxemia": true, "creatinine_mg_dl": 3.4}.',
+    )
+    expected_warnings = models.JSONField(
+        default=list, blank=True, help_text='Warning codes that must be shown, e.g. ["missing_data"].'
+    )
+    expected_present = models.JSONField(
+        "recommendations expected", default=list, blank=True,
+        help_text='Recommendation codes that must be in the plan, e.g. ["platelet_transfusion"].',
+    )
+    expected_absent = models.JSONField(
+        "recommendations not expected", default=list, blank=True,
+        help_text="Recommendation codes that must not be in the plan.",
+    )
+    active = models.BooleanField(default=True, help_text="Inactive cases are kept but not run.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["lock_version", "updated_at"])
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        # Imported here: the engine's plan module is only needed to validate, not to define the model.
+        from dahguide.engine.intake import parse_intake
+        from dahguide.engine.plan import DERIVED_FACTS
+
+        errors: dict[str, list[str]] = {}
+        if not isinstance(self.intake, dict):
+            errors["intake"] = ["The intake must be a JSON object of field: value."]
+        else:
+            result = parse_intake(self.intake, implausible="unknown")
+            if result.errors:
+                errors["intake"] = [f"{field}: {m}" for field, messages in result.errors.items() for m in messages]
+        errors.update(_mapping_errors(
+            "expected_criteria", self.expected_criteria, vocabulary.PLEX_CRITERIA, vocabulary.CRITERION_STATUSES
+        ))
+        derived = ("creatinine_mg_dl", "creatinine_umol_l", *DERIVED_FACTS)
+        errors.update(_mapping_errors("expected_derived", self.expected_derived, derived, None))
+        known_warnings = set(vocabulary.DATA_QUALITY_WARNINGS) | _current_codes(WarningContent)
+        known_recommendations = _current_codes(Recommendation)
+        for name, known, what in (
+            ("expected_warnings", known_warnings, "warning"),
+            ("expected_present", known_recommendations, "recommendation"),
+            ("expected_absent", known_recommendations, "recommendation"),
+        ):
+            errors.update(_code_list_errors(name, getattr(self, name), known, what))
+        both = set(self.expected_present or ()) & set(self.expected_absent or ()) if not errors else set()
+        if both:
+            errors["expected_absent"] = [f"{', '.join(sorted(both))} cannot be both expected and not expected."]
+        if errors:
+            raise ValidationError(errors)
+
+
+def _current_codes(model: type[CodedItem]) -> set[str]:
+    """Codes in the published and the open versions (a retired version's codes may be gone for good)."""
+    return set(
+        model.objects.exclude(version__status=GuidelineVersion.Status.RETIRED).values_list("code", flat=True)
+    )
+
+
+def _mapping_errors(
+    name: str, value: object, keys: tuple[str, ...], statuses: tuple[str, ...] | None
+) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        return {name: ["Must be a JSON object, e.g. {}."]}
+    problems = [
+        f"'{key}' is not one of: {', '.join(keys)}." for key in value if key not in keys
+    ]
+    if statuses is not None:
+        problems += [
+            f"'{key}': '{status}' is not one of: {', '.join(statuses)}."
+            for key, status in value.items()
+            if status not in statuses
+        ]
+    return {name: problems} if problems else {}
+
+
+def _code_list_errors(name: str, value: object, known: set[str], what: str) -> dict[str, list[str]]:
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        return {name: ['Must be a list of codes, e.g. ["platelet_transfusion"].']}
+    unknown = [code for code in value if code not in known]
+    if unknown and known:  # with no content loaded yet there is nothing to check against
+        return {name: [f"No {what} has the code {', '.join(unknown)} in the published or a draft version."]}
+    return {}
 
 
 def _number(value: Decimal) -> str:

@@ -10,11 +10,26 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
-from django.db.models import Max
+from django.db.models import Max, Q, QuerySet
 
 from dahguide.engine.content import Snapshot
-from dahguide.guidance.models import GuidelineVersion
+from dahguide.guidance.models import (
+    Citation,
+    Disagreement,
+    DisagreementCondition,
+    GuidanceText,
+    GuidelineVersion,
+    MonitoringCondition,
+    MonitoringItem,
+    Recommendation,
+    RecommendationCondition,
+    Threshold,
+    VersionTransition,
+    WarningCondition,
+    WarningContent,
+)
 
 _KEY_FIELDS = ("id", "content_hash", "published_at")
 _FROZEN = (GuidelineVersion.Status.PUBLISHED, GuidelineVersion.Status.RETIRED)
@@ -51,3 +66,65 @@ def _cached_snapshot(version_id: int, content_hash: str, published_at: datetime)
 
 def clear_snapshot_cache() -> None:
     _cached_snapshot.cache_clear()
+
+
+# --- review workflow ------------------------------------------------------------------------
+
+_ITEM_MODELS = (Citation, Threshold, Recommendation, MonitoringItem, WarningContent, Disagreement, GuidanceText)
+_CONDITION_MODELS = (RecommendationCondition, MonitoringCondition, WarningCondition, DisagreementCondition)
+
+
+def get_open_version() -> GuidelineVersion | None:
+    """The newest version being prepared or reviewed (draft, submitted, under review, approved)."""
+    return GuidelineVersion.objects.filter(status__in=GuidelineVersion.OPEN_STATUSES).defer("snapshot").first()
+
+
+def version_transitions(*, version: GuidelineVersion) -> QuerySet[VersionTransition]:
+    return VersionTransition.objects.filter(version=version).select_related("user").order_by("at", "id")
+
+
+def version_document(*, version: GuidelineVersion) -> dict[str, Any]:
+    """The snapshot document of any version: frozen for a published or retired one, else compiled."""
+    if version.is_frozen and version.snapshot:
+        return version.snapshot
+    from dahguide.guidance.services import guideline_compile  # services import this module
+
+    return guideline_compile(version=version)
+
+
+def version_authors(*, version: GuidelineVersion) -> set[int]:
+    """Ids of everyone who created, changed or submitted the version: none of them may approve it.
+
+    Changes are read from django-simple-history: every saved or deleted item and condition of the
+    version, and the version's own rows except those a workflow step wrote. Creation and
+    submission come from the transition log. Edits made outside a request carry no user and
+    cannot be attributed; the admin is the editors' only way in. One query per content model.
+    """
+    from dahguide.guidance.services import TRANSITION_REASON
+
+    authors: set[int] = set(
+        VersionTransition.objects.filter(version=version)
+        .filter(Q(to_status=GuidelineVersion.Status.SUBMITTED) | Q(from_status=""))
+        .exclude(user=None)
+        .values_list("user_id", flat=True)
+    )
+    if version.created_by_id is not None:
+        authors.add(version.created_by_id)
+    authors.update(
+        GuidelineVersion.history.filter(id=version.pk)
+        .exclude(history_change_reason=TRANSITION_REASON)
+        .exclude(history_user=None)
+        .values_list("history_user_id", flat=True)
+    )
+    for model in _ITEM_MODELS:
+        authors.update(_history_users(model.history.filter(version_id=version.pk)))
+    for model in _CONDITION_MODELS:
+        item_field = model.ITEM_FIELD
+        item_model = model._meta.get_field(item_field).related_model
+        ever_in_version = item_model.history.filter(version_id=version.pk).values("id")
+        authors.update(_history_users(model.history.filter(**{f"{item_field}_id__in": ever_in_version})))
+    return authors
+
+
+def _history_users(history: QuerySet) -> set[int]:
+    return set(history.exclude(history_user=None).order_by().values_list("history_user_id", flat=True).distinct())

@@ -30,9 +30,13 @@ from dahguide.guidance.models import (
     MonitoringItem,
     Recommendation,
     Threshold,
+    VersionTransition,
     WarningContent,
 )
 from dahguide.guidance.selectors import next_version_number
+from dahguide.observability import security_event
+
+_NOT_CONTENT = frozenset({"id", "version", "lock_version"})  # row bookkeeping, not in the document
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class _Kind:
 
     @property
     def fields(self) -> tuple[models.Field, ...]:
-        return tuple(f for f in self.model._meta.concrete_fields if f.name not in {"id", "version"})
+        return tuple(f for f in self.model._meta.concrete_fields if f.name not in _NOT_CONTENT)
 
     @property
     def cited(self) -> bool:
@@ -80,19 +84,62 @@ _CONDITION_KEYS = frozenset({"fact", "op", "values"})
 # --- versions -------------------------------------------------------------------------------
 
 
-def guideline_version_create(*, title: str, change_summary: str = "", user=None) -> GuidelineVersion:
-    """A new, empty draft with the next version number."""
+# A version's own history rows written by a status change carry this reason, so the two-person
+# rule (selectors.version_authors) can tell a workflow step from an edit of the version's content.
+TRANSITION_REASON = "workflow transition"
+
+
+@transaction.atomic
+def guideline_version_create(
+    *, title: str, change_summary: str = "", user=None, comment: str = "Created."
+) -> GuidelineVersion:
+    """A new, empty draft with the next version number; its creation is the first log entry."""
     version = GuidelineVersion(
         number=next_version_number(), title=title, change_summary=change_summary, created_by=user
     )
     version.full_clean()
     version.save()
+    _log_transition(version=version, from_status="", user=user, comment=comment)
     return version
+
+
+def version_status_change(
+    *, version: GuidelineVersion, to_status: str, user=None, comment: str = ""
+) -> VersionTransition:
+    """Move a version to ``to_status`` and log it: the one place a status changes.
+
+    Callers hold the version's row lock and have checked the role and the status they start
+    from (``workflow``); this writes the version, one ``VersionTransition`` and, once the
+    transaction commits, one ``content_transition`` security log line.
+    """
+    from_status = version.status
+    version.status = to_status
+    version.lock_version += 1
+    version._change_reason = TRANSITION_REASON  # read by simple-history
+    version.full_clean()
+    version.save()
+    return _log_transition(version=version, from_status=from_status, user=user, comment=comment)
+
+
+def _log_transition(*, version: GuidelineVersion, from_status: str, user, comment: str) -> VersionTransition:
+    entry = VersionTransition(
+        version=version, from_status=from_status, to_status=version.status, user=user, comment=comment
+    )
+    entry.full_clean()
+    entry.save()
+    fields = {
+        "version": version.number,
+        "from_status": from_status,
+        "to_status": version.status,
+        "user_id": user.pk if user is not None else None,
+    }
+    transaction.on_commit(lambda: security_event("content_transition", **fields))
+    return entry
 
 
 @transaction.atomic
 def guideline_import(
-    *, document: Mapping[str, Any], user=None, publish: bool, change_summary: str = ""
+    *, document: Mapping[str, Any], user=None, publish: bool, change_summary: str = "", comment: str = "Imported."
 ) -> GuidelineVersion:
     """Create a version and all its items from a snapshot document; optionally publish it.
 
@@ -107,7 +154,7 @@ def guideline_import(
         errors.append(f"Unknown top-level key(s): {', '.join(unknown)}.")
     try:
         version = guideline_version_create(
-            title=str(document.get("title", "")), change_summary=change_summary, user=user
+            title=str(document.get("title", "")), change_summary=change_summary, user=user, comment=comment
         )
     except ValidationError as exc:
         raise ValidationError([f"Version: {m}" for m in _messages(exc)]) from exc
@@ -159,7 +206,7 @@ def guideline_import(
     if errors:
         raise ValidationError(errors)  # leaving the atomic block rolls every row back
     if publish:
-        version = guideline_publish(version=version, user=user)
+        version = guideline_publish(version=version, user=user, comment=change_summary)
     return version
 
 
@@ -371,7 +418,7 @@ def _value_out(value: Any) -> Any:
 # --- publish --------------------------------------------------------------------------------
 
 
-def _publication_problems(document: Mapping[str, Any]) -> list[str]:
+def publication_problems(document: Mapping[str, Any]) -> list[str]:
     """What would make the engine fail or fall back to unreviewed wording for this content."""
     snapshot = Snapshot.from_dict(document)
     data_quality = {w.code for w in snapshot.warnings if w.kind == WarningContent.Kind.DATA_QUALITY}
@@ -387,7 +434,7 @@ def _publication_problems(document: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def guideline_publish(*, version: GuidelineVersion, user=None) -> GuidelineVersion:
+def guideline_publish(*, version: GuidelineVersion, user=None, comment: str = "") -> GuidelineVersion:
     """Freeze the version's content as its snapshot and make it the one physicians see.
 
     The previously published version is retired in the same transaction; the
@@ -405,20 +452,18 @@ def guideline_publish(*, version: GuidelineVersion, user=None) -> GuidelineVersi
         document = guideline_compile(version=version)
         document["published_at"] = now.isoformat()
         document["content_hash"] = content_hash(document)
-        problems = _publication_problems(document)
+        problems = publication_problems(document)
         if problems:
             raise ValidationError(problems)
 
         for previous in current:
-            previous.status = GuidelineVersion.Status.RETIRED
-            previous.lock_version += 1
-            previous.save(update_fields=["status", "lock_version"])
-        version.status = GuidelineVersion.Status.PUBLISHED
+            version_status_change(
+                version=previous, to_status=GuidelineVersion.Status.RETIRED, user=user,
+                comment=f"Replaced by version {version.number}.",
+            )
         version.published_at = now
         version.published_by = user
         version.snapshot = document
         version.content_hash = document["content_hash"]
-        version.lock_version += 1
-        version.full_clean()
-        version.save()
+        version_status_change(version=version, to_status=GuidelineVersion.Status.PUBLISHED, user=user, comment=comment)
     return version

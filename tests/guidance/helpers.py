@@ -1,8 +1,9 @@
-"""Small edits of the real guideline document for the refusal tests."""
+"""Small edits of the real guideline document, and a browser's view of an admin form."""
 
 from __future__ import annotations
 
 import copy
+from html.parser import HTMLParser
 from typing import Any
 
 
@@ -12,3 +13,60 @@ def edited(document: dict, kind: str, code: str, **changes: Any) -> dict:
     item = next(i for i in doc[kind] if i.get("code", i.get("key")) == code)
     item.update(changes)
     return doc
+
+
+class _FormParser(HTMLParser):
+    """The values a browser would submit from one ``<form>`` of a page (no JavaScript run)."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.in_form = False
+        self.data: dict[str, list[str]] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.in_form = a.get("id") == self.form_id
+        if not self.in_form:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = a.get("type", "text")
+            if kind in {"submit", "button", "file", "image", "reset"}:
+                return
+            if kind in {"checkbox", "radio"} and "checked" not in a:
+                return
+            self.data.setdefault(name, []).append(a.get("value", "on" if kind == "checkbox" else ""))
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, [])
+        elif tag == "option" and self._select and "selected" in a:
+            self.data[self._select].append(a.get("value", ""))
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.in_form = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            text = "".join(self._text)
+            self.data.setdefault(self._textarea, []).append(text[1:] if text.startswith("\n") else text)
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self._text.append(data)
+
+
+def form_data(response, form_id: str) -> dict[str, list[str]]:
+    """What submitting the form ``form_id`` of ``response`` would post, for ``client.post``."""
+    parser = _FormParser(form_id)
+    parser.feed(response.content.decode())
+    assert parser.data, f"no form #{form_id} with fields on the page"
+    return {name: values for name, values in parser.data.items() if "__prefix__" not in name}

@@ -34,9 +34,13 @@ class Command(BaseCommand):
             text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
         except OSError as exc:
             raise CommandError(f"Cannot read {source}: {exc.strerror}.") from exc
+        except UnicodeDecodeError:
+            self._fail({"__all__": ["The input is not UTF-8 text."]})
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except RecursionError:
+            self._fail({"__all__": ["The input is not valid JSON: it is nested too deeply."]})
+        except ValueError as exc:  # JSONDecodeError, or a number with more digits than Python converts
             self._fail({"__all__": [f"The input is not valid JSON: {exc}."]})
         result = parse_intake(data, implausible="unknown")
         if result.errors:

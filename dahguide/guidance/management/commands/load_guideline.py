@@ -1,4 +1,7 @@
-"""Load the guideline content file and publish it (first run) or add it as a new version."""
+"""Load the guideline content file and publish it (first run) or add it as a new version.
+
+Then load the golden cases (``load_golden_cases``): the reviewer's gate needs them from day one.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from dahguide.guidance.selectors import get_published_version
@@ -27,6 +31,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file: Path, force_new_version: bool, **options):
+        self._load_guideline(file, force_new_version)
+        call_command("load_golden_cases", stdout=self.stdout, stderr=self.stderr)
+
+    def _load_guideline(self, file: Path, force_new_version: bool) -> None:
         published = get_published_version()
         if published and not force_new_version:
             self.stdout.write(

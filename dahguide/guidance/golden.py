@@ -1,0 +1,165 @@
+"""Golden cases as content: check them against a guideline snapshot, and load the seed file.
+
+A golden case is a reference patient with the plan the engine must produce for it. The reviewer's
+screen runs every active case against a draft, and ``workflow.version_approve`` refuses a draft
+while any case fails, so an edit cannot silently change what a known patient is advised.
+
+The seed file (``fixtures/golden_cases.json``) is also the list the engine's own tests read
+(``tests/engine/golden_cases.py``): one list, two readers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from dahguide.engine.content import Snapshot
+from dahguide.engine.intake import parse_intake
+from dahguide.engine.plan import evaluate
+from dahguide.guidance.models import GoldenCase
+
+GOLDEN_CASES_FILE = Path(settings.BASE_DIR) / "fixtures" / "golden_cases.json"
+# The keys of one case in the seed file: the model's fields, so the file and the rows cannot drift.
+SEED_KEYS = (
+    "name", "description", "intake", "expected_decision", "expected_criteria", "expected_derived",
+    "expected_warnings", "expected_present", "expected_absent", "active",
+)
+
+
+@dataclass(frozen=True)
+class GoldenCheck:
+    expectation: str  # what was checked, e.g. "criterion dah_with_hypoxemia"
+    passed: bool
+    message: str  # a sentence the reviewer reads, whether it passed or not
+
+
+@dataclass(frozen=True)
+class GoldenResult:
+    name: str
+    description: str
+    checks: tuple[GoldenCheck, ...]
+    case_id: int | None = None
+
+    @property
+    def passed(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        return tuple(check.message for check in self.checks if not check.passed)
+
+
+def golden_case_check(case: GoldenCase, snapshot: Snapshot) -> GoldenResult:
+    """Every expectation of one case against one snapshot, each with its own message."""
+
+    def result(*checks: GoldenCheck) -> GoldenResult:
+        return GoldenResult(case.name, case.description, tuple(checks), case.pk)
+
+    parsed = parse_intake(case.intake, implausible="unknown")
+    if parsed.errors:
+        fields = ", ".join(sorted(parsed.errors))
+        return result(GoldenCheck("intake", False, f"The intake is not valid ({fields}); correct the case."))
+    try:
+        plan = evaluate(parsed, snapshot).to_dict()
+    except ValueError as exc:  # content lacks something the engine needs
+        return result(GoldenCheck("plan", False, f"No plan could be made with this content: {exc}."))
+
+    checks = [_equal("decision", "Plasma-exchange decision", case.expected_decision,
+                     plan["plasma_exchange"]["decision"])]
+    statuses = {c["code"]: c["status"] for c in plan["plasma_exchange"]["criteria"]}
+    checks += [
+        _equal(f"criterion {code}", f"Criterion {code}", expected, statuses.get(code))
+        for code, expected in case.expected_criteria.items()
+    ]
+    checks += [
+        _equal(f"derived {name}", f"Derived fact {name}", expected, plan["derived"].get(name))
+        for name, expected in case.expected_derived.items()
+    ]
+    warnings = {w["code"] for w in plan["warnings"]}
+    checks += [_presence("warning", code, code in warnings, expected=True) for code in case.expected_warnings]
+    recommendations = {r["code"] for r in plan["recommendations"]}
+    checks += [
+        _presence("recommendation", code, code in recommendations, expected=True) for code in case.expected_present
+    ]
+    checks += [
+        _presence("recommendation", code, code in recommendations, expected=False) for code in case.expected_absent
+    ]
+    return result(*checks)
+
+
+def golden_cases_run(*, snapshot: Snapshot) -> list[GoldenResult]:
+    """Every active golden case against ``snapshot`` (one query), failing cases first."""
+    results = [golden_case_check(case, snapshot) for case in GoldenCase.objects.filter(active=True)]
+    return sorted(results, key=lambda r: (r.passed, r.name))
+
+
+def _equal(expectation: str, label: str, expected: Any, actual: Any) -> GoldenCheck:
+    if expected == actual:
+        return GoldenCheck(expectation, True, f"{label} is {_shown(actual)}, as expected.")
+    return GoldenCheck(expectation, False, f"{label}: expected {_shown(expected)}, got {_shown(actual)}.")
+
+
+def _presence(kind: str, code: str, present: bool, *, expected: bool) -> GoldenCheck:
+    where = "in the plan" if present else "not in the plan"
+    if present == expected:
+        return GoldenCheck(f"{kind} {code}", True, f"The {kind} {code} is {where}, as expected.")
+    wanted = "expected" if expected else "not expected"
+    return GoldenCheck(f"{kind} {code}", False, f"The {kind} {code} is {where} but was {wanted}.")
+
+
+def _shown(value: Any) -> str:
+    return "unknown" if value is None else json.dumps(value) if isinstance(value, bool) else str(value)
+
+
+# --- seed ------------------------------------------------------------------------------------
+
+
+def golden_cases_read(path: Path = GOLDEN_CASES_FILE) -> list[dict[str, Any]]:
+    """The cases of a seed file (a JSON list of objects with ``SEED_KEYS``)."""
+    cases = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(cases, list):
+        raise ValidationError(f"{path.name} must hold a JSON list of golden cases.")
+    return cases
+
+
+@transaction.atomic
+def golden_cases_load(*, cases: Iterable[Mapping[str, Any]]) -> int:
+    """Create the cases whose name is not in the database yet; returns how many were created.
+
+    Existing cases are never overwritten (editors may have corrected them), so loading twice
+    changes nothing. Every problem of every case is reported at once, and nothing is saved then.
+    """
+    existing = set(GoldenCase.objects.values_list("name", flat=True))
+    errors: list[str] = []
+    created = 0
+    for index, entry in enumerate(cases, start=1):
+        name = entry.get("name") if isinstance(entry, Mapping) else None
+        where = f"Golden case {index}" + (f" '{name}'" if isinstance(name, str) else "")
+        if not isinstance(entry, Mapping):
+            errors.append(f"{where}: must be an object.")
+            continue
+        unknown = sorted(set(entry) - set(SEED_KEYS))
+        if unknown:
+            errors.append(f"{where}: unknown key(s) {', '.join(unknown)}.")
+            continue
+        if name in existing:
+            continue
+        case = GoldenCase(**entry)
+        try:
+            case.full_clean()
+        except ValidationError as exc:
+            errors.extend(f"{where}: {field}: {m}" for field, messages in exc.message_dict.items() for m in messages)
+            continue
+        case.save()
+        existing.add(name)
+        created += 1
+    if errors:
+        raise ValidationError(errors)
+    return created
