@@ -52,9 +52,14 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "simple_history",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "dahguide.accounts",
     "dahguide.guidance",
     "dahguide.wizard",
+    "dahguide.cases",
+    "dahguide.api",
 ]
 
 MIDDLEWARE = [
@@ -117,6 +122,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Shared ward computers: the session ends after this many idle seconds (default 15 min).
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=15 * 60)
+# The page warns this many seconds before the idle logout (at most half the timeout).
+SESSION_IDLE_WARNING = env.int("SESSION_IDLE_WARNING", default=60)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -127,6 +134,7 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "dahguide.accounts.lockout.lockout_username"  # overlong names cut to a storable length
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -183,6 +191,31 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
+# JSON API, CDS Hooks and FHIR export (docs/api.md).
+# Requests per user and period on /api/v1/ (DRF rate syntax: "60/min", "1000/hour").
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="60/min")
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "dahguide.api.rest.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DAH Guide API",
+    "DESCRIPTION": "Evaluate a DAH intake against the published guideline; FHIR export. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+# CDS Hooks clients: issuer (the JWT "iss") = shared HMAC secret (32+ characters), comma-separated.
+CDS_HOOKS_CLIENTS = env.dict("CDS_HOOKS_CLIENTS", default={})
+CDS_HOOKS_REQUIRE_AUTH = env.bool("CDS_HOOKS_REQUIRE_AUTH", default=True)
+if PRODUCTION and not CDS_HOOKS_REQUIRE_AUTH:
+    raise ImproperlyConfigured("CDS_HOOKS_REQUIRE_AUTH cannot be off in production mode.")
+# Canonical base of the FHIR resources this app defines (Questionnaire, PlanDefinition, code systems).
+FHIR_CANONICAL_BASE = env.str("FHIR_CANONICAL_BASE", default="https://dahguide.invalid/fhir").rstrip("/")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -198,6 +231,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
+        # Never DEBUG, whatever LOG_LEVEL says: their debug lines carry patient data (the template
+        # context of a page; the parameters of a query).
+        "django.template": {"level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
         "django.server": {"level": "WARNING"},
         "axes.apps": {"level": "WARNING"},
         "dahguide.request": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO")},  # its start-up banner would pollute command output

@@ -9,5 +9,7 @@ admin.site.site_title = "DAH Guide admin"
 urlpatterns = [
     path("accounts/", include("dahguide.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("", include("dahguide.api.urls")),
+    path("cases/", include("dahguide.cases.urls")),
     path("", include("dahguide.wizard.urls")),
 ]

@@ -88,6 +88,12 @@ def _raw(answers: Mapping[str, Any], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _typed(value: Any) -> str:
+    """Text as typed, cut to a sane length. A NUL character (which PostgreSQL cannot store in JSON)
+    becomes U+FFFD, so the answer is still refused and shown back instead of failing the save."""
+    return str(value).replace("\x00", "\ufffd")[:MAX_RAW_LENGTH]
+
+
 def raw_from_post(step: Step, post: Any, answers: Mapping[str, Any]) -> dict[str, Any]:
     """The raw answers a step's form posted, exactly as typed (cut to a sane length).
 
@@ -97,12 +103,12 @@ def raw_from_post(step: Step, post: Any, answers: Mapping[str, Any]) -> dict[str
     raw: dict[str, Any] = {}
     for spec in asked_fields(step, answers):
         if spec.kind == "multi_choice":
-            raw[spec.name] = [str(v)[:MAX_RAW_LENGTH] for v in post.getlist(spec.name)[:MAX_LIST_LENGTH]]
+            raw[spec.name] = [_typed(v) for v in post.getlist(spec.name)[:MAX_LIST_LENGTH]]
             continue
         for name in spec.input_names:
-            raw[name] = str(post.get(name, ""))[:MAX_RAW_LENGTH]
+            raw[name] = _typed(post.get(name, ""))
     for name in HELPER_INPUTS.get(step.code, ()):
-        raw[name] = str(post.get(name, ""))[:MAX_RAW_LENGTH]
+        raw[name] = _typed(post.get(name, ""))
     return raw
 
 
@@ -114,9 +120,9 @@ def raw_from_query(query: Any, answers: Mapping[str, Any]) -> dict[str, Any]:
             continue
         spec = FIELDS.get(name)
         if spec is not None and spec.kind == "multi_choice":
-            raw[name] = [str(v)[:MAX_RAW_LENGTH] for v in query.getlist(name)[:MAX_LIST_LENGTH]]
+            raw[name] = [_typed(v) for v in query.getlist(name)[:MAX_LIST_LENGTH]]
         else:
-            raw[name] = str(query.get(name, ""))[:MAX_RAW_LENGTH]
+            raw[name] = _typed(query.get(name, ""))
     return raw
 
 
@@ -136,6 +142,27 @@ def engine_data(answers: Mapping[str, Any]) -> dict[str, Any]:
             if isinstance(value, str) and value.strip():
                 data[name] = value
     return data
+
+
+def answers_from_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Raw answers, as the steps hold them, for a normalised intake (a plan's ``inputs``).
+
+    The inverse of ``engine_data``: seeds a draft from a saved case, and shows a saved case's
+    answers with ``answer_rows``. Unknown values are left out, as an unanswered question.
+    """
+    answers: dict[str, Any] = {}
+    for spec in FIELDS.values():
+        for name in spec.input_names:
+            value = inputs.get(name)
+            if value is None:
+                continue
+            if spec.kind == "multi_choice":
+                answers[name] = [str(v) for v in value] or [NONE_OF_THESE]
+            elif isinstance(value, bool):
+                answers[name] = "true" if value else "false"
+            else:
+                answers[name] = str(value)
+    return answers
 
 
 def parse_answers(answers: Mapping[str, Any]) -> IntakeResult:

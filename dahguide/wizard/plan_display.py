@@ -87,8 +87,22 @@ def _date_display(value: str) -> str:
     return date_format(parsed, "j F Y")
 
 
+def _missing_url(name: str, step_url: Callable[[str], str] | None) -> str:
+    if name not in FIELDS or step_url is None:
+        return ""
+    return f"{step_url(FIELDS[name].step)}?return_to=review#q-{name}"
+
+
 def full_plan(result: IntakeResult, snapshot: Snapshot, *, step_url: Callable[[str], str]) -> dict[str, Any]:
-    doc = evaluate(result, snapshot).to_dict()
+    return arrange(evaluate(result, snapshot).to_dict(), title=snapshot.title, step_url=step_url)
+
+
+def arrange(doc: dict[str, Any], *, title: str = "", step_url: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """A plan document (evaluated now, or stored with a saved case) arranged for the plan templates.
+
+    Without ``step_url`` the missing answers are listed without links (a saved plan has no steps).
+    Adds display keys to the items of ``doc`` in place: pass a copy to keep the document clean.
+    """
     recommendations = [_caveat(r) for r in doc["recommendations"]]
     for r in recommendations:
         r["last_reviewed_display"] = _date_display(r.get("last_reviewed", ""))
@@ -105,7 +119,7 @@ def full_plan(result: IntakeResult, snapshot: Snapshot, *, step_url: Callable[[s
         "guideline": {
             **doc["guideline"],
             "published_display": _date_display(doc["guideline"].get("published_at", "")),
-            "title": snapshot.title,
+            "title": title,
         },
         "disclaimer": doc["disclaimer"],
         "critical_warnings": [w for w in warnings if w["severity"] == "critical"],
@@ -117,7 +131,7 @@ def full_plan(result: IntakeResult, snapshot: Snapshot, *, step_url: Callable[[s
             {
                 "name": name,
                 "label": FIELDS[name].label if name in FIELDS else name,
-                "url": f"{step_url(FIELDS[name].step)}?return_to=review#q-{name}" if name in FIELDS else "",
+                "url": _missing_url(name, step_url),
             }
             for name in doc["missing_data"]
         ],

@@ -1,0 +1,44 @@
+"""The print view: answers, plan, checklist state, guideline version and dates."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from dahguide.cases import services
+
+pytestmark = pytest.mark.django_db
+
+
+def _print(client, case) -> str:
+    response = client.get(reverse("cases:print", args=[case.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_print_view_has_answers_plan_version_and_dates(resident_client, case):
+    html = _print(resident_client, case)
+    assert "Answers used for this plan" in html
+    assert "1.8 mg/dL" in html
+    assert "Plasma exchange: consider" in html
+    assert "Guideline version 1</strong>" in html
+    assert "Printed " in html
+    assert case.created_at.strftime("%Y") in html
+
+
+def test_print_view_shows_the_checklist_state_without_forms(resident_client, physician, case):
+    services.checklist_item_set(case=case, code="monitor_oxygenation", user=physician, ticked=True, note="stable")
+    html = _print(resident_client, case)
+    assert "ticked by physician" in html
+    assert "Note: stable" in html
+    assert "Tick as done" not in html
+
+
+def test_print_view_uses_the_print_stylesheet(resident_client, case):
+    assert 'href="/static/css/print.css" media="print"' in _print(resident_client, case)
+
+
+def test_print_view_has_no_inline_script_or_style(resident_client, case):
+    html = _print(resident_client, case)
+    assert "<script>" not in html
+    assert " style=" not in html
