@@ -1,0 +1,1 @@
+"""CDS Hooks 2.0: the ``dah-treatment`` service for the ``patient-view`` hook (docs/api.md)."""

@@ -1,0 +1,388 @@
+"""FHIR prefetch data -> intake data, with units, dates and what could not be used.
+
+Rules (docs/api.md, "CDS Hooks mapping"):
+
+- Per quantity the newest dated Observation of its LOINC codes is taken. If it is older than its
+  window (``STALE_AFTER``) it is reported as stale and *not* used: unknown is safer than a value
+  the patient no longer has. An older value is never used in place of an unusable newer one.
+- Units travel with numbers (UCUM codes, or the unit text when no UCUM code is given) and are
+  converted explicitly; an unrecognised unit makes the value unusable, never guessed.
+- Conditions map to an etiology only through the SNOMED CT codes of ``ETIOLOGY_BY_SNOMED``; two
+  different etiologies leave it unknown.
+- Nothing here raises on malformed FHIR: whatever cannot be read is reported in ``problems``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from dahguide.engine import units
+from dahguide.engine.intake import FIELDS, IntakeResult, parse_intake
+
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+UCUM = "http://unitsofmeasure.org"
+
+CREATININE_LOINC = ("2160-0", "14682-9")  # serum/plasma creatinine, mass (mg/dL) and moles (µmol/L) per volume
+PLATELETS_LOINC = ("777-3",)  # platelets in blood, automated count
+SPO2_LOINC = ("59408-5", "2708-6")  # SpO₂ by pulse oximetry; O₂ saturation in arterial blood
+O2_FLOW_LOINC = "3151-8"  # inhaled oxygen flow rate (a component of the SpO₂ Observation)
+O2_CONCENTRATION_LOINC = "3150-0"  # inhaled oxygen concentration (idem)
+OBSERVATION_CODES = (*CREATININE_LOINC, *PLATELETS_LOINC, *SPO2_LOINC)
+
+# How old a value may be and still count as the patient's current one.
+STALE_AFTER = {
+    # KDIGO 2012 AKI: creatinine can rise ≥ 0.3 mg/dL within 48 h, so an older value may miss the rise.
+    "creatinine": timedelta(hours=48),
+    # Oxygenation in active DAH changes within hours; a day-old reading is not the current one.
+    "spo2": timedelta(hours=24),
+    # Platelets gate the transfusion advice; three days is the longest we take as current.
+    "platelets": timedelta(hours=72),
+}
+FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew between the EHR and this server
+
+# SNOMED CT concepts (code: fully specified name) whose meaning is one etiology of the intake.
+ETIOLOGY_BY_SNOMED: dict[str, tuple[str, str]] = {
+    "195353004": ("gpa", "Wegener's granulomatosis (disorder)"),
+    "239928004": ("mpa", "Microscopic polyarteritis nodosa (disorder)"),
+    "82275008": ("egpa", "Allergic granulomatosis angiitis (disorder)"),
+    "50581000": ("anti_gbm", "Goodpasture's syndrome (disorder)"),
+    "236506009": ("anti_gbm", "Goodpasture's disease (disorder)"),
+    "55464009": ("sle", "Systemic lupus erythematosus (disorder)"),
+    "68815009": ("sle", "Systemic lupus erythematosus glomerulonephritis syndrome (disorder)"),
+}
+_ACTIVE_CLINICAL = frozenset({"active", "recurrence", "relapse"})
+_REFUTED = frozenset({"refuted", "entered-in-error"})
+_USABLE_STATUS = frozenset({"final", "amended", "corrected", "preliminary"})
+
+# Platelet units (normalised spelling) -> factor to ×10⁹/L. 1 µL = 1 mm³, so 10³/µL = 10⁹/L.
+_PLATELET_FACTORS = {
+    "10*9/l": Decimal(1), "10*3/ul": Decimal(1), "10*3/mm3": Decimal(1), "k/ul": Decimal(1),
+    "/ul": Decimal("0.001"), "/mm3": Decimal("0.001"),
+}
+_LABELS = {"creatinine": "Serum creatinine", "platelets": "Platelets", "spo2": "SpO₂"}
+_FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+_SAFE_TEXT = re.compile(r"[^A-Za-z0-9 %/.^{}µμ-]")
+
+
+@dataclass
+class MappingResult:
+    """What the EHR sent, as intake data, and in words for the clinician."""
+
+    data: dict[str, Any] = field(default_factory=dict)  # intake JSON for parse_intake
+    used: list[str] = field(default_factory=list)  # "Serum creatinine 2.1 mg/dL (185.64 µmol/L), 10 Mar 06:00"
+    stale: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # prefetch keys the EHR did not send
+
+
+@dataclass(frozen=True)
+class _Reading:
+    code: str
+    value: Decimal
+    unit: str
+    effective: datetime
+    reference: str
+
+
+def safe_text(text: Any, limit: int = 30) -> str:
+    """EHR text shown back in a card (markdown) or page: harmless characters only, short."""
+    shown = _SAFE_TEXT.sub("?", str(text))[:limit]
+    return shown or "?"
+
+
+def map_prefetch(prefetch: Any, *, now: datetime) -> MappingResult:
+    """Map the ``patient``, ``observations`` and ``conditions`` prefetch (CDS Hooks 2.0).
+
+    A key that is absent means the EHR could not prefetch it (it is reported as missing); a key
+    whose value is null means the EHR has no such data.
+    """
+    out = MappingResult()
+    prefetch = prefetch if isinstance(prefetch, Mapping) else {}
+    for key, reader in (("patient", _patient), ("observations", _observations), ("conditions", _conditions)):
+        if key not in prefetch:
+            out.missing.append(key)
+            continue
+        value = prefetch[key]
+        if value is None:
+            continue  # the EHR has no data for this template
+        if not isinstance(value, Mapping) or not isinstance(value.get("resourceType"), str):
+            out.problems.append(f"The prefetched {key} is not a FHIR resource and was ignored.")
+            continue
+        if value["resourceType"] == "OperationOutcome":
+            out.problems.append(f"The EHR could not prefetch the {key}.")
+            continue
+        reader(value, now, out)
+    return out
+
+
+def to_intake(mapped: MappingResult) -> IntakeResult:
+    """Parse the mapped data as the API does (implausible values become unknown with a warning).
+
+    A value the engine refuses outright (outside its hard range) is dropped with its message.
+    """
+    result = parse_intake(mapped.data, implausible="unknown")
+    if result.errors:
+        refused: set[str] = set()
+        for spec in FIELDS.values():
+            if set(spec.input_names) & set(result.errors):
+                refused.update(spec.input_names)
+        for messages in result.errors.values():
+            mapped.problems.extend(f"{m} The EHR value was not used." for m in messages)
+        mapped.data = {k: v for k, v in mapped.data.items() if k not in refused}
+        result = parse_intake(mapped.data, implausible="unknown")
+    return result
+
+
+def answers(mapped: MappingResult) -> dict[str, str]:
+    """The mapped data as the wizard stores raw answers (text per input name)."""
+    out: dict[str, str] = {}
+    for name, value in mapped.data.items():
+        if isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        elif isinstance(value, Decimal):
+            out[name] = units.format_decimal(value)
+        elif value is not None:
+            out[name] = str(value)
+    return out
+
+
+# -- Patient ------------------------------------------------------------------------------------
+
+
+def _patient(resource: Mapping[str, Any], now: datetime, out: MappingResult) -> None:
+    if resource.get("resourceType") != "Patient":
+        out.problems.append("The prefetched patient is not a Patient resource and was ignored.")
+        return
+    birth = resource.get("birthDate")
+    if not isinstance(birth, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", birth):
+        out.problems.append("The birth date is missing or incomplete: age not filled in.")
+        return
+    try:
+        born = date.fromisoformat(birth)
+    except ValueError:
+        out.problems.append("The birth date is not a valid date: age not filled in.")
+        return
+    today = now.date()
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if age < 0:
+        out.problems.append("The birth date is in the future: age not filled in.")
+        return
+    out.data["age_years"] = age
+    out.used.append(f"Age {age} years (from the birth date)")
+
+
+# -- Observations -------------------------------------------------------------------------------
+
+
+def _entries(bundle: Mapping[str, Any], resource_type: str, what: str, out: MappingResult) -> list[Mapping[str, Any]]:
+    if bundle.get("resourceType") == resource_type:
+        return [bundle]
+    if bundle.get("resourceType") != "Bundle":
+        out.problems.append(f"The prefetched {what} are not a Bundle and were ignored.")
+        return []
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        return []
+    return [
+        e["resource"] for e in entries
+        if isinstance(e, Mapping) and isinstance(e.get("resource"), Mapping)
+        and e["resource"].get("resourceType") == resource_type
+    ]
+
+
+def _codes(concept: Any, system: str) -> set[str]:
+    if not isinstance(concept, Mapping) or not isinstance(concept.get("coding"), list):
+        return set()
+    return {
+        c["code"] for c in concept["coding"]
+        if isinstance(c, Mapping) and c.get("system") == system and isinstance(c.get("code"), str)
+    }
+
+
+def parse_datetime(text: Any) -> datetime | None:
+    """A FHIR dateTime/instant precise to the day or better, as an aware datetime (UTC if no zone)."""
+    if not isinstance(text, str) or not re.match(r"^\d{4}-\d{2}-\d{2}", text) or len(text) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _effective(obs: Mapping[str, Any]) -> datetime | None:
+    for key in ("effectiveDateTime", "effectiveInstant"):
+        if key in obs:
+            return parse_datetime(obs[key])
+    period = obs.get("effectivePeriod")
+    if isinstance(period, Mapping):
+        return parse_datetime(period.get("end")) or parse_datetime(period.get("start"))
+    return parse_datetime(obs.get("issued"))
+
+
+def _quantity(quantity: Any) -> tuple[Decimal, str] | None:
+    if not isinstance(quantity, Mapping):
+        return None
+    value = quantity.get("value")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    ucum = quantity.get("code") if quantity.get("system") == UCUM else None
+    unit = ucum or quantity.get("unit") or quantity.get("code") or ""
+    return number, unit if isinstance(unit, str) else ""
+
+
+def _reference(resource: Mapping[str, Any]) -> str:
+    rid = resource.get("id")
+    return f"{resource.get('resourceType')}/{rid}" if isinstance(rid, str) and _FHIR_ID.match(rid) else ""
+
+
+def _when(moment: datetime, now: datetime) -> str:
+    local = moment.astimezone(now.tzinfo)
+    return local.strftime("%d %b %Y %H:%M") + (f" {local.tzname()}" if local.tzname() else "")
+
+
+def _observations(bundle: Mapping[str, Any], now: datetime, out: MappingResult) -> None:
+    groups: dict[str, list[tuple[Mapping[str, Any], datetime]]] = {"creatinine": [], "platelets": [], "spo2": []}
+    undated = 0
+    for obs in _entries(bundle, "Observation", "observations", out):
+        if obs.get("status") not in _USABLE_STATUS:
+            continue  # registered, cancelled, entered-in-error: not a result
+        codes = _codes(obs.get("code"), LOINC)
+        what = next((w for w, c in (("creatinine", CREATININE_LOINC), ("platelets", PLATELETS_LOINC),
+                                    ("spo2", SPO2_LOINC)) if codes.intersection(c)), None)
+        if what is None:
+            continue
+        effective = _effective(obs)
+        if effective is None:
+            undated += 1
+            continue
+        if effective > now + FUTURE_TOLERANCE:
+            out.problems.append(f"A {_LABELS[what]} result is dated in the future ({_when(effective, now)}): not used.")
+            continue
+        groups[what].append((obs, effective))
+    if undated:
+        out.problems.append(f"{undated} observation(s) without a date were not used.")
+    for what, found in groups.items():
+        if found:
+            obs, effective = max(found, key=lambda pair: pair[1])
+            _map_newest(what, obs, effective, now, out)
+
+
+def _map_newest(what: str, obs: Mapping[str, Any], effective: datetime, now: datetime, out: MappingResult) -> None:
+    label, ref = _LABELS[what], _reference(obs)
+    source = f", {_when(effective, now)}" + (f" ({ref})" if ref else "")
+    quantity = _quantity(obs.get("valueQuantity"))
+    if quantity is None:
+        out.problems.append(f"The newest {label} result{source} has no numeric value: not used.")
+        return
+    value, unit = quantity
+    converted = _convert(what, value, unit)
+    if converted is None:
+        out.problems.append(
+            f"The newest {label} result{source} has a unit DAH Guide does not recognise "
+            f"('{safe_text(unit)}'): not used."
+        )
+        return
+    data, shown = converted
+    age = now - effective
+    if age > STALE_AFTER[what]:
+        hours = int(STALE_AFTER[what].total_seconds() // 3600)
+        out.stale.append(f"{label} {shown}{source} is older than {hours} h: not used as the current value.")
+        return
+    out.data.update(data)
+    out.used.append(f"{label} {shown}{source}")
+    if what == "spo2":
+        _map_oxygen(obs, source, out)
+
+
+def _convert(what: str, value: Decimal, unit: str) -> tuple[dict[str, Any], str] | None:
+    """(intake data, value as shown) or None when the unit is not one we convert."""
+    if what == "creatinine":
+        code = units.normalise_creatinine_unit(unit) if len(unit) <= 20 else None
+        if code is None:
+            return None
+        shown = units.format_creatinine(value, code) if value > 0 else f"{units.format_decimal(value)} {unit}"
+        return {"creatinine_value": value, "creatinine_unit": code}, shown
+    if what == "platelets":
+        key = unit.strip().lower().replace(" ", "").replace("µ", "u").replace("μ", "u").replace("^", "*")
+        key = key.removeprefix("x").removeprefix("×")
+        factor = _PLATELET_FACTORS.get(key)
+        if factor is None:
+            return None
+        count = value * factor
+        return {"platelets_10e9_per_l": count}, f"{units.format_decimal(count)} ×10⁹/L"
+    if unit.strip() != "%":
+        return None
+    return {"spo2_percent": value}, f"{units.format_decimal(value)}%"
+
+
+def _map_oxygen(obs: Mapping[str, Any], source: str, out: MappingResult) -> None:
+    """Room air or supplemental oxygen from the SpO₂ Observation's inhaled-oxygen components.
+
+    Only the lowest level is certain: a flow above zero is at least supplemental oxygen; the EHR
+    does not say whether it is high-flow or ventilation, so the clinician confirms it.
+    """
+    verdicts: set[str] = set()
+    shown: list[str] = []
+    for component in obs.get("component") or []:
+        if not isinstance(component, Mapping):
+            continue
+        codes = _codes(component.get("code"), LOINC)
+        quantity = _quantity(component.get("valueQuantity"))
+        if quantity is None:
+            continue
+        value, unit = quantity
+        if O2_FLOW_LOINC in codes and unit.strip() in {"L/min", "l/min"}:
+            verdicts.add("room_air" if value == 0 else "supplemental_oxygen")
+            shown.append(f"inhaled oxygen {units.format_decimal(value)} L/min")
+        elif O2_CONCENTRATION_LOINC in codes and unit.strip() == "%":
+            verdicts.add("room_air" if value <= 21 else "supplemental_oxygen")
+            shown.append(f"inhaled oxygen {units.format_decimal(value)}%")
+    if len(verdicts) == 1:
+        support = verdicts.pop()
+        out.data["oxygen_support"] = support
+        detail = "" if support == "room_air" else " (at least; confirm high-flow or ventilation)"
+        out.used.append(f"Oxygen support: {FIELDS['oxygen_support'].choice_label(support)}{detail}, from "
+                        f"{' and '.join(shown)}{source}")
+    elif len(verdicts) > 1:
+        out.problems.append(f"The inhaled-oxygen values of the SpO₂ result disagree ({', '.join(shown)}): "
+                            "oxygen support not filled in.")
+
+
+# -- Conditions ---------------------------------------------------------------------------------
+
+
+def _conditions(bundle: Mapping[str, Any], now: datetime, out: MappingResult) -> None:
+    found: dict[str, list[str]] = {}
+    for condition in _entries(bundle, "Condition", "conditions", out):
+        clinical = _codes(condition.get("clinicalStatus"), "http://terminology.hl7.org/CodeSystem/condition-clinical")
+        verification = _codes(
+            condition.get("verificationStatus"), "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+        )
+        if (clinical and not clinical & _ACTIVE_CLINICAL) or verification & _REFUTED:
+            continue
+        for code in sorted(_codes(condition.get("code"), SNOMED)):
+            if code in ETIOLOGY_BY_SNOMED:
+                etiology, name = ETIOLOGY_BY_SNOMED[code]
+                ref = _reference(condition)
+                found.setdefault(etiology, []).append(f"{name}, SNOMED CT {code}" + (f" ({ref})" if ref else ""))
+    if len(found) == 1:
+        etiology, sources = next(iter(found.items()))
+        out.data["etiology"] = etiology
+        label = FIELDS["etiology"].choice_label(etiology)
+        out.used.append(f"Cause of the DAH: {label}, from {'; '.join(sources)}")
+    elif len(found) > 1:
+        labels = ", ".join(FIELDS["etiology"].choice_label(e) for e in found)
+        out.problems.append(f"The EHR's conditions point to more than one cause ({labels}): cause not filled in.")
