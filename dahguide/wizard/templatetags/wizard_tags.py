@@ -41,6 +41,9 @@ def citation_links(citations: Iterable[Mapping[str, Any]]) -> SafeString:
 def _citation_link(c: Mapping[str, Any]) -> str:
     label = c.get("label", "")
     url = c.get("safe_url", "")
-    html = format_html('<a href="{}" rel="noopener noreferrer">{}</a>', url, label) if url else conditional_escape(label)
+    if url:
+        html = format_html('<a href="{}" rel="noopener noreferrer">{}</a>', url, label)
+    else:
+        html = conditional_escape(label)
     caveat = c.get("caveat", "")
     return html + format_html(' <span class="caveat">({})</span>', caveat) if caveat else html

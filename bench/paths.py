@@ -1,0 +1,4 @@
+"""URLs of the bench-only views (bench/urls.py), importable without Django."""
+
+BASELINE_PATH = "/bench/baseline/"
+SNAPSHOT_PATH = "/bench/snapshot/"
