@@ -15,9 +15,16 @@ class NoStoreForAuthenticatedMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Read before the view too: a view may replace ``request.user`` (Django REST framework
+        # sets it to the API's own user, anonymous for a view without authentication classes).
+        logged_in = _is_authenticated(request)
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if logged_in or _is_authenticated(request):
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+def _is_authenticated(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated

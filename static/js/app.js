@@ -4,14 +4,16 @@
   "use strict";
 
   // Idle logout warning on shared ward computers. The server ends the session after
-  // data-idle-timeout seconds without a request; warn one minute before and let the user stay.
+  // data-idle-timeout seconds without a request; warn data-idle-warning seconds before (at most
+  // half the timeout) and let the user stay.
   function setupIdleWarning() {
     var body = document.body;
     var timeout = parseInt(body.getAttribute("data-idle-timeout") || "0", 10);
     if (!timeout) { return; }
     var warning = document.getElementById("idle-warning");
     var stay = document.getElementById("idle-stay");
-    var warnAfter = Math.max(timeout - 60, Math.floor(timeout * 0.8)) * 1000;
+    var lead = Math.min(parseInt(body.getAttribute("data-idle-warning") || "60", 10), Math.floor(timeout / 2));
+    var warnAfter = (timeout - lead) * 1000;
     var warnTimer, logoutTimer;
     function schedule() {
       clearTimeout(warnTimer); clearTimeout(logoutTimer);

@@ -69,7 +69,9 @@ def assert_no_axe_violations(page) -> None:
     results = Axe().run(
         page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}
     )
-    assert results.violations_count == 0, json.dumps(results.response["violations"], indent=1)[:4000]
+    violations = results.response["violations"]
+    summary = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:6]}" for v in violations]
+    assert results.violations_count == 0, "\n".join(summary) + "\n" + json.dumps(violations, indent=1)[:3000]
 
 
 def login(page, live_server, username: str, password: str) -> None:
@@ -87,3 +89,73 @@ def tab_to(page, element_id: str, *, max_presses: int = 30) -> None:
         if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
             return
     raise AssertionError(f"#{element_id} not reachable with Tab within {max_presses} presses")
+
+
+# -- Journeys ----------------------------------------------------------------------------------
+
+BROWSER_PASSWORD = "browser-test-password-1"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_snapshot_cache():
+    # The live server shares this process's caches; every test starts from its own database.
+    from django.core.cache import cache
+
+    from dahguide.guidance.selectors import clear_snapshot_cache
+
+    cache.clear()
+    clear_snapshot_cache()
+    yield
+    clear_snapshot_cache()
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    """A user with one role (None: the superuser) who logs in with ``BROWSER_PASSWORD``."""
+    from django.contrib.auth.models import Group, Permission
+
+    from dahguide.accounts.roles import sync_role_permissions
+
+    # Transactional tests flush the database, role groups (a data migration) included.
+    sync_role_permissions(Group, Permission)
+
+    def make(username: str, role: str | None) -> object:
+        staff = role in {"content_editor", "clinical_reviewer", None}
+        user = django_user_model.objects.create_user(
+            username, password=BROWSER_PASSWORD, is_staff=staff, is_superuser=role is None
+        )
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+def check_page(page, name: str, csp_violations: list[str], screenshot=None) -> None:
+    """A page of the product: zero axe violations (WCAG 2.x A/AA), no CSP violation, a screenshot."""
+    page.wait_for_load_state("networkidle")
+    assert csp_violations == [], f"{name}: {csp_violations}"
+    assert_no_axe_violations(page)
+    # axe itself sets inline styles while it measures (its script reports them as CSP violations
+    # on some admin pages): what it caused is not the page's.
+    csp_violations.clear()
+    if screenshot is not None:
+        screenshot(name)
+
+
+def fill_answers(page, answers: dict) -> None:
+    """Answer a step with the mouse and typing: text inputs, selects, radios and checkboxes by id."""
+    for name, value in answers.items():
+        if isinstance(value, list):
+            for item in value:
+                page.locator(f"#id_{name}_{item}").check()
+            continue
+        radio = page.locator(f"[id='id_{name}_{value or 'unknown'}']")
+        if radio.count():
+            radio.check()
+            continue
+        field = page.locator(f"#id_{name}")
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)

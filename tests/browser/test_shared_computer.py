@@ -1,0 +1,70 @@
+"""Shared ward computers in a real browser: the idle warning and logout, and Back after logout.
+
+The idle timeout is shortened for the test (4 s, warning 2 s before); the server-side behaviour
+(session lifetime, no-store) is in tests/security/test_shared_computer.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from dahguide.wizard import services
+from dahguide.wizard.forms import STEP_CODES
+from tests.browser.conftest import BROWSER_PASSWORD, login
+from tests.wizard.conftest import VALID
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def short_idle_timeout(settings):
+    settings.SESSION_IDLE_TIMEOUT = 4
+    settings.SESSION_COOKIE_AGE = 4
+    settings.SESSION_IDLE_WARNING = 2
+
+
+def test_idle_warning_shows_before_the_logout_and_stay_keeps_the_session(
+    live_server, page, make_user, short_idle_timeout, csp_violations
+):
+    make_user("ward-physician", "physician")
+    login(page, live_server, "ward-physician", BROWSER_PASSWORD)
+    warning = page.get_by_role("alertdialog")
+    expect(warning).to_be_hidden()
+    expect(warning).to_be_visible(timeout=4_000)  # 2 s before the 4 s timeout
+    expect(warning).to_contain_text("You will be logged out soon")
+    stay = page.get_by_role("button", name="Stay logged in")
+    expect(stay).to_be_focused()  # a keyboard user can answer at once
+    page.keyboard.press("Enter")
+    expect(warning).to_be_hidden()
+    expect(page.get_by_text("Signed in as")).to_be_visible()
+
+    # Left alone again: the warning comes back, then the browser goes to the login page and the
+    # server has ended the session (the login page shows, not the home page).
+    expect(warning).to_be_visible(timeout=4_000)
+    page.wait_for_url(re.compile(r"/accounts/login/\?next="), timeout=10_000)
+    expect(page.get_by_role("heading", name="Log in to DAH Guide")).to_be_visible()
+    expect(page.get_by_text("Signed in as")).to_have_count(0)
+    assert csp_violations == []
+
+
+def test_back_after_logout_shows_no_clinical_content(live_server, page, make_user, published_guideline):
+    physician = make_user("ward-physician", "physician")
+    draft = services.draft_create(owner=physician, first_step=STEP_CODES[0])
+    answers = {k: v for code in STEP_CODES for k, v in VALID[code].items()}
+    services.draft_save_answers(draft=draft, answers=answers, current_step="review", complete=STEP_CODES)
+    login(page, live_server, "ward-physician", BROWSER_PASSWORD)
+    page.goto(f"{live_server.url}/assessments/{draft.pk}/plan/")
+    expect(page.locator(".plex-decision")).to_have_text("Plasma exchange: consider")
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(re.compile(r"/accounts/login/$"))
+    page.go_back()
+    page.wait_for_load_state()
+    assert "/accounts/login/" in page.url
+    body = page.locator("body").inner_text()
+    assert "Plasma exchange" not in body
+    assert "GPA" not in body
+    expect(page.get_by_role("heading", name="Log in to DAH Guide")).to_be_visible()
