@@ -26,7 +26,8 @@ PRODUCTION = DAHGUIDE_ENV == "production"
 _DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"])
+_DEV_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else _DEV_HOSTS)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 if PRODUCTION:
@@ -236,7 +237,7 @@ LOGGING = {
         "django.template": {"level": "INFO"},
         "django.db.backends": {"level": "INFO"},
         "django.server": {"level": "WARNING"},
-        "axes.apps": {"level": "WARNING"},
-        "dahguide.request": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO")},  # its start-up banner would pollute command output
+        "axes.apps": {"level": "WARNING"},  # its start-up banner would pollute command output
+        "dahguide.request": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO")},
     },
 }
