@@ -34,7 +34,8 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.test import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
 from django.utils.http import urlencode
 
 from dahguide.accounts.roles import CLINICAL_REVIEWER, CONTENT_EDITOR, PHYSICIAN, RESIDENT, ROLE_PERMISSIONS
@@ -478,15 +479,41 @@ def check_row(world: World, clients: dict[str, Client], name: str, row: Row) -> 
 # -- Tests --------------------------------------------------------------------------------------
 
 
-def test_every_url_pattern_has_an_access_entry():
+def entries_missing() -> tuple[list[str], list[str]]:
+    """(URL names without an expectation, unnamed non-admin routes) of the current URLconf."""
     rows = all_rows()
     missing = sorted(name for name, _ in iter_patterns() if name is not None and name not in rows)
     unnamed = sorted(route for name, route in iter_patterns() if name is None and not _is_admin_unnamed(route))
+    return missing, unnamed
+
+
+def test_every_url_pattern_has_an_access_entry():
+    missing, unnamed = entries_missing()
     assert not missing, (
         "These URL names have no line in ACCESS (tests/test_access_matrix.py): add one saying what each "
         f"role gets: {missing}"
     )
     assert not unnamed, f"Give these URL patterns a name and a line in ACCESS: {unnamed}"
+
+
+def _new_view(request):  # pragma: no cover - never called
+    raise AssertionError
+
+
+# The project's URLs plus views nobody listed: the URLconf of the self-test below.
+urlpatterns = [
+    path("", include("dahguide.urls")),
+    path("new-page/", _new_view, name="new_page"),
+    path("nameless/", _new_view),
+    path("admin/guidance/guidelineversion/<int:pk>/new-report/", _new_view, name="admin:guidance_new_report"),
+]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_view_without_an_entry_is_reported():
+    missing, unnamed = entries_missing()
+    assert missing == ["admin:guidance_new_report", "new_page"]
+    assert unnamed == ["nameless/"]
 
 
 def test_access_entries_name_existing_urls():
