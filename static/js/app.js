@@ -3,16 +3,16 @@
 (function () {
   "use strict";
 
-  // Idle logout warning on shared ward computers. The server ends the session after
-  // data-idle-timeout seconds without a request; warn data-idle-warning seconds before (at most
-  // half the timeout) and let the user stay.
+  // Idle logout warning on shared ward computers (templates/partials/idle_warning.html, also in the
+  // admin). The server ends the session after data-idle-timeout seconds without a request; warn
+  // data-idle-warning seconds before (at most half the timeout) and let the user stay.
   function setupIdleWarning() {
-    var body = document.body;
-    var timeout = parseInt(body.getAttribute("data-idle-timeout") || "0", 10);
-    if (!timeout) { return; }
     var warning = document.getElementById("idle-warning");
+    if (!warning) { return; }  // logged out
+    var timeout = parseInt(warning.getAttribute("data-idle-timeout") || "0", 10);
+    if (!timeout) { return; }
     var stay = document.getElementById("idle-stay");
-    var lead = Math.min(parseInt(body.getAttribute("data-idle-warning") || "60", 10), Math.floor(timeout / 2));
+    var lead = Math.min(parseInt(warning.getAttribute("data-idle-warning") || "60", 10), Math.floor(timeout / 2));
     var warnAfter = (timeout - lead) * 1000;
     var warnTimer, logoutTimer;
     function schedule() {
@@ -23,7 +23,7 @@
         stay.focus();
       }, warnAfter);
       logoutTimer = setTimeout(function () {
-        window.location.href = body.getAttribute("data-login-url") + "?next=" + encodeURIComponent(window.location.pathname);
+        window.location.href = warning.getAttribute("data-login-url") + "?next=" + encodeURIComponent(window.location.pathname);
       }, timeout * 1000 + 2000);
     }
     stay.addEventListener("click", function () {

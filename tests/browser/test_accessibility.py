@@ -84,8 +84,7 @@ def _admin_pages(draft) -> list[tuple[str, str]]:
         ("admin-version-draft", f"/admin/guidance/guidelineversion/{draft.pk}/change/"),
         ("admin-recommendations", "/admin/guidance/recommendation/"),
         ("admin-recommendation", f"/admin/guidance/recommendation/{recommendation.pk}/change/"),
-        # Not the history page: django-simple-history's template carries a style attribute (a cosmetic
-        # border the CSP blocks); the history stays readable.
+        ("admin-recommendation-history", f"/admin/guidance/recommendation/{recommendation.pk}/history/"),
         ("admin-review", f"/admin/guidance/guidelineversion/{draft.pk}/review/"),
         ("admin-golden", f"/admin/guidance/guidelineversion/{draft.pk}/golden/"),
         ("admin-impact", f"/admin/guidance/guidelineversion/{draft.pk}/impact/"),
@@ -97,7 +96,7 @@ def _admin_pages(draft) -> list[tuple[str, str]]:
 # A reviewer sees the draft read-only: the same templates as a published version's pages.
 REVIEWER_PAGES = {"admin-index", "admin-version-draft", "admin-recommendation", "admin-review"}
 SCREENSHOT_PAGES = {"admin-index", "admin-versions", "admin-version-draft", "admin-recommendation", "admin-review",
-                    "admin-diff"}
+                    "admin-diff", "admin-recommendation-history"}
 
 
 @pytest.mark.parametrize("role", ["content_editor", "clinical_reviewer"])

@@ -68,3 +68,17 @@ def test_back_after_logout_shows_no_clinical_content(live_server, page, make_use
     assert "Plasma exchange" not in body
     assert "GPA" not in body
     expect(page.get_by_role("heading", name="Log in to DAH Guide")).to_be_visible()
+
+
+def test_admin_warns_an_editor_before_the_idle_logout(live_server, page, make_user, short_idle_timeout,
+                                                      csp_violations):
+    make_user("editor", "content_editor")
+    login(page, live_server, "editor", BROWSER_PASSWORD)
+    page.goto(f"{live_server.url}/admin/")
+    warning = page.get_by_role("alertdialog")
+    expect(warning).to_be_visible(timeout=4_000)
+    expect(warning).to_contain_text("unsaved edits are lost at logout")
+    expect(page.get_by_role("button", name="Stay logged in")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(warning).to_be_hidden()
+    assert csp_violations == []

@@ -235,6 +235,14 @@ def test_history_page_shows_who_changed_the_item(client, content_editor, admin_u
     assert "editor" in html and "Reworded" in html
 
 
+def test_history_page_has_no_style_attribute_the_csp_would_block(client, content_editor, admin_user, platelet_rec):
+    client.force_login(content_editor)
+    client.post(change_url(platelet_rec), {**open_form(client, platelet_rec), "title": ["Reworded"]})
+    html = client.get(reverse("admin:guidance_recommendation_history", args=[platelet_rec.pk])).content.decode()
+    assert 'id="change-history"' in html and "Reworded" in html
+    assert " style=" not in html
+
+
 def test_a_past_state_can_be_viewed(client, content_editor, platelet_rec):
     client.force_login(content_editor)
     record = platelet_rec.history.first()

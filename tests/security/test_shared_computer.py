@@ -86,6 +86,17 @@ def test_idle_warning_is_announced_and_offers_to_stay(client, physician):
     assert ">Stay logged in</button>" in html
 
 
+@override_settings(SESSION_IDLE_TIMEOUT=240, SESSION_IDLE_WARNING=45)
+def test_admin_pages_warn_before_the_idle_logout_too(client, content_editor):
+    # Editors lose unsaved admin edits at the idle logout: they get the same warning, worded for them.
+    client.force_login(content_editor)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert 'data-idle-timeout="240"' in html
+    assert 'role="alertdialog"' in html
+    assert "unsaved edits are lost at logout" in html
+    assert "/static/js/app" in html
+
+
 # -- Nothing kept after logout ------------------------------------------------------------------
 
 
