@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
@@ -365,10 +366,11 @@ class GuidelineVersionAdmin(ContentAdmin):
     list_select_related = ("created_by",)
     fields = (
         "workflow", "number", "title", "status", "change_summary", "plasma_exchange_citations",
-        "published_at", "published_by", "content_hash", "created_by", "created_at",
+        "published_at", "published_by", "content_hash", "fhir_export", "created_by", "created_at",
     )
     readonly_fields = (
-        "workflow", "number", "status", "published_at", "published_by", "content_hash", "created_by", "created_at",
+        "workflow", "number", "status", "published_at", "published_by", "content_hash", "fhir_export", "created_by",
+        "created_at",
     )
     filter_horizontal = ("plasma_exchange_citations",)
     inlines = (
@@ -407,6 +409,12 @@ class GuidelineVersionAdmin(ContentAdmin):
             reverse("admin:guidance_guidelineversion_review", args=[obj.pk]),
             reverse("admin:guidance_guidelineversion_diff") + f"?new={obj.number}",
         )
+
+    @admin.display(description="FHIR R4B export")
+    def fhir_export(self, obj: GuidelineVersion) -> str:
+        if obj.pk is None:
+            return "—"
+        return render_to_string("guidance/admin/_fhir_exports.html", {"version": obj})
 
     @admin.display(description="Review")
     def workflow_link(self, obj: GuidelineVersion) -> str:

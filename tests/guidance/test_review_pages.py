@@ -157,6 +157,50 @@ def test_version_change_page_shows_the_workflow_log(client, content_editor, edit
     assert "Workflow log" in html and "Copy of version 1." in html
 
 
+def test_review_page_shows_every_change_the_reviewer_approves(client, clinical_reviewer, editor_draft):
+    lower_platelet_threshold(editor_draft, 30)
+    Recommendation.objects.filter(version=editor_draft, code="platelet_transfusion").update(title="Transfuse platelets")
+    client.force_login(clinical_reviewer)
+    html = client.get(review_url(editor_draft)).content.decode()
+    changes = html.split('id="changes"', 1)[1]
+    assert "50 → 30 ×10⁹/L" in changes
+    assert "<del>Platelet transfusion</del> <ins>Transfuse platelets</ins>" in changes
+
+
+# --- FHIR exports of a version -----------------------------------------------------------------
+
+
+def version_change_url(version) -> str:
+    return reverse("admin:guidance_guidelineversion_change", args=[version.pk])
+
+
+def export_urls(version) -> list[str]:
+    return [reverse(f"api:version_{name}", args=[version.number]) for name in ("questionnaire", "plandefinition")]
+
+
+@pytest.mark.parametrize("page", [version_change_url, review_url], ids=["change", "review"])
+def test_published_version_pages_link_its_fhir_exports(client, content_editor, published_guideline, page):
+    client.force_login(content_editor)
+    html = client.get(page(published_guideline)).content.decode()
+    assert all(f'href="{url}"' in html for url in export_urls(published_guideline))
+
+
+def test_fhir_export_links_of_a_version_download_its_resources(client, content_editor, published_guideline):
+    client.force_login(content_editor)  # the admin's session is enough for the API
+    responses = [client.get(url) for url in export_urls(published_guideline)]
+    assert [(r.status_code, r.json()["resourceType"]) for r in responses] == [
+        (200, "Questionnaire"), (200, "PlanDefinition"),
+    ]
+
+
+@pytest.mark.parametrize("page", [version_change_url, review_url], ids=["change", "review"])
+def test_draft_pages_say_the_fhir_exports_come_with_publication(client, content_editor, editor_draft, page):
+    client.force_login(content_editor)
+    html = client.get(page(editor_draft)).content.decode()
+    assert "Available once this version is published" in html
+    assert not any(url in html for url in export_urls(editor_draft))  # the API serves frozen versions only
+
+
 # --- golden cases, impact and diff pages -------------------------------------------------------
 
 
