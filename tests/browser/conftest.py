@@ -133,7 +133,10 @@ def make_user(django_user_model):
 
 def check_page(page, name: str, csp_violations: list[str], screenshot=None) -> None:
     """A page of the product: zero axe violations (WCAG 2.x A/AA), no CSP violation, a screenshot."""
-    page.wait_for_load_state("networkidle")
+    # Loaded, and no htmx request or swap in flight (quicker than "networkidle", which always waits
+    # half a second of silence).
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
     assert csp_violations == [], f"{name}: {csp_violations}"
     assert_no_axe_violations(page)
     # axe itself sets inline styles while it measures (its script reports them as CSP violations

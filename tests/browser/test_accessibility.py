@@ -125,3 +125,33 @@ def test_content_administration_pages(live_server, page, make_user, published_gu
             problems.append(f"{path}: {str(exc).splitlines()[0]}")
             csp_violations.clear()
     assert problems == [], "\n".join(problems)
+
+
+def test_every_admin_list_and_form(live_server, page, make_user, published_guideline, csp_violations):
+    """The administrator's view of every registered model: its list, and the form of one of its objects."""
+    from django.contrib import admin
+
+    from dahguide.guidance.golden import golden_cases_load, golden_cases_read
+    from dahguide.guidance.workflow import version_create_draft
+
+    editor = make_user("editor", "content_editor")
+    golden_cases_load(cases=golden_cases_read())
+    version_create_draft(user=editor)  # a draft: its content forms are editable, with every inline
+    make_user("administrator", None)
+    login(page, live_server, "administrator", BROWSER_PASSWORD)
+    problems = []
+    for model in admin.site._registry:
+        opts = model._meta
+        paths = [f"/admin/{opts.app_label}/{opts.model_name}/"]
+        obj = model._default_manager.order_by("-pk").first()  # the draft's copy where there is one
+        if obj is not None:
+            paths.append(f"/admin/{opts.app_label}/{opts.model_name}/{obj.pk}/change/")
+        for path in paths:
+            response = page.goto(f"{live_server.url}{path}")
+            try:
+                assert response.status == 200, f"status {response.status}"
+                check_page(page, path, csp_violations)
+            except AssertionError as exc:  # report every page at once
+                problems.append(f"{path}: {str(exc).splitlines()[0]}")
+                csp_violations.clear()
+    assert problems == [], "\n".join(problems)
