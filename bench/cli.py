@@ -201,6 +201,9 @@ def case_list_paths() -> list[tuple[str, str]]:
         ("case list search, common label GET", f"{url}?q=demo"),
         ("case list filter etiology GET", f"{url}?etiology=gpa"),
         ("case list page 400 GET", f"{url}?page=400"),
+        # The other end of the list, and a filter whose index does not match the sort, deep down.
+        ("case list page 400, oldest first GET", f"{url}?page=400&sort=oldest"),
+        ("case list filter etiology, by version, page 300 GET", f"{url}?etiology=gpa&sort=version&page=300"),
     ]
 
 

@@ -81,12 +81,18 @@ class Case(models.Model):
     class Meta:
         ordering = ("-created_at", "-id")
         default_permissions = ("add", "view")  # changes go through the services only
+        # One index per sort of the case list (selectors.SORTS), in the sort's exact order, id as the
+        # tie-breaker: a page's ids come from an index-only scan, never a sort of every match. A
+        # filter on etiology, decision, version or author uses the index that leads with it, in
+        # the default order (newest first; oldest first reads it backwards). On PostgreSQL each
+        # also carries the other filtered columns as non-key columns (migration 0003), so any mix
+        # of filters is checked inside the index; the label search has a trigram index (0002).
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="cases_case_created"),
-            models.Index(fields=["etiology", "-created_at"], name="cases_case_etiology"),
-            models.Index(fields=["plex_decision", "-created_at"], name="cases_case_decision"),
-            models.Index(fields=["guideline_version", "-created_at"], name="cases_case_version"),
-            models.Index(fields=["author", "-created_at"], name="cases_case_author"),
+            models.Index(fields=["etiology", "-created_at", "-id"], name="cases_case_etiology"),
+            models.Index(fields=["plex_decision", "-created_at", "-id"], name="cases_case_decision"),
+            models.Index(fields=["-guideline_version", "-created_at", "-id"], name="cases_case_version"),
+            models.Index(fields=["author", "-created_at", "-id"], name="cases_case_author"),
             models.Index(fields=["label", "id"], name="cases_case_label"),
         ]
 

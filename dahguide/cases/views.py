@@ -164,8 +164,7 @@ def _filter_form(request: HttpRequest) -> CaseFilterForm:
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
-    qs = selectors.cases_filtered(filters=form.filters())
-    paginator = selectors.BoundedPaginator(selectors.with_list_columns(qs), selectors.PAGE_SIZE)
+    paginator = selectors.CaseListPaginator(form.filters())
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     etiologies = dict(FIELDS["etiology"].choices)
