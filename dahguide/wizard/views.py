@@ -105,15 +105,21 @@ def _resume_url(draft: DraftAssessment) -> str:
     return _step_url(draft, current if current in forms.STEPS_BY_CODE and _can_open(draft, current) else first)
 
 
-def _indicator(draft: DraftAssessment, current: str) -> list[dict[str, Any]]:
+def _step_urls(draft: DraftAssessment) -> dict[str, str]:
+    """Each step's URL, reversed once for a page that links to every step several times."""
+    return {code: _step_url(draft, code) for code in forms.STEP_CODES}
+
+
+def _indicator(draft: DraftAssessment, current: str, step_urls: dict[str, str] | None = None) -> list[dict[str, Any]]:
     items = []
     for step in STEPS:
         complete = step.code in draft.completed_steps
+        url = (step_urls[step.code] if step_urls else _step_url(draft, step.code)) if complete else ""
         items.append({
             "label": f"{forms.STEP_CODES.index(step.code) + 1}. {step.title}",
             "complete": complete,
             "current": step.code == current,
-            "url": _step_url(draft, step.code) if complete else "",
+            "url": url,
         })
     all_done = _first_incomplete(draft) is None
     items.append({
@@ -357,20 +363,21 @@ def review(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     if request.method == "POST":
         services.draft_finish(draft=draft)
         return redirect("wizard:plan", pk=draft.pk)
+    step_urls = _step_urls(draft)
     context = {
         "draft": draft,
-        "indicator": _indicator(draft, REVIEW),
-        "groups": _answer_groups(draft),
+        "indicator": _indicator(draft, REVIEW, step_urls),
+        "groups": _answer_groups(draft, step_urls),
     }
     return render(request, "wizard/review.html", context)
 
 
-def _answer_groups(draft: DraftAssessment) -> list[dict[str, Any]]:
+def _answer_groups(draft: DraftAssessment, step_urls: dict[str, str]) -> list[dict[str, Any]]:
     return [
         {
             "step": _step_view(step),
             "rows": forms.answer_rows(step, draft.answers),
-            "edit_url": f"{_step_url(draft, step.code)}?return_to={REVIEW}",
+            "edit_url": f"{step_urls[step.code]}?return_to={REVIEW}",
         }
         for step in STEPS
     ]
@@ -393,11 +400,12 @@ def plan(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         bad_step = forms.first_step_with_errors(draft.answers) or forms.STEP_CODES[0]
         messages.warning(request, "Some answers need checking before the plan can be shown.")
         return redirect(_step_url(draft, bad_step))
+    step_urls = _step_urls(draft)
     context = {
         "draft": draft,
-        "indicator": _indicator(draft, "plan"),
-        "plan": plan_display.full_plan(result, snapshot, step_url=lambda code: _step_url(draft, code)),
+        "indicator": _indicator(draft, "plan", step_urls),
+        "plan": plan_display.full_plan(result, snapshot, step_url=step_urls.__getitem__),
         "started_under_older_version": bool(draft.guideline_version) and draft.guideline_version != snapshot.version,
-        "groups": _answer_groups(draft),
+        "groups": _answer_groups(draft, step_urls),
     }
     return render(request, "wizard/plan.html", context)

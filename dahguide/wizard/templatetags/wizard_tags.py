@@ -31,9 +31,8 @@ def _rendered_markdown(text: str) -> SafeString:
 def citation_links(citations: Iterable[Mapping[str, Any]]) -> SafeString:
     """The sources as short labels, linked when they have a safe URL, separated by "; ".
 
-    The same markup as ``wizard/plan/_citation_link.html`` (which the saved-case pages include),
-    built in one call: a plan page shows about 55 of them, and an ``{% include %}`` each cost
-    about a tenth of the page's rendering time (bench/report.md).
+    Built in one call rather than an ``{% include %}`` per source: a plan page shows about 55 of
+    them, and an include each cost about a tenth of the page's rendering time.
     """
     return mark_safe("; ".join(_citation_link(c) for c in citations))  # noqa: S308 - every part escaped below
 
@@ -47,3 +46,26 @@ def _citation_link(c: Mapping[str, Any]) -> str:
         html = conditional_escape(label)
     caveat = c.get("caveat", "")
     return html + format_html(' <span class="caveat">({})</span>', caveat) if caveat else html
+
+
+@register.simple_tag
+def citations_block(citations: Iterable[Mapping[str, Any]]) -> SafeString:
+    """A recommendation's (or the plasma-exchange check's) sources: the linked short labels, then
+    the full references folded open on demand (no script needed); nothing without sources.
+
+    Built in one call rather than a partial included per recommendation: with its loop over the
+    references it was about a sixth of the plan page's own template nodes.
+    """
+    citations = list(citations or ())
+    if not citations:
+        return mark_safe("")  # noqa: S308 - empty
+    references = "".join(
+        format_html("<li>{}: {}</li>", c.get("label", ""), c.get("reference", "")) for c in citations
+    )
+    return format_html(
+        '<p class="small mb-1 mt-2"><span class="fw-semibold">Sources:</span>\n  {}\n</p>\n'
+        '<details class="small mb-2 references">\n  <summary>Full references</summary>\n'
+        '  <ul class="citations mb-0">\n    {}\n  </ul>\n</details>',
+        citation_links(citations),
+        mark_safe(references),  # noqa: S308 - every part escaped by format_html above
+    )
