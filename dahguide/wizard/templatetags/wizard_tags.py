@@ -69,3 +69,80 @@ def citations_block(citations: Iterable[Mapping[str, Any]]) -> SafeString:
         citation_links(citations),
         mark_safe(references),  # noqa: S308 - every part escaped by format_html above
     )
+
+
+def _join_safe(parts: Iterable[str]) -> SafeString:
+    return mark_safe("".join(parts))  # noqa: S308 - every part built by format_html / conditional_escape
+
+
+@register.simple_tag
+def positions_panel(positions: Iterable[Mapping[str, Any]], heading: str, panel_id: Any) -> SafeString:
+    """A disagreement panel: each source's position, its strength, caveat and citations.
+
+    Built in one call (it was the partial ``wizard/plan/_positions.html``): see ``recommendation_card``.
+    """
+    items = []
+    for d in positions or ():
+        badges = _join_safe((
+            format_html(' <span class="badge text-bg-light border">{}</span>', d["strength"])
+            if d.get("strength") else "",
+            format_html(' <span class="badge text-bg-warning caveat">{}</span>', d["caveat"])
+            if d.get("caveat") else "",
+        ))
+        sources = (
+            format_html('<p class="small mb-0">Sources: {}</p>', citation_links(d["citations"]))
+            if d.get("citations") else ""
+        )
+        items.append(format_html(
+            '\n    <div class="position mb-2">\n      <p class="mb-1"><strong>{}</strong>{}</p>\n'
+            '      <p class="mb-1">{}</p>\n      {}\n    </div>\n',
+            d.get("source", ""), badges, d.get("position", ""), sources,
+        ))
+    return format_html(
+        '<aside class="card disagreement-panel mb-3" aria-labelledby="positions-{}">\n  <div class="card-body">\n'
+        '    <p class="h6 card-title" id="positions-{}">{}</p>{}  </div>\n</aside>',
+        panel_id, panel_id, heading, _join_safe(items),
+    )
+
+
+@register.simple_tag
+def recommendation_card(rec: Mapping[str, Any]) -> SafeString:
+    """One recommendation of the plan (and of a saved case's monitoring section): title, grade,
+    caveat, the text (sanitised markdown), why it applies, where guidelines differ, the sources
+    and the review date.
+
+    Built in one call rather than the partial ``wizard/plan/_recommendation.html`` included per
+    recommendation (with its disagreement partial): the includes cost about a fifth of the plan
+    page's rendering. Every value is escaped by ``format_html``/``conditional_escape``; the
+    markdown is the shared sanitised rendering.
+    """
+    code = rec.get("code", "")
+    strength = rec.get("strength", "")
+    grade = (
+        format_html('<span class="badge text-bg-dark grade">Grade: {}</span>', strength)
+        if strength else mark_safe('<span class="badge text-bg-light border grade">Ungraded</span>')  # noqa: S308
+    )
+    caveat = rec.get("caveat", "")
+    caveat_html = format_html('<span class="badge text-bg-warning caveat">{}</span>', caveat) if caveat else ""
+    why = rec.get("why")
+    why_html = (
+        format_html(
+            '\n    <p class="h6 mb-1">Why this applies</p>\n    <ul class="why-list">{}</ul>\n    ',
+            _join_safe(format_html("<li>{}</li>", reason) for reason in why),
+        )
+        if why else ""
+    )
+    disagreements = rec.get("disagreements")
+    positions_html = positions_panel(disagreements, "Where guidelines differ", code) if disagreements else ""
+    reviewed = rec.get("last_reviewed_display", "")
+    reviewed_html = (
+        format_html('<p class="small text-body-secondary mb-0">Content last reviewed {}.</p>', reviewed)
+        if reviewed else ""
+    )
+    return format_html(
+        '<article class="card recommendation mb-3" aria-labelledby="rec-{}">\n  <div class="card-body">\n'
+        '    <h3 class="h5 card-title" id="rec-{}">{}</h3>\n    <p class="mb-2">\n      {}\n      {}\n    </p>\n'
+        '    <div class="rec-text">{}</div>\n    {}\n    {}\n    {}\n    {}\n  </div>\n</article>\n',
+        code, code, rec.get("title", ""), grade, caveat_html, _rendered_markdown(rec.get("text", "") or ""),
+        why_html, positions_html, citations_block(rec.get("citations")), reviewed_html,
+    )
