@@ -25,6 +25,12 @@ ACCEPT_ENCODING = "gzip, br"
 _STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, http.client.CannotSendRequest)
 
 
+def redirect_path(target: str) -> str:
+    """The path and query of a redirect target, without scheme and host."""
+    parts = urlsplit(target)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 @dataclass
 class Response:
     status: int
@@ -41,9 +47,7 @@ class Response:
     @property
     def location_path(self) -> str:
         """The path of a redirect (Location or htmx's HX-Redirect), without scheme and host."""
-        target = self.header("Location") or self.header("HX-Redirect") or ""
-        parts = urlsplit(target)
-        return parts.path + (f"?{parts.query}" if parts.query else "")
+        return redirect_path(self.header("Location") or self.header("HX-Redirect") or "")
 
     @property
     def wire_bytes(self) -> int:

@@ -11,10 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.client import HTTPException
 from typing import Any
-from urllib.parse import urlsplit
 
 from bench import scenario
-from bench.client import Browser, Response
+from bench.client import Browser, Response, redirect_path
 from bench.paths import BASELINE_PATH, SNAPSHOT_PATH
 from bench.scenario import AnswerSet, FlowError
 
@@ -72,9 +71,7 @@ class _DjangoReply:
 
     @property
     def location_path(self) -> str:
-        target = self.header("Location") or self.header("HX-Redirect") or ""
-        parts = urlsplit(target)
-        return parts.path + (f"?{parts.query}" if parts.query else "")
+        return redirect_path(self.header("Location") or self.header("HX-Redirect") or "")
 
     @property
     def text(self) -> str:
