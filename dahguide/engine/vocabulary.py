@@ -28,6 +28,12 @@ OXYGEN_SUPPORT = (
     "room_air", "supplemental_oxygen", "high_flow", "noninvasive_ventilation", "invasive_ventilation", "ecmo",
 )
 PREGNANCY_STATUS = ("pregnant", "not_pregnant", "not_applicable")
+SEXES = ("female", "male")  # REFERENCE §8.4: predicted body weight
+# REFERENCE §8.3: what the patient was anticoagulated with; decides the reversal agent.
+ANTICOAGULANTS = (
+    "none", "vitamin_k_antagonist", "dabigatran", "factor_xa_inhibitor", "unfractionated_heparin", "lmwh",
+    "antiplatelet",
+)
 HEMOPTYSIS_RATES = ("none", "slow", "brisk")
 INFECTION_STATUS = ("excluded", "suspected", "confirmed")
 PRIOR_INDUCTION_AGENTS = ("rituximab", "cyclophosphamide", "none")
