@@ -17,6 +17,7 @@ from typing import Any, Literal
 from . import units
 from .vocabulary import (
     ANCA_TYPES,
+    ANTICOAGULANTS,
     CREATININE_UNITS,
     ETIOLOGIES,
     HEMOPTYSIS_RATES,
@@ -24,6 +25,7 @@ from .vocabulary import (
     OXYGEN_SUPPORT,
     PREGNANCY_STATUS,
     PRIOR_INDUCTION_AGENTS,
+    SEXES,
     STEROID_TOXICITY_FACTORS,
 )
 
@@ -90,6 +92,17 @@ _OXYGEN_LABELS = {
     "noninvasive_ventilation": "non-invasive ventilation", "invasive_ventilation": "invasive mechanical ventilation",
     "ecmo": "ECMO",
 }
+_SEX_LABELS = {"female": "female", "male": "male"}
+# Read in reasons as "on …" and "anticoagulant: …", so lower case and without an article.
+_ANTICOAGULANT_LABELS = {
+    "none": "none",
+    "vitamin_k_antagonist": "vitamin K antagonist (warfarin, phenprocoumon, acenocoumarol)",
+    "dabigatran": "dabigatran",
+    "factor_xa_inhibitor": "apixaban, rivaroxaban or edoxaban",
+    "unfractionated_heparin": "unfractionated heparin",
+    "lmwh": "low-molecular-weight heparin (enoxaparin, dalteparin, tinzaparin)",
+    "antiplatelet": "antiplatelet drug only (aspirin, clopidogrel, prasugrel, ticagrelor)",
+}
 _PREGNANCY_LABELS = {"pregnant": "pregnant", "not_pregnant": "not pregnant", "not_applicable": "not applicable"}
 _HEMOPTYSIS_LABELS = {"none": "none", "slow": "slow", "brisk": "brisk"}
 _INFECTION_LABELS = {"excluded": "excluded", "suspected": "suspected", "confirmed": "confirmed"}
@@ -112,11 +125,20 @@ _FIELD_LIST: tuple[FieldSpec, ...] = (
         unit_label="years", hard_range=_r("0", "120"),
     ),
     FieldSpec(
-        "weight_kg", "patient", "number", "Weight", "Used only to display weight-based doses (mg/kg).",
+        "sex", "patient", "choice", "Sex",
+        "Used with height for the predicted body weight in ventilation (tidal volume in mL/kg); adults only.",
+        choices=_labelled(SEXES, _SEX_LABELS),
+    ),
+    FieldSpec(
+        "weight_kg", "patient", "number", "Weight",
+        "For the doses shown for this patient (mg/kg, plasma-exchange volume): display only; confirm before "
+        "prescribing.",
         unit_label="kg", hard_range=_r("1", "400"),
     ),
     FieldSpec(
-        "height_cm", "patient", "number", "Height", "Used only to display doses per body-surface area (mg/m²).",
+        "height_cm", "patient", "number", "Height",
+        "For doses per body-surface area (mg/m²) and, with sex, the predicted body weight: display only; confirm "
+        "before prescribing.",
         unit_label="cm", hard_range=_r("45", "250"),
     ),
     FieldSpec(
@@ -200,7 +222,8 @@ _FIELD_LIST: tuple[FieldSpec, ...] = (
         "creatinine rising rapidly", "creatinine not rising rapidly",
     ),
     FieldSpec(
-        "egfr", "kidney", "number", "eGFR", "Cyclophosphamide doses are reduced below 30.",
+        "egfr", "kidney", "number", "eGFR",
+        "Below 30 the cyclophosphamide dose shown is reduced: display only; confirm before prescribing.",
         unit_label="mL/min/1.73 m²", hard_range=_r("1", "200"),
     ),
     FieldSpec(
@@ -215,6 +238,17 @@ _FIELD_LIST: tuple[FieldSpec, ...] = (
         unit_label="×10⁹/L", hard_range=_r("0", "5000"), plausible=MappingProxyType({"": _r("0", "2000")}),
     ),
     FieldSpec("inr", "haematology", "number", "INR", "International normalised ratio.", hard_range=_r("0.5", "25")),
+    FieldSpec(
+        "anticoagulant", "haematology", "choice", "Anticoagulant or antiplatelet drug",
+        "Taken or recently given. It decides the reversal: each drug has its own reversal agent. With several, "
+        "choose the anticoagulant over the antiplatelet drug. Choose none only when you know of none.",
+        choices=_labelled(ANTICOAGULANTS, _ANTICOAGULANT_LABELS),
+    ),
+    FieldSpec(
+        "fibrinogen_g_per_l", "haematology", "number", "Fibrinogen",
+        "In g/L (mg/dL ÷ 100: 150 mg/dL is 1.5 g/L). < 1.5 g/L (< 2 g/L in pregnancy) prompts replacement.",
+        unit_label="g/L", hard_range=_r("0", "20"),
+    ),
     FieldSpec(
         "infection_status", "haematology", "choice", "Infection", "Infection can cause or mimic DAH.",
         choices=_labelled(INFECTION_STATUS, _INFECTION_LABELS),
@@ -270,6 +304,7 @@ class Intake:
     """A validated intake. None means unknown; it is never read as false, zero or normal."""
 
     age_years: int | None = None
+    sex: str | None = None
     weight_kg: Decimal | None = None
     height_cm: Decimal | None = None
     pregnancy_status: str | None = None
@@ -293,6 +328,8 @@ class Intake:
     biopsy_crescents_percent: Decimal | None = None
     platelets_10e9_per_l: Decimal | None = None
     inr: Decimal | None = None
+    anticoagulant: str | None = None
+    fibrinogen_g_per_l: Decimal | None = None
     infection_status: str | None = None
     steroid_toxicity_factors: tuple[str, ...] | None = None
     high_steroid_toxicity_risk: bool | None = None

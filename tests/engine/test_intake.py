@@ -33,13 +33,13 @@ def errors(data: Any, implausible: str = "unknown") -> dict[str, list[str]]:
 # -- FIELDS and STEPS ------------------------------------------------------------------------------
 
 CONTRACT_ORDER = (
-    "age_years", "weight_kg", "height_cm", "pregnancy_status", "fertility_preservation_desired", "etiology",
+    "age_years", "sex", "weight_kg", "height_cm", "pregnancy_status", "fertility_preservation_desired", "etiology",
     "anca_type", "anti_gbm_positive", "active_dah", "oxygen_support", "spo2_percent", "pao2_fio2_ratio",
     "hemoptysis_rate", "lung_involvement_over_50_percent", "bleeding_controlled", "creatinine_value",
     "creatinine_unit", "on_dialysis", "dialysis_chronic_preexisting", "creatinine_rising_rapidly", "egfr",
-    "biopsy_crescents_percent", "platelets_10e9_per_l", "inr", "infection_status", "steroid_toxicity_factors",
-    "high_steroid_toxicity_risk", "refractory_to_initial_therapy", "prior_induction_agent",
-    "months_in_complete_remission", "kidney_transplant_candidate",
+    "biopsy_crescents_percent", "platelets_10e9_per_l", "inr", "anticoagulant", "fibrinogen_g_per_l",
+    "infection_status", "steroid_toxicity_factors", "high_steroid_toxicity_risk", "refractory_to_initial_therapy",
+    "prior_induction_agent", "months_in_complete_remission", "kidney_transplant_candidate",
 )
 
 
