@@ -57,6 +57,68 @@ class Recommendation:
     order: int = 0
     verification: str = "primary"
     last_reviewed: str = ""  # ISO date
+    kind: str = "statement"  # "action" faces every patient modifier (REFERENCE §8); "statement" does not
+    timing: str = ""  # now / next_24_hours / then: how the decision strip groups it
+
+
+@dataclass(frozen=True)
+class Stance:
+    """What one patient modifier does to one action (REFERENCE §8): unchanged, dose_adjusted, caveat, withheld."""
+
+    code: str
+    recommendation: str
+    modifier: str
+    stance: str
+    text: str
+    citations: tuple[str, ...] = ()
+    verification: str = "unverified"
+
+
+@dataclass(frozen=True)
+class DoseBand:
+    test: str  # if_above / if_at_least / otherwise
+    limit: Decimal | None
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class DoseReduction:
+    fact: str
+    minus: Decimal
+    text: str
+
+
+@dataclass(frozen=True)
+class DoseAlternative:
+    """One source's banded amount: the first band that matches the input, less any reductions."""
+
+    label: str
+    band_on: str  # age_years / inr / weight_kg
+    bands: tuple[DoseBand, ...]
+    reductions: tuple[DoseReduction, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dose:
+    """Dose content of one action; the arithmetic is code (doses.py), the numbers are content."""
+
+    code: str
+    recommendation: str
+    drug: str
+    basis: str  # fixed / per_kg / per_m2 / per_kg_predicted_body_weight
+    amount: Decimal | None
+    unit: str
+    per: str
+    population: str = "all"  # adult / paediatric / all
+    amount_high: Decimal | None = None
+    max_amount: Decimal | None = None
+    weight_cap_kg: Decimal | None = None
+    round_to: Decimal | None = None
+    alternatives: tuple[DoseAlternative, ...] = ()
+    note: str = ""
+    citations: tuple[str, ...] = ()
+    verification: str = "unverified"
+    order: int = 0
 
 
 @dataclass(frozen=True)
@@ -112,6 +174,8 @@ class Snapshot:
     disagreements: tuple[Disagreement, ...]
     texts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     plasma_exchange_citations: tuple[str, ...] = ()
+    stances: Mapping[tuple[str, str], Stance] = field(default_factory=lambda: MappingProxyType({}))
+    doses: Mapping[str, tuple[Dose, ...]] = field(default_factory=lambda: MappingProxyType({}))  # by recommendation
 
     def threshold(self, code: str) -> Decimal:
         return self.thresholds[code].value
@@ -147,7 +211,46 @@ class Snapshot:
             disagreements=tuple(sorted((_item(Disagreement, d) for d in data.get("disagreements", [])), key=_order)),
             texts=MappingProxyType(dict(data.get("texts", {}))),
             plasma_exchange_citations=tuple(data.get("plasma_exchange_citations", ())),
+            stances=MappingProxyType({
+                (s.recommendation, s.modifier): s
+                for s in (_item(Stance, entry) for entry in data.get("stances", []))
+            }),
+            doses=MappingProxyType(_doses_by_recommendation(data.get("doses", []))),
         )
+
+
+def _doses_by_recommendation(entries: Any) -> dict[str, tuple[Dose, ...]]:
+    by_rec: dict[str, list[Dose]] = {}
+    for entry in sorted(entries, key=lambda e: (e.get("order", 0), e.get("code", ""))):
+        dose = Dose(
+            code=entry["code"], recommendation=entry["recommendation"], drug=entry.get("drug", ""),
+            basis=entry.get("basis", "fixed"), amount=_opt_dec(entry.get("amount")), unit=entry.get("unit", ""),
+            per=entry.get("per", ""), population=entry.get("population", "all"),
+            amount_high=_opt_dec(entry.get("amount_high")), max_amount=_opt_dec(entry.get("max_amount")),
+            weight_cap_kg=_opt_dec(entry.get("weight_cap_kg")), round_to=_opt_dec(entry.get("round_to")),
+            alternatives=tuple(_alternative(a) for a in entry.get("alternatives") or ()),
+            note=entry.get("note", ""), citations=tuple(entry.get("citations", ())),
+            verification=entry.get("verification", "unverified"), order=int(entry.get("order", 0)),
+        )
+        by_rec.setdefault(dose.recommendation, []).append(dose)
+    return {code: tuple(doses) for code, doses in by_rec.items()}
+
+
+def _alternative(data: Mapping[str, Any]) -> DoseAlternative:
+    bands = []
+    for band in data.get("bands", ()):
+        test = next(t for t in ("if_above", "if_at_least", "otherwise") if t in band)
+        bands.append(DoseBand(test, None if test == "otherwise" else _dec(band[test]), _dec(band["amount"])))
+    return DoseAlternative(
+        label=str(data.get("label", "")), band_on=str(data.get("band_on", "")), bands=tuple(bands),
+        reductions=tuple(
+            DoseReduction(str(r["fact"]), _dec(r["minus"]), str(r.get("text", ""))) for r in data.get("reductions", ())
+        ),
+    )
+
+
+def _opt_dec(value: Any) -> Decimal | None:
+    return None if value in (None, "") else _dec(value)
 
 
 def rule_from_data(groups: Any) -> Rule:

@@ -66,6 +66,7 @@ INTAKE_FACTS = (
     "prior_induction_agent", "active_dah", "anti_gbm_positive", "fertility_preservation_desired",
     "bleeding_controlled", "lung_involvement_over_50_percent", "on_dialysis", "dialysis_chronic_preexisting",
     "creatinine_rising_rapidly", "refractory_to_initial_therapy", "kidney_transplant_candidate",
+    "anticoagulant", "sex",
 )
 _CHOICE_REASONS = {
     "etiology": "etiology is {}",
@@ -75,7 +76,11 @@ _CHOICE_REASONS = {
     "hemoptysis_rate": "hemoptysis rate: {}",
     "infection_status": "infection {}",
     "prior_induction_agent": "induction agent already given: {}",
+    "anticoagulant": "anticoagulant: {}",
+    "sex": "sex: {}",
 }
+ANCA_POSITIVE = frozenset({"pr3", "mpo", "both"})
+VENTILATORY_SUPPORT = frozenset({"noninvasive_ventilation", "invasive_ventilation"})
 # REFERENCE §4.1: any oxygen support beyond room air counts as hypoxemia.
 OXYGEN_SUPPORT_ABOVE_ROOM_AIR = frozenset(
     {"supplemental_oxygen", "high_flow", "noninvasive_ventilation", "invasive_ventilation", "ecmo"}
@@ -107,8 +112,11 @@ def describe(intake: Intake, snapshot: Snapshot) -> Facts:
         _age_over("age_over_65", intake.age_years, t("older_age_years")),  # Quartuccio 2020 (prognosis)
         _below("paediatric", _dec(intake.age_years), t("paediatric_age_years"), "age", "years"),  # ACR 2021 Table 1
         _remission(intake.months_in_complete_remission, t("transplant_remission_months")),
+        drug_induced_aav(intake),
+        creatinine_cyclops_band(intake, t("cyclophosphamide_creatinine_band_umol_l")),
     ]
     facts.append(rituximab_preferred(intake, _by_name(facts)))
+    facts += modifiers(intake, _by_name(facts), snapshot)
     value, unit = intake.creatinine_value, intake.creatinine_unit
     if value is None or unit is None:
         return Facts(MappingProxyType(_by_name(facts)))
@@ -151,6 +159,9 @@ def _intake_fact(intake: Intake, name: str) -> Fact:
 def etiology_group(intake: Intake) -> Fact:
     """REFERENCE §5: the scope groups of the plasma-exchange and induction rules."""
     e = intake.etiology
+    if drug_induced_aav(intake).value is True:  # REFERENCE §8.2: product-owner decision, joins SCOPE_AAV
+        anca = FIELDS["anca_type"].choice_label(intake.anca_type)  # type: ignore[arg-type]
+        return Fact("etiology_group", "aav_scope", (f"etiology is a drug or toxin with {anca}: drug-induced ANCA vasculitis",))
     if e in SCOPE_AAV:
         group = "aav_scope"
     elif e in OTHER_AI:
@@ -343,3 +354,208 @@ def rituximab_preferred(intake: Intake, facts: Mapping[str, Fact]) -> Fact:
     if unknown:
         return Fact("rituximab_preferred", None, (f"not recorded: {', '.join(unknown)}",))
     return Fact("rituximab_preferred", False, ("no rituximab preference factor present",))
+
+
+# --- REFERENCE §8: patient modifiers and the etiology and respiratory facts they need ------------
+
+
+def drug_induced_aav(intake: Intake) -> Fact:
+    """REFERENCE §8.2: a drug or toxin with PR3/MPO-ANCA positive is drug-induced ANCA vasculitis."""
+    name = "drug_induced_aav"
+    if intake.etiology is None:
+        return Fact(name, None, ("etiology not recorded",))
+    if intake.etiology != "drug_or_toxin":
+        return Fact(name, False, (f"etiology is {FIELDS['etiology'].choice_label(intake.etiology)}",))
+    anca = intake.anca_type
+    if anca in ANCA_POSITIVE:
+        return Fact(name, True, (f"etiology is a drug or toxin with {FIELDS['anca_type'].choice_label(anca)}",))
+    if anca == "negative":
+        return Fact(name, False, ("drug or toxin with ANCA negative: toxic lung injury, not vasculitis",))
+    return Fact(name, None, ("drug or toxin with the ANCA result not known",))
+
+
+def modifiers(intake: Intake, facts: Mapping[str, Fact], snapshot: Snapshot) -> list[Fact]:
+    """Every modifier of ``vocabulary.MODIFIERS`` except ``paediatric`` (described above), plus their inputs."""
+    t = snapshot.threshold
+    pregnancy = intake.pregnancy_status
+    if pregnancy is None:
+        pregnant = Fact("pregnant", None, ("pregnancy status not recorded",))
+    else:
+        pregnant = Fact("pregnant", pregnancy == "pregnant", (FIELDS["pregnancy_status"].choice_label(pregnancy),))
+    fibrinogen_limit = t("fibrinogen_low_pregnancy_g_per_l") if pregnant.value else t("fibrinogen_low_g_per_l")
+    inr = _above("inr_raised", intake.inr, t("inr_raised"), "INR", "")
+    fibrinogen = _below("fibrinogen_low", intake.fibrinogen_g_per_l, fibrinogen_limit, "fibrinogen", "g/L")
+    return [
+        pregnant,
+        _age_at_least("older_age", intake.age_years, t("cyclophosphamide_older_age_years")),
+        kidney_impairment(intake, t("egfr_low_ml_min")),
+        _below("low_platelets", intake.platelets_10e9_per_l, t("vte_prophylaxis_min_platelets"), "platelets", "×10⁹/L"),
+        inr,
+        fibrinogen,
+        anticoagulation_or_coagulopathy(intake, inr, fibrinogen),
+        _support_is("on_ecmo", intake.oxygen_support, frozenset({"ecmo"})),
+        _support_is("ventilated", intake.oxygen_support, frozenset({"invasive_ventilation", "ecmo"})),
+        active_bleeding(intake),
+        *ecmo_facts(intake, facts["paediatric"], t("ecmo_contact_pf"), t("ecmo_referral_pf")),
+        obese(intake),
+    ]
+
+
+def kidney_impairment(intake: Intake, egfr_limit: Decimal) -> Fact:
+    name = "kidney_impairment"
+    reasons: list[str] = []
+    if intake.egfr is not None and intake.egfr < egfr_limit:
+        reasons.append(f"eGFR {_n(intake.egfr)} mL/min/1.73 m² (< {_n(egfr_limit)})")
+    if intake.on_dialysis:
+        reasons.append(FIELDS["on_dialysis"].yes_text)
+    if intake.dialysis_chronic_preexisting:
+        reasons.append(FIELDS["dialysis_chronic_preexisting"].yes_text)
+    if reasons:
+        return Fact(name, True, tuple(reasons))
+    if intake.egfr is not None:
+        return Fact(name, False, (f"eGFR {_n(intake.egfr)} mL/min/1.73 m² (≥ {_n(egfr_limit)}), not on dialysis",))
+    return Fact(name, None, ("eGFR not recorded",))
+
+
+def anticoagulation_or_coagulopathy(intake: Intake, inr: Fact, fibrinogen: Fact) -> Fact:
+    """REFERENCE §8.1 and §8.3: an anticoagulant or antiplatelet drug, a raised INR, low fibrinogen, or coagulopathy."""
+    name = "anticoagulation_or_coagulopathy"
+    drug = intake.anticoagulant
+    reasons: list[str] = []
+    if drug not in (None, "none"):
+        reasons.append(f"on {FIELDS['anticoagulant'].choice_label(drug)}")  # type: ignore[arg-type]
+    reasons += [r for fact in (inr, fibrinogen) if fact.value is True for r in fact.reasons]
+    if intake.etiology == "coagulopathy":
+        reasons.append("etiology is coagulopathy")
+    if reasons:
+        return Fact(name, True, tuple(reasons))
+    if drug == "none" and inr.value is False:
+        return Fact(name, False, ("no anticoagulant or antiplatelet drug", *inr.reasons))
+    missing = [label for label, known in (("anticoagulant", drug is not None), ("INR", inr.value is not None)) if not known]
+    return Fact(name, None, (f"{' and '.join(missing)} not recorded",))
+
+
+def active_bleeding(intake: Intake) -> Fact:
+    """REFERENCE §8.1: bleeding not controlled (clinician-asserted) in an active episode."""
+    if intake.active_dah is False:
+        return Fact("active_bleeding", False, ("DAH not active",))
+    controlled = intake.bleeding_controlled
+    if controlled is None:
+        return Fact("active_bleeding", None, ("bleeding control not recorded",))
+    spec = FIELDS["bleeding_controlled"]
+    return Fact("active_bleeding", not controlled, (spec.yes_text if controlled else spec.no_text,))
+
+
+def ecmo_facts(intake: Intake, paediatric: Fact, contact_pf: Decimal, referral_pf: Decimal) -> tuple[Fact, Fact]:
+    """REFERENCE §8.4 (EOLIA entry criteria [U]): ECMO contact and referral from the P/F ratio, whatever the day.
+
+    Adult thresholds are never applied to children; an unknown age uses them, and says so.
+    """
+    support, pf = intake.oxygen_support, intake.pao2_fio2_ratio
+    if support == "ecmo":
+        on = Fact("ecmo_referral", True, ("on ECMO",))
+        return Fact("pf_below_ecmo_contact", True, ("on ECMO",)), on
+    if paediatric.value is True:
+        why = ("adult P/F thresholds are not applied to children",)
+        return Fact("pf_below_ecmo_contact", False, why), Fact("ecmo_referral", False, why)
+    age_note = ("age not recorded: adult threshold used",) if paediatric.value is None else ()
+
+    def below(name: str, limit: Decimal, supports: frozenset[str]) -> Fact:
+        if support is None:
+            return Fact(name, None, ("oxygen support not recorded",))
+        label = FIELDS["oxygen_support"].choice_label(support)
+        if support not in supports:
+            return Fact(name, False, (f"on {label}",))
+        if pf is None:
+            return Fact(name, None, (f"on {label}, P/F ratio not recorded",))
+        low = pf < limit
+        return Fact(name, low, (f"P/F ratio {_n(pf)} mmHg on {label} ({'<' if low else '≥'} {_n(limit)})", *age_note))
+
+    return (
+        below("pf_below_ecmo_contact", contact_pf, VENTILATORY_SUPPORT),
+        below("ecmo_referral", referral_pf, frozenset({"invasive_ventilation"})),
+    )
+
+
+def obese(intake: Intake) -> Fact:
+    """REFERENCE §8.6: obesity picks the dosing weight; read from the steroid-toxicity checklist."""
+    factors = intake.steroid_toxicity_factors
+    if factors is None:
+        return Fact("obese", None, ("obesity not assessed",))
+    present = "obesity" in factors
+    return Fact("obese", present, ("obesity (BMI ≥ 30)" if present else "no obesity recorded",))
+
+
+def after_decision(facts: Facts) -> tuple[Fact, ...]:
+    """Facts that read the plasma-exchange check (REFERENCE §8.2 and §8.4): added after ``decision_facts``."""
+    return pulmonary_renal_unknown_cause(facts), life_threatening_episode(facts)
+
+
+def pulmonary_renal_unknown_cause(facts: Facts) -> Fact:
+    """REFERENCE §8.2: active DAH with a kidney criterion met, cause unknown: treat meanwhile, not only test."""
+    name = "pulmonary_renal_unknown_cause"
+    if facts.value("active_dah") is False:
+        return Fact(name, False, ("DAH not active",))
+    if facts.value("etiology") not in (None, "unknown"):
+        return Fact(name, False, facts.reasons("etiology"))
+    if facts.value("anti_gbm_disease") is True:
+        return Fact(name, False, ("anti-GBM disease: the anti-GBM treatment applies",))
+    renal = facts.value("plasma_exchange_renal_criterion_met")
+    if renal is True:
+        return Fact(name, True, (
+            "cause not known, serology pending", *facts.reasons("plasma_exchange_renal_criterion_met"),
+        ))
+    if renal is None:
+        return Fact(name, None, ("cause not known; kidney involvement not known",))
+    return Fact(name, False, ("no kidney criterion met",))
+
+
+def life_threatening_episode(facts: Facts) -> Fact:
+    """REFERENCE §8.4: ventilated, an ECMO candidate, severe DAH or plasma exchange needed: expert centre now."""
+    name = "life_threatening_episode"
+    if facts.value("active_dah") is False:
+        return Fact(name, False, ("DAH not active",))
+    reasons: list[str] = []
+    for fact in ("ventilated", "ecmo_referral", "pf_below_ecmo_contact", "severe_dah"):
+        if facts.value(fact) is True:
+            reasons += [r for r in facts.reasons(fact) if r not in reasons]
+    if facts.value("plasma_exchange_decision") in {"recommended", "consider"}:
+        reasons.append(f"plasma exchange {str(facts.value('plasma_exchange_decision')).replace('_', ' ')}")
+    if reasons:
+        return Fact(name, True, tuple(reasons))
+    if any(facts.value(f) is None for f in ("ventilated", "severe_dah")):
+        return Fact(name, None, ("oxygenation not fully recorded",))
+    return Fact(name, False, ("not ventilated, no severe DAH, no plasma exchange",))
+
+
+def _support_is(name: str, support: str | None, values: frozenset[str]) -> Fact:
+    if support is None:
+        return Fact(name, None, ("oxygen support not recorded",))
+    return Fact(name, support in values, (_support_text(support),))
+
+
+def _above(name: str, value: Decimal | None, threshold: Decimal, label: str, unit: str) -> Fact:
+    if value is None:
+        return Fact(name, None, (f"{label} not recorded",))
+    above = value > threshold
+    shown = f"{label} {_n(value)}{f' {unit}' if unit else ''}"
+    return Fact(name, above, (f"{shown} ({'>' if above else '≤'} {_n(threshold)})",))
+
+
+def _age_at_least(name: str, age: int | None, threshold: Decimal) -> Fact:
+    if age is None:
+        return Fact(name, None, ("age not recorded",))
+    at_least = Decimal(age) >= threshold
+    return Fact(name, at_least, (f"age {age} years ({'≥' if at_least else '<'} {_n(threshold)})",))
+
+
+def creatinine_cyclops_band(intake: Intake, limit_umol_l: Decimal) -> Fact:
+    """CYCLOPS dose table (EULAR 2009 Table 6 [R values; bands S]): the lower pulse dose from 300 µmol/L."""
+    name = "creatinine_at_least_cyclops_band"
+    value, unit = intake.creatinine_value, intake.creatinine_unit
+    if value is None or unit is None:
+        return Fact(name, None, ("creatinine not recorded",))
+    umol = units.creatinine_to_umol_l(value, unit)
+    at_least = umol >= limit_umol_l
+    shown = units.format_creatinine(value, unit)
+    return Fact(name, at_least, (f"creatinine {shown} ({'≥' if at_least else '<'} {_n(limit_umol_l)} µmol/L)",))

@@ -536,12 +536,20 @@ def _check_plausible(spec: FieldSpec, value: Decimal, implausible: str, issues: 
     shown = f"{_shown(value)} {spec.unit_label}".strip()
     plausible = f"{units.format_decimal(low)}–{units.format_decimal(high)} {spec.unit_label}".strip()
     message = f"{spec.label} {shown} is outside the plausible range {plausible}. {_looks_like(spec.name, value)}"
+    if spec.name == "spo2_percent" and _SPO2_FRACTION_MAX < value < low:
+        # A very low saturation is still hypoxaemia (REFERENCE §4.1): kept, and flagged for a check.
+        issues.append(DataQualityIssue(
+            "spo2_below_plausible", spec.name,
+            f"{message.strip()} It was still counted as hypoxaemia.",
+        ))
+        return value
     if implausible == "error":
         raise _Invalid(message.strip())
     issues.append(DataQualityIssue(_IMPLAUSIBLE_CODES[spec.name], spec.name, f"{message} It was treated as unknown."))
     return None
 
 
+_SPO2_FRACTION_MAX = Decimal(1)  # 0.86 is a fraction typed for 86%: unknown, not hypoxaemia
 _IMPLAUSIBLE_CODES = {
     "spo2_percent": "spo2_implausible",
     "pao2_fio2_ratio": "pao2_fio2_ratio_implausible",

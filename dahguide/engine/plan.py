@@ -11,7 +11,12 @@ hypoxemia and severe DAH when unknown, the etiology when unknown, ``refractory_t
 when it decides plasma exchange (SLE / other autoimmune), ``dialysis_chronic_preexisting`` when
 a kidney criterion is met (chronic dialysis would make it not applicable); in any episode,
 the steroid-toxicity checklist when that risk is unknown, the etiology when unknown, and the
-months in remission of a transplant candidate.
+months in remission of a transplant candidate; and the inputs of an unknown patient modifier that
+would withhold a triggered action, and of a dose that cannot be computed (REFERENCE §8).
+
+``withheld`` lists the triggered actions a patient modifier withholds (REFERENCE §8, CONTRACT);
+``recommendations[]`` carry ``kind``, ``timing``, ``caveats`` and ``doses``
+(docs/design/patient-modifiers.md).
 """
 
 from __future__ import annotations
@@ -23,26 +28,34 @@ from typing import Any
 from . import units
 from .citations import Position, citation_dict, positions_on, resolve_citations
 from .content import Citation, Snapshot
-from .facts import ANTI_GBM_ETIOLOGIES, Facts, describe
+from .doses import PlanDose, doses_for
+from .facts import ANTI_GBM_ETIOLOGIES, Facts, after_decision, describe
 from .intake import FIELDS, INPUT_NAMES, DataQualityIssue, Intake, IntakeResult
 from .plasma_exchange import UNKNOWN, PlasmaExchangeCheck, check_plasma_exchange
+from .modifiers import Caveat, apply_modifiers
 from .rules import evaluate_rule
-from .vocabulary import OTHER_AI, SECTIONS, SEVERITIES, THRESHOLD_CODES
+from .vocabulary import MODIFIERS, OTHER_AI, SECTIONS, SEVERITIES, THRESHOLD_CODES
 
 # The CONTRACT example's derived keys come first; the rest are documented extensions.
 DERIVED_FACTS = (
     "hypoxemia", "severe_dah", "creatinine_borderline", "anti_gbm_disease", "high_steroid_toxicity_risk",
     "etiology_group", "creatinine_over_plex_threshold", "creatinine_over_cyclophosphamide_threshold",
     "egfr_below_30", "platelets_below_transfusion_threshold", "rituximab_preferred", "age_over_65", "paediatric",
-    "in_complete_remission_6_months",
+    "in_complete_remission_6_months", *(m for m in MODIFIERS if m != "paediatric"), "drug_induced_aav",
+    "pulmonary_renal_unknown_cause", "ventilated", "pf_below_ecmo_contact", "ecmo_referral",
+    "life_threatening_episode", "inr_raised", "fibrinogen_low",
 )
 # Used when content has no text for a data-quality warning, so nothing is silently dropped.
 _DATA_QUALITY_SEVERITY = {
     "creatinine_unit_implausible": "warning", "creatinine_borderline": "warning", "spo2_implausible": "warning",
     "pao2_fio2_ratio_implausible": "warning", "platelets_unit_implausible": "warning",
     "spo2_without_oxygen_support": "warning", "missing_data": "info", "anti_gbm_positive_reclassify": "warning",
-    "chronic_dialysis_renal_criteria_not_applicable": "info",
+    "chronic_dialysis_renal_criteria_not_applicable": "info", "spo2_below_plausible": "warning",
+    "pao2_fio2_ratio_contradicts_spo2": "warning",
 }
+# Room-air SpO₂ at or above this with a P/F in the hypoxaemic range is a unit slip (kPa as mmHg), not
+# hypoxaemia: PaO₂ 12 kPa on air read as mmHg gives P/F 57 (REFERENCE §3, §7.12).
+_ROOM_AIR_SPO2_NORMAL = Decimal("95")
 _GENERIC_DISCLAIMER = (
     "Decision support only, not clinically validated: check every suggestion against the patient and the "
     "cited guidelines before acting."
@@ -61,6 +74,10 @@ class PlanRecommendation:
     citations: tuple[Citation, ...]
     disagreements: tuple[Position, ...]
     last_reviewed: str
+    kind: str = "statement"
+    timing: str = ""
+    caveats: tuple[Caveat, ...] = ()
+    doses: tuple[PlanDose, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +85,29 @@ class PlanRecommendation:
             "strength": self.strength, "verification": self.verification, "why": list(self.why),
             "citations": [citation_dict(c) for c in self.citations],
             "disagreements": [d.to_dict() for d in self.disagreements], "last_reviewed": self.last_reviewed,
+            "kind": self.kind, "timing": self.timing, "caveats": [c.to_dict() for c in self.caveats],
+            "doses": [d.to_dict() for d in self.doses],
+        }
+
+
+@dataclass(frozen=True)
+class WithheldAction:
+    """An action the plan would have suggested and does not, because a patient modifier withholds it."""
+
+    code: str
+    title: str
+    section: str
+    timing: str
+    why_not: tuple[str, ...]
+    modifiers: tuple[str, ...]
+    citations: tuple[Citation, ...]
+    verification: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code, "title": self.title, "section": self.section, "timing": self.timing,
+            "why_not": list(self.why_not), "modifiers": list(self.modifiers),
+            "citations": [citation_dict(c) for c in self.citations], "verification": self.verification,
         }
 
 
@@ -121,6 +161,7 @@ class Plan:
     missing_data: tuple[str, ...]
     disclaimer: str
     data_quality: tuple[DataQualityIssue, ...] = ()
+    withheld: tuple[WithheldAction, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The CONTRACT document (plus the extensions listed in this module's docstring)."""
@@ -150,6 +191,7 @@ class Plan:
                 "disagreements": [d.to_dict() for d in plex.disagreements],
             },
             "recommendations": [r.to_dict() for r in self.recommendations],
+            "withheld": [w.to_dict() for w in self.withheld],
             "monitoring": [m.to_dict() for m in self.monitoring],
             "warnings": [w.to_dict() for w in self.warnings],
             "missing_data": list(self.missing_data),
@@ -184,8 +226,10 @@ def evaluate(result_or_intake: IntakeResult | Intake, snapshot: Snapshot) -> Pla
 
     described = describe(intake, snapshot)
     plex = check_plasma_exchange(described, snapshot)
-    facts = described.with_facts(*plex.decision_facts())
-    missing_data = _missing_data(intake, facts, plex)
+    decided = described.with_facts(*plex.decision_facts())
+    facts = decided.with_facts(*after_decision(decided))
+    recommendations, withheld, ask_for = _recommendations(intake, facts, snapshot)
+    missing_data = _missing_data(intake, facts, plex, ask_for)
     return Plan(
         guideline_version=snapshot.version,
         guideline_published_at=snapshot.published_at,
@@ -193,7 +237,8 @@ def evaluate(result_or_intake: IntakeResult | Intake, snapshot: Snapshot) -> Pla
         intake=intake,
         facts=facts,
         plasma_exchange=plex,
-        recommendations=_recommendations(facts, snapshot),
+        recommendations=recommendations,
+        withheld=withheld,
         monitoring=tuple(
             PlanMonitoring(m.code, m.text, resolve_citations(snapshot, m.citations), match.why, m.verification)
             for m in snapshot.monitoring
@@ -213,20 +258,47 @@ def _display_number(value: Decimal | None) -> float | None:
     return float(units.round_half_up(value, 2))
 
 
-def _recommendations(facts: Facts, snapshot: Snapshot) -> tuple[PlanRecommendation, ...]:
-    """Matching recommendations in section order (vocabulary.SECTIONS), then content order."""
+def _recommendations(
+    intake: Intake, facts: Facts, snapshot: Snapshot
+) -> tuple[tuple[PlanRecommendation, ...], tuple[WithheldAction, ...], frozenset[str]]:
+    """Matching recommendations in section order (vocabulary.SECTIONS), then content order.
+
+    Every triggered action then faces the patient modifiers (modifiers.py): a withheld one goes to
+    ``withheld`` with its reasons and gets no dose; the others carry their caveats and doses.
+    """
     out: list[tuple[int, int, PlanRecommendation]] = []
+    withheld: list[tuple[int, int, WithheldAction]] = []
+    ask_for: set[str] = set()
     for index, rec in enumerate(snapshot.recommendations):
         match = evaluate_rule(rec.applies_when, facts)
         if not match.matched:
             continue
         section = SECTIONS.index(rec.section) if rec.section in SECTIONS else len(SECTIONS)
+        applied = apply_modifiers(rec, facts, snapshot)
+        if applied.withheld:
+            withheld.append((section, index, WithheldAction(
+                code=rec.code, title=rec.title, section=rec.section, timing=rec.timing, why_not=applied.why_not,
+                modifiers=applied.withheld_by, citations=applied.withheld_citations,
+                verification=_least_verified(applied.withheld_citations),
+            )))
+            continue
+        ask_for |= applied.ask_for
+        doses = doses_for(rec.code, intake, facts, snapshot)
+        ask_for.update(m for d in doses for m in d.missing)
         out.append((section, index, PlanRecommendation(
             code=rec.code, section=rec.section, title=rec.title, text=rec.text, strength=rec.strength,
             verification=rec.verification, why=match.why, citations=resolve_citations(snapshot, rec.citations),
             disagreements=positions_on(rec.code, facts, snapshot), last_reviewed=rec.last_reviewed,
+            kind=rec.kind, timing=rec.timing, caveats=applied.caveats, doses=doses,
         )))
-    return tuple(r for _, _, r in sorted(out, key=lambda item: item[:2]))
+    ordered = tuple(r for _, _, r in sorted(out, key=lambda item: item[:2]))
+    return ordered, tuple(w for _, _, w in sorted(withheld, key=lambda item: item[:2])), frozenset(ask_for)
+
+
+def _least_verified(citations: tuple[Citation, ...]) -> str:
+    """The weakest tag among the sources: a stance is only as verified as what it rests on."""
+    tags = [c.verification for c in citations] or ["unverified"]
+    return max(tags, key=("primary", "secondary", "unverified").index)
 
 
 def _warnings(
@@ -242,14 +314,15 @@ def _warnings(
                 why=match.why, verification=w.verification,
             ))
     found += [_data_quality_warning(code, detail, snapshot) for code, detail in _data_quality(
-        intake, facts, data_quality, missing_data
+        intake, facts, data_quality, missing_data, snapshot.threshold("hypoxemia_pf_ratio_mmhg")
     )]
     rank = {severity: -i for i, severity in enumerate(SEVERITIES)}  # critical, warning, info
     return tuple(sorted(found, key=lambda w: rank.get(w.severity, rank["warning"])))
 
 
 def _data_quality(
-    intake: Intake, facts: Facts, data_quality: tuple[DataQualityIssue, ...], missing_data: tuple[str, ...]
+    intake: Intake, facts: Facts, data_quality: tuple[DataQualityIssue, ...], missing_data: tuple[str, ...],
+    pf_limit: Decimal,
 ) -> list[tuple[str, str]]:
     """(code, detail) of every data-quality warning the engine emits (REFERENCE §7.12)."""
     out = [(issue.code, issue.detail) for issue in data_quality]
@@ -267,6 +340,14 @@ def _data_quality(
             "anti_gbm_positive_reclassify",
             f"Anti-GBM antibody positive with the etiology recorded as {etiology}: consider re-classifying "
             "(REFERENCE §4.4).",
+        ))
+    pf, spo2 = intake.pao2_fio2_ratio, intake.spo2_percent
+    if (pf is not None and spo2 is not None and intake.oxygen_support == "room_air"
+            and spo2 >= _ROOM_AIR_SPO2_NORMAL and pf <= pf_limit):
+        out.append((
+            "pao2_fio2_ratio_contradicts_spo2",
+            f"P/F ratio {units.format_decimal(pf)} mmHg contradicts SpO₂ {units.format_decimal(spo2)}% on room air: "
+            "was PaO₂ entered in kPa (multiply by 7.5) or FiO₂ as a percentage?",
         ))
     if intake.active_dah and intake.dialysis_chronic_preexisting is True:
         out.append((
@@ -292,7 +373,9 @@ def _data_quality_warning(code: str, detail: str, snapshot: Snapshot) -> PlanWar
     )
 
 
-def _missing_data(intake: Intake, facts: Facts, plex: PlasmaExchangeCheck) -> tuple[str, ...]:
+def _missing_data(
+    intake: Intake, facts: Facts, plex: PlasmaExchangeCheck, ask_for: frozenset[str] = frozenset()
+) -> tuple[str, ...]:
     """The unknown inputs that could change this plan (rule in this module's docstring)."""
     wanted: set[str] = set()
 
@@ -310,7 +393,7 @@ def _missing_data(intake: Intake, facts: Facts, plex: PlasmaExchangeCheck) -> tu
             want("oxygen_support", "spo2_percent")
         if facts.value("hypoxemia") is None:
             want("pao2_fio2_ratio")
-        if plex.status("anti_gbm_disease") == UNKNOWN:
+        if plex.status("anti_gbm_disease") == UNKNOWN and intake.etiology != "hsct":  # not asked after HSCT
             want("anti_gbm_positive")
         if intake.etiology in OTHER_AI:
             want("refractory_to_initial_therapy")
@@ -319,4 +402,5 @@ def _missing_data(intake: Intake, facts: Facts, plex: PlasmaExchangeCheck) -> tu
         want("steroid_toxicity_factors")
     if intake.kidney_transplant_candidate:
         want("months_in_complete_remission")
+    want(*(name for name in ask_for if name in INPUT_NAMES))  # a modifier that could withhold, a dose's input
     return tuple(n for n in INPUT_NAMES if n in wanted)

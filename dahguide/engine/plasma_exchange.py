@@ -85,7 +85,7 @@ def check_plasma_exchange(facts: Facts, snapshot: Snapshot) -> PlasmaExchangeChe
         decision=decision,
         criteria=criteria,
         criteria_met=criteria_met,
-        text=snapshot.texts.get(f"plex_decision_{decision}") or _GENERIC_DECISION_TEXT[decision],
+        text=_decision_text(decision, facts, snapshot),
         citations=resolve_citations(snapshot, snapshot.plasma_exchange_citations),
         disagreements=(),
         reasons=reasons,
@@ -95,6 +95,16 @@ def check_plasma_exchange(facts: Facts, snapshot: Snapshot) -> PlasmaExchangeChe
     # REFERENCE §2.6, §7.15: whenever plasma exchange is suggested, show the counter-positions.
     decided = facts.with_facts(*check.decision_facts())
     return replace(check, disagreements=positions_on("plasma_exchange", decided, snapshot))
+
+
+def _decision_text(decision: str, facts: Facts, snapshot: Snapshot) -> str:
+    """The decision's sentence; "consider" for refractory SLE/other autoimmune rests on refractoriness,
+    not on KDIGO criteria that may not be met, so it has its own text."""
+    if decision == CONSIDER and facts.value("etiology") in OTHER_AI and facts.value("anti_gbm_disease") is not True:
+        text = snapshot.texts.get("plex_decision_consider_refractory")
+        if text:
+            return text
+    return snapshot.texts.get(f"plex_decision_{decision}") or _GENERIC_DECISION_TEXT[decision]
 
 
 def _decide(facts: Facts, criteria: tuple[Criterion, ...]) -> tuple[str, tuple[str, ...]]:
@@ -108,7 +118,9 @@ def _decide(facts: Facts, criteria: tuple[Criterion, ...]) -> tuple[str, tuple[s
     if etiology is None:
         return INSUFFICIENT_DATA, ("etiology not recorded or work-up pending",)
     etiology_reason = facts.reasons("etiology")
-    if etiology in SCOPE_AAV:
+    if facts.value("drug_induced_aav") is True:  # REFERENCE §5, §8.2: drug-induced AAV joins SCOPE_AAV
+        etiology, etiology_reason = "drug_induced_aav", facts.reasons("drug_induced_aav")
+    if etiology in SCOPE_AAV or etiology == "drug_induced_aav":
         met = [c for c in criteria if c.status == MET]
         if met:
             return CONSIDER, (*etiology_reason, *(f"{c.label}: {c.observed}" for c in met))

@@ -51,6 +51,18 @@ SECTIONS = (
 SEVERITIES = ("info", "warning", "critical")
 VERIFICATION = ("primary", "secondary", "unverified")  # REFERENCE tags [R], [S], [U]
 
+# REFERENCE §8.1: the patient modifiers every action declares a stance for (docs/design/patient-modifiers.md).
+MODIFIERS = (
+    "pregnant", "paediatric", "older_age", "kidney_impairment", "low_platelets",
+    "anticoagulation_or_coagulopathy", "on_ecmo", "active_bleeding",
+)
+STANCES = ("unchanged", "dose_adjusted", "caveat", "withheld")
+TIMINGS = ("now", "next_24_hours", "then")
+RECOMMENDATION_KINDS = ("action", "statement")
+DOSE_BASES = ("fixed", "per_kg", "per_m2", "per_kg_predicted_body_weight")
+DOSE_POPULATIONS = ("adult", "paediatric", "all")
+DOSE_BAND_INPUTS = ("age_years", "inr", "weight_kg")
+
 
 @dataclass(frozen=True)
 class FactSpec:
@@ -105,28 +117,57 @@ FACTS: Mapping[str, FactSpec] = {
         _b("age_over_65", "Age over 65"),
         _b("paediatric", "Age under 18"),
         _b("in_complete_remission_6_months", "Complete remission for at least the transplant-timing threshold"),
+        _c("anticoagulant", "Anticoagulant or antiplatelet drug", ANTICOAGULANTS),
+        _c("sex", "Sex", SEXES),
+        # Patient modifiers (REFERENCE §8.1).
+        _b("pregnant", "Pregnant"),
+        _b("older_age", "Age at or above the cyclophosphamide older-age band"),
+        _b("kidney_impairment", "eGFR below 30 or on dialysis"),
+        _b("low_platelets", "Platelets below the thromboprophylaxis limit"),
+        _b("anticoagulation_or_coagulopathy", "Anticoagulated, antiplatelet drug or coagulopathy"),
+        _b("on_ecmo", "On ECMO"),
+        _b("active_bleeding", "Bleeding not controlled"),
+        # Etiology and respiratory facts of REFERENCE §8.2–8.4.
+        _b("drug_induced_aav", "Drug-induced ANCA vasculitis (drug or toxin with PR3/MPO-ANCA)"),
+        _b("pulmonary_renal_unknown_cause", "Pulmonary-renal syndrome of unknown cause"),
+        _b("ventilated", "On invasive ventilation or ECMO"),
+        _b("pf_below_ecmo_contact", "Adult with P/F below the ECMO-contact threshold on ventilatory support"),
+        _b("ecmo_referral", "Adult on invasive ventilation with P/F below the ECMO-referral threshold, or on ECMO"),
+        _b("life_threatening_episode", "Life-threatening episode (ventilated, ECMO candidate or plasma exchange)"),
+        _b("inr_raised", "INR above the reversal threshold"),
+        _b("fibrinogen_low", "Fibrinogen below the replacement threshold"),
+        _b("obese", "Obesity (dosing weight)"),
+        _b("creatinine_at_least_cyclops_band", "Creatinine in the CYCLOPS reduced-dose band"),
         _c("plasma_exchange_decision", "Plasma-exchange decision", PLEX_DECISIONS),
         _b("plasma_exchange_renal_criterion_met", "A kidney criterion for plasma exchange is met"),
     )
 }
-# Facts set from the plasma-exchange check (plasma_exchange.py), after the descriptive facts.
-DECISION_FACTS = frozenset({"plasma_exchange_decision", "plasma_exchange_renal_criterion_met"})
+# Facts set from the plasma-exchange check (plasma_exchange.py), and those that read it
+# (facts.after_decision), after the descriptive facts.
+DECISION_FACTS = frozenset({
+    "plasma_exchange_decision", "plasma_exchange_renal_criterion_met", "pulmonary_renal_unknown_cause",
+    "life_threatening_episode",
+})
 
 # Codes the engine reads from a snapshot (docs/design/engine-and-content.md); content gives the values.
 THRESHOLD_CODES = (
     "hypoxemia_spo2_percent", "hypoxemia_pf_ratio_mmhg", "severe_dah_room_air_spo2_percent", "plex_creatinine_mg_dl",
     "creatinine_borderline_margin_mg_dl", "cyclophosphamide_creatinine_mg_dl", "platelet_transfusion_10e9_per_l",
     "transplant_remission_months", "older_age_years", "paediatric_age_years", "egfr_low_ml_min",
+    # REFERENCE §8 (docs/design/patient-modifiers.md).
+    "vte_prophylaxis_min_platelets", "cyclophosphamide_older_age_years", "inr_raised", "fibrinogen_low_g_per_l",
+    "fibrinogen_low_pregnancy_g_per_l", "ecmo_contact_pf", "ecmo_referral_pf", "cyclophosphamide_creatinine_band_umol_l",
 )
 TEXT_CODES = (
     "disclaimer", "plex_decision_recommended", "plex_decision_consider", "plex_decision_not_indicated",
-    "plex_decision_insufficient_data", *(f"criterion_{code}" for code in PLEX_CRITERIA),
+    "plex_decision_insufficient_data", "plex_decision_consider_refractory",
+    *(f"criterion_{code}" for code in PLEX_CRITERIA),
 )
 # Data-quality warnings the engine emits itself (content gives their text, ``kind: data_quality``).
 DATA_QUALITY_WARNINGS = (
     "creatinine_unit_implausible", "creatinine_borderline", "spo2_implausible", "pao2_fio2_ratio_implausible",
     "platelets_unit_implausible", "spo2_without_oxygen_support", "missing_data", "anti_gbm_positive_reclassify",
-    "chronic_dialysis_renal_criteria_not_applicable",
+    "chronic_dialysis_renal_criteria_not_applicable", "spo2_below_plausible", "pao2_fio2_ratio_contradicts_spo2",
 )
 
 # Operators a condition may use; unknown never silently matches a negative test.

@@ -27,6 +27,14 @@ THRESHOLDS = {
     "older_age_years": ("65", "years", "50", "90"),
     "paediatric_age_years": ("18", "years", "12", "21"),
     "egfr_low_ml_min": ("30", "mL/min/1.73 m²", "10", "60"),
+    "vte_prophylaxis_min_platelets": ("50", "10^9/L", "10", "100"),
+    "cyclophosphamide_older_age_years": ("60", "years", "50", "80"),
+    "inr_raised": ("1.5", "", "1.1", "3"),
+    "fibrinogen_low_g_per_l": ("1.5", "g/L", "0.5", "3"),
+    "fibrinogen_low_pregnancy_g_per_l": ("2", "g/L", "1", "4"),
+    "ecmo_contact_pf": ("150", "mmHg", "50", "250"),
+    "ecmo_referral_pf": ("80", "mmHg", "40", "150"),
+    "cyclophosphamide_creatinine_band_umol_l": ("300", "umol/L", "200", "600"),
 }
 
 

@@ -258,7 +258,6 @@ def test_ambiguous_implausible_creatinine_names_every_likely_unit() -> None:
 
 @pytest.mark.parametrize(("field", "raw", "code", "text"), [
     ("spo2_percent", 0.86, "spo2_implausible", "looks like a fraction"),
-    ("spo2_percent", 40, "spo2_implausible", "plausible range 50–100 %"),
     ("pao2_fio2_ratio", 3, "pao2_fio2_ratio_implausible", "FiO₂ was a percentage"),
     ("pao2_fio2_ratio", 750, "pao2_fio2_ratio_implausible", "plausible range 20–700 mmHg"),
     ("platelets_10e9_per_l", 3000, "platelets_unit_implausible", "3000/µL is 3 ×10⁹/L"),
@@ -269,6 +268,14 @@ def test_implausible_values_are_errors_or_unknown_by_mode(field: str, raw: Any, 
     assert getattr(result.intake, field) is None
     assert result.data_quality == (DataQualityIssue(code, field, result.data_quality[0].detail),)
     assert text in result.data_quality[0].detail
+
+
+@pytest.mark.parametrize("implausible", ["error", "unknown"])
+def test_spo2_below_the_plausible_range_is_kept_as_hypoxaemia_with_a_warning(implausible: str) -> None:
+    result = parse_intake({"spo2_percent": 40}, implausible=implausible)  # type: ignore[arg-type]
+    assert result.intake is not None and result.intake.spo2_percent == 40
+    assert [issue.code for issue in result.data_quality] == ["spo2_below_plausible"]
+    assert "plausible range 50–100 %" in result.data_quality[0].detail
 
 
 def test_plausible_boundaries_are_accepted() -> None:

@@ -24,8 +24,8 @@ def document(data: dict[str, Any], snapshot: Snapshot | None = None) -> dict[str
 
 def test_plan_document_has_the_contract_keys_plus_derived_reasons() -> None:
     assert list(document({})) == [
-        "guideline", "inputs", "derived", "derived_reasons", "plasma_exchange", "recommendations", "monitoring",
-        "warnings", "missing_data", "disclaimer",
+        "guideline", "inputs", "derived", "derived_reasons", "plasma_exchange", "recommendations", "withheld",
+        "monitoring", "warnings", "missing_data", "disclaimer",
     ]
 
 
@@ -180,7 +180,9 @@ def test_data_quality_warning_is_emitted_even_without_content_text() -> None:
     ({"etiology": "sle", "anti_gbm_positive": True}, "anti_gbm_positive_reclassify"),
     ({"dialysis_chronic_preexisting": True}, "chronic_dialysis_renal_criteria_not_applicable"),
     ({}, "missing_data"),
-    ({"spo2_percent": 20}, "spo2_implausible"),
+    ({"spo2_percent": 0.5}, "spo2_implausible"),
+    ({"spo2_percent": 20}, "spo2_below_plausible"),
+    ({"oxygen_support": "room_air", "spo2_percent": 97, "pao2_fio2_ratio": 57}, "pao2_fio2_ratio_contradicts_spo2"),
 ])
 def test_engine_emits_data_quality_warnings(data: dict[str, Any], code: str) -> None:
     assert code in {w["code"] for w in document(data)["warnings"]}
