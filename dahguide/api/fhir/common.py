@@ -21,7 +21,7 @@ RULE_LANGUAGE = "application/vnd.dahguide.rule+json"
 # UCUM codes of the intake's display units (FieldSpec.unit_label); a unit without one is text only.
 UCUM_UNITS = {
     "years": "a", "months": "mo", "kg": "kg", "cm": "cm", "%": "%", "mmHg": "mm[Hg]", "×10⁹/L": "10*9/L",
-    "mL/min/1.73 m²": "mL/min/{1.73_m2}",
+    "mL/min/1.73 m²": "mL/min/{1.73_m2}", "g/L": "g/L",
 }
 NONE_OF_THESE = ("none", "None of these")  # a multi-choice answered with no factor present (not unknown)
 
