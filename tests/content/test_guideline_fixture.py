@@ -28,6 +28,23 @@ SOURCE_MD = REPO.parent / "shared" / "clinical" / "SOURCE.md"
 # The catalogue of docs/design/engine-and-content.md, fixed here so the test still guards the
 # fixture when the doc is not at hand; a second test checks the doc still agrees.
 RECOMMENDATION_CODES = {
+    "stop_anticoagulant",
+    "reversal_vitamin_k_antagonist",
+    "reversal_dabigatran",
+    "reversal_factor_xa_inhibitor",
+    "reversal_unfractionated_heparin",
+    "reversal_lmwh",
+    "lung_protective_ventilation",
+    "prone_positioning",
+    "expert_centre_life_threatening",
+    "ecmo_centre_contact",
+    "bronchoscopy_bal",
+    "fibrinogen_replacement",
+    "raised_inr_without_anticoagulant",
+    "coagulopathy_immune_serology",
+    "pulmonary_renal_empirical",
+    "drug_induced_aav_checks",
+    "mechanical_prophylaxis",
     "respiratory_support",
     "glucocorticoid_pulse",
     "assess_oxygenation",
@@ -95,6 +112,8 @@ RED_FLAG_CODES = {
     "inactive_episode",
 }
 DATA_QUALITY_CODES = {
+    "spo2_below_plausible",
+    "pao2_fio2_ratio_contradicts_spo2",
     "creatinine_unit_implausible",
     "creatinine_borderline",
     "spo2_implausible",
@@ -106,6 +125,14 @@ DATA_QUALITY_CODES = {
     "chronic_dialysis_renal_criteria_not_applicable",
 }
 THRESHOLD_CODES = {
+    "vte_prophylaxis_min_platelets",
+    "cyclophosphamide_older_age_years",
+    "inr_raised",
+    "fibrinogen_low_g_per_l",
+    "fibrinogen_low_pregnancy_g_per_l",
+    "ecmo_contact_pf",
+    "ecmo_referral_pf",
+    "cyclophosphamide_creatinine_band_umol_l",
     "hypoxemia_spo2_percent",
     "hypoxemia_pf_ratio_mmhg",
     "severe_dah_room_air_spo2_percent",
@@ -119,6 +146,7 @@ THRESHOLD_CODES = {
     "egfr_low_ml_min",
 }
 TEXT_CODES = {
+    "plex_decision_consider_refractory",
     "disclaimer",
     "plex_decision_recommended",
     "plex_decision_consider",
