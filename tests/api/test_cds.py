@@ -10,19 +10,19 @@ from django.urls import reverse
 from fhir.resources.R4B import get_fhir_model_class
 
 from dahguide.api.cds import mapping
-from dahguide.api.cds.views import SERVICE_ID
+from dahguide.api.cds.views import SERVICE, SERVICE_ID
 from dahguide.wizard.models import DraftAssessment
 
 from .conftest import CDS_ISSUER, cds_auth, cds_jwt, example, post_json
 
 pytestmark = pytest.mark.django_db
 
-SERVICE = "/cds-services/dah-treatment"
-EXAMPLES = ("gpa_on_oxygen", "anti_gbm", "stale_creatinine", "missing_prefetch", "umol_creatinine")
+SERVICE_URL = "/cds-services/dah-treatment"
+EXAMPLES = ("gpa_on_oxygen", "anti_gbm", "stale_creatinine", "missing_prefetch", "umol_creatinine", "warfarin_bleeding")
 
 
 def call(client, body, **headers):
-    return post_json(client, SERVICE, body, **(headers or cds_auth()))
+    return post_json(client, SERVICE_URL, body, **(headers or cds_auth()))
 
 
 def cards(client, name: str) -> list[dict]:
@@ -43,12 +43,17 @@ def test_discovery_lists_the_dah_treatment_service(client):
     assert [(s["id"], s["hook"]) for s in services] == [(SERVICE_ID, "patient-view")]
 
 
-def test_discovery_prefetches_patient_observations_and_conditions(client):
+def test_discovery_prefetches_patient_observations_conditions_and_medications(client):
     prefetch = client.get("/cds-services").json()["services"][0]["prefetch"]
-    assert set(prefetch) == {"patient", "observations", "conditions"}
+    assert set(prefetch) == {"patient", "observations", "conditions", "medications"}
 
 
-@pytest.mark.parametrize("code", ["2160-0", "14682-9", "777-3", "59408-5", "2708-6"])
+def test_medication_prefetch_asks_for_the_current_orders(client):
+    prefetch = client.get("/cds-services").json()["services"][0]["prefetch"]
+    assert prefetch["medications"] == "MedicationRequest?patient={{context.patientId}}&status=active,on-hold"
+
+
+@pytest.mark.parametrize("code", ["2160-0", "14682-9", "777-3", "59408-5", "2708-6", "6301-6", "34714-6", "3255-7"])
 def test_observation_prefetch_asks_for_each_loinc_code(client, code):
     prefetch = client.get("/cds-services").json()["services"][0]["prefetch"]
     assert f"http://loinc.org|{code}" in prefetch["observations"]
@@ -59,14 +64,14 @@ def test_discovery_allows_cross_origin_calls(client):
 
 
 def test_preflight_request_is_answered(client):
-    response = client.options(SERVICE)
+    response = client.options(SERVICE_URL)
     assert response.status_code == 204
     assert "Authorization" in response["Access-Control-Allow-Headers"]
 
 
 def test_service_urls_are_named():
     assert reverse("api:cds_discovery") == "/cds-services"
-    assert reverse("api:cds_service") == SERVICE
+    assert reverse("api:cds_service") == SERVICE_URL
 
 
 # -- Authentication -----------------------------------------------------------------------------
@@ -77,7 +82,7 @@ def test_request_signed_by_an_allowed_client_is_accepted(client, published_guide
 
 
 def test_request_without_token_is_refused(client, published_guideline):
-    response = post_json(client, SERVICE, example("gpa_on_oxygen"))
+    response = post_json(client, SERVICE_URL, example("gpa_on_oxygen"))
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
 
@@ -104,18 +109,18 @@ def test_token_is_accepted_once(client, published_guideline, hook_time):
 def test_unsigned_token_is_refused(client, published_guideline):
     import jwt
 
-    token = jwt.encode({"iss": CDS_ISSUER, "aud": "http://testserver" + SERVICE}, key=None, algorithm="none")
+    token = jwt.encode({"iss": CDS_ISSUER, "aud": "http://testserver" + SERVICE_URL}, key=None, algorithm="none")
     assert call(client, example("gpa_on_oxygen"), HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
 
 
 def test_refusal_is_logged_as_a_security_event(client, published_guideline, caplog):
-    post_json(client, SERVICE, example("gpa_on_oxygen"))
+    post_json(client, SERVICE_URL, example("gpa_on_oxygen"))
     assert any(getattr(r, "event", "") == "cds_auth_rejected" for r in caplog.records)
 
 
 def test_authentication_can_be_switched_off_for_development(client, published_guideline, settings, hook_time):
     settings.CDS_HOOKS_REQUIRE_AUTH = False
-    assert post_json(client, SERVICE, example("gpa_on_oxygen")).status_code == 200
+    assert post_json(client, SERVICE_URL, example("gpa_on_oxygen")).status_code == 200
 
 
 # -- Bad requests ---------------------------------------------------------------------------------
@@ -163,6 +168,7 @@ def test_example_prefetch_is_valid_fhir_r4b(name):
     ("stale_creatinine", "Not enough data to decide on plasma exchange", "info"),
     ("missing_prefetch", "Not enough data to decide on plasma exchange", "info"),
     ("umol_creatinine", "Consider plasma exchange", "warning"),
+    ("warfarin_bleeding", "Not enough data to decide on plasma exchange", "info"),
 ])
 def test_example_gives_the_decision_card(client, published_guideline, hook_time, name, summary, indicator):
     card = decision(cards(client, name))
@@ -231,7 +237,7 @@ def test_stale_values_get_a_data_card(client, published_guideline, hook_time):
 def test_missing_prefetch_gets_a_card_naming_the_missing_data(client, published_guideline, hook_time):
     data = cards(client, "missing_prefetch")[-1]
     assert data["summary"].startswith("DAH Guide did not receive")
-    assert all(word in data["detail"] for word in ("patient", "laboratory", "problem list"))
+    assert all(word in data["detail"] for word in ("patient", "laboratory", "problem list", "medication orders"))
 
 
 def test_missing_prefetch_card_says_the_fhir_server_is_not_queried(client, published_guideline, hook_time):
@@ -248,6 +254,34 @@ def test_critical_warning_becomes_its_own_card(client, published_guideline, hook
     warning_cards = cards(client, "gpa_on_oxygen")[1:]
     assert [c["indicator"] for c in warning_cards] == ["critical"]
     assert warning_cards[0]["summary"].startswith("Do not start pharmacological thromboprophylaxis")
+
+
+def test_warfarin_example_fills_the_anticoagulant_and_names_the_other_active_drug(client, published_guideline,
+                                                                                   hook_time):
+    detail = decision(cards(client, "warfarin_bleeding"))["detail"]
+    assert (
+        "Anticoagulant or antiplatelet drug: vitamin K antagonist (warfarin, phenprocoumon, acenocoumarol), from "
+        "active orders: warfarin, RxNorm 11289 (MedicationRequest/mr-warfarin). Also active, not filled in: aspirin, "
+        "RxNorm 1191 (MedicationRequest/mr-aspirin); confirm in the wizard"
+    ) in detail
+
+
+def test_warfarin_example_ignores_the_stopped_apixaban(client, published_guideline, hook_time):
+    assert "apixaban" not in decision(cards(client, "warfarin_bleeding"))["detail"]
+
+
+@pytest.mark.parametrize("shown", [
+    "INR 3.8, 10 Mar 2026 07:00 UTC (Observation/inr-warf)",
+    "Fibrinogen 120 mg/dL (1.2 g/L), 10 Mar 2026 07:00 UTC (Observation/fib-warf)",
+    "Sex male (from the administrative gender",
+])
+def test_warfarin_example_uses_inr_fibrinogen_and_sex(client, published_guideline, hook_time, shown):
+    assert shown in decision(cards(client, "warfarin_bleeding"))["detail"]
+
+
+def test_warfarin_example_gets_no_data_card(client, published_guideline, hook_time):
+    summaries = [card["summary"] for card in cards(client, "warfarin_bleeding")]
+    assert not [s for s in summaries if "DAH Guide did not receive" in s or "could not be used" in s]
 
 
 # -- The link into the wizard -----------------------------------------------------------------------
@@ -282,9 +316,28 @@ def test_confirming_the_link_creates_a_draft_with_the_mapped_answers(client, pub
     draft = DraftAssessment.objects.get(owner=physician)
     assert response.url == reverse("wizard:step", args=[draft.pk, "patient"])
     assert draft.answers == {
-        "age_years": "57", "etiology": "gpa", "creatinine_value": "2.1", "creatinine_unit": "mg/dL",
+        "age_years": "57", "sex": "female", "etiology": "gpa", "creatinine_value": "2.1", "creatinine_unit": "mg/dL",
         "platelets_10e9_per_l": "210", "spo2_percent": "88", "oxygen_support": "supplemental_oxygen",
     }
+
+
+def test_confirming_the_warfarin_link_prefills_the_coagulation_answers(client, published_guideline, hook_time,
+                                                                       physician):
+    link = _link(client, "warfarin_bleeding")
+    client.force_login(physician)
+    client.post(reverse("api:from_cds"), {"t": parse_qs(urlparse(link).query)["t"][0]})
+    answers = DraftAssessment.objects.get(owner=physician).answers
+    assert {k: answers[k] for k in ("sex", "inr", "anticoagulant", "fibrinogen_g_per_l")} == {
+        "sex": "male", "inr": "3.8", "anticoagulant": "vitamin_k_antagonist", "fibrinogen_g_per_l": "1.2",
+    }
+
+
+def test_link_page_shows_the_anticoagulant_by_name(client, published_guideline, hook_time, physician):
+    link = _link(client, "warfarin_bleeding")
+    client.force_login(physician)
+    html = client.get(link).content.decode()
+    assert "<dd class=\"col-sm-8\">Vitamin K antagonist (warfarin, phenprocoumon, acenocoumarol)</dd>" in html
+    assert "<dd class=\"col-sm-8\">1.2 g/L</dd>" in html
 
 
 def test_prefilled_draft_has_no_step_marked_complete(client, published_guideline, hook_time, physician):
@@ -314,7 +367,11 @@ def test_link_is_for_physicians_only(client, published_guideline, hook_time, res
 
 
 def test_mapping_reads_the_prefetch_keys_the_service_declares():
-    assert set(mapping.STALE_AFTER) == {"creatinine", "platelets", "spo2"}
+    assert [key for key, _ in mapping.PREFETCH_READERS] == list(SERVICE["prefetch"])
+
+
+def test_every_quantity_read_has_a_staleness_window():
+    assert set(mapping.STALE_AFTER) == {what for what, _ in mapping.QUANTITIES}
 
 
 def test_service_runs_a_bounded_number_of_queries(client, published_guideline, hook_time,

@@ -1,4 +1,4 @@
-"""FHIR prefetch -> intake: units, dates, staleness and conditions (no database needed)."""
+"""FHIR prefetch -> intake: units, dates, staleness, conditions and medication orders (no database needed)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from dahguide.api.cds.mapping import ETIOLOGY_BY_SNOMED, STALE_AFTER, answers, map_prefetch, to_intake
+from dahguide.api.cds.mapping import (
+    ANTICOAGULANT_BY_RXNORM,
+    ETIOLOGY_BY_SNOMED,
+    STALE_AFTER,
+    answers,
+    map_prefetch,
+    to_intake,
+)
+from dahguide.engine.vocabulary import ANTICOAGULANTS
 
 from .conftest import HOOK_TIME
 
@@ -46,7 +54,8 @@ def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
 
 
 def mapped_observations(*observations: dict[str, Any]):
-    return map_prefetch({"patient": None, "observations": bundle(*observations), "conditions": None}, now=NOW)
+    return map_prefetch({"patient": None, "observations": bundle(*observations), "conditions": None,
+                         "medications": None}, now=NOW)
 
 
 @pytest.mark.parametrize(("unit", "ucum", "expected_unit"), [
@@ -97,18 +106,20 @@ def test_unusable_newest_value_does_not_fall_back_to_an_older_one():
     assert "creatinine_value" not in mapped.data
 
 
-@pytest.mark.parametrize(("what", "loinc", "value", "unit"), [
+WINDOWED = [
     ("creatinine", "2160-0", 2, "mg/dL"), ("platelets", "777-3", 100, "10*9/L"), ("spo2", "59408-5", 95, "%"),
-])
+    ("inr", "6301-6", 1.4, "{INR}"), ("fibrinogen", "3255-7", 2.1, "g/L"),
+]
+
+
+@pytest.mark.parametrize(("what", "loinc", "value", "unit"), WINDOWED)
 def test_value_just_inside_its_window_is_current(what, loinc, value, unit):
     hours = STALE_AFTER[what].total_seconds() / 3600 - 0.1
     mapped = mapped_observations(observation(loinc, value, unit, hours_ago=hours))
     assert mapped.used and not mapped.stale
 
 
-@pytest.mark.parametrize(("what", "loinc", "value", "unit"), [
-    ("creatinine", "2160-0", 2, "mg/dL"), ("platelets", "777-3", 100, "10*9/L"), ("spo2", "59408-5", 95, "%"),
-])
+@pytest.mark.parametrize(("what", "loinc", "value", "unit"), WINDOWED)
 def test_value_older_than_its_window_is_stale_and_not_used(what, loinc, value, unit):
     hours = STALE_AFTER[what].total_seconds() / 3600 + 0.1
     mapped = mapped_observations(observation(loinc, value, unit, hours_ago=hours))
@@ -118,7 +129,7 @@ def test_value_older_than_its_window_is_stale_and_not_used(what, loinc, value, u
 
 def test_staleness_windows_are_as_documented():
     assert {k: v.total_seconds() / 3600 for k, v in STALE_AFTER.items()} == {
-        "creatinine": 48, "spo2": 24, "platelets": 72,
+        "creatinine": 48, "spo2": 24, "platelets": 72, "inr": 24, "fibrinogen": 24,
     }
 
 
@@ -204,11 +215,11 @@ def test_incomplete_birth_date_leaves_age_unknown(birth):
 
 
 def test_absent_prefetch_keys_are_reported_missing():
-    assert map_prefetch({}, now=NOW).missing == ["patient", "observations", "conditions"]
+    assert map_prefetch({}, now=NOW).missing == ["patient", "observations", "conditions", "medications"]
 
 
 def test_null_prefetch_key_means_no_data_not_missing():
-    mapped = map_prefetch({"patient": None, "observations": None, "conditions": None}, now=NOW)
+    mapped = map_prefetch({"patient": None, "observations": None, "conditions": None, "medications": None}, now=NOW)
     assert (mapped.missing, mapped.problems) == ([], [])
 
 
@@ -239,3 +250,207 @@ def test_answers_are_text_as_the_wizard_stores_them():
 def test_ehr_text_shown_back_is_made_harmless():
     mapped = mapped_observations(observation("2160-0", 3, "[x](javascript:alert(1))"))
     assert "'?x??javascript?alert?1??'" in mapped.problems[0]
+
+
+# -- Sex from Patient.gender ----------------------------------------------------------------------
+
+
+def patient(**fields: Any) -> dict[str, Any]:
+    return {"patient": {"resourceType": "Patient", "birthDate": "1970-01-01", **fields}}
+
+
+@pytest.mark.parametrize("gender", ["female", "male"])
+def test_patient_gender_female_or_male_is_the_sex(gender):
+    mapped = map_prefetch(patient(gender=gender), now=NOW)
+    assert mapped.data["sex"] == gender
+    assert f"Sex {gender} (from the administrative gender" in mapped.used[0]
+
+
+@pytest.mark.parametrize("gender", ["other", "unknown", None, "F", 1, ["female"]])
+def test_other_or_unknown_gender_leaves_sex_unknown(gender):
+    mapped = map_prefetch(patient(gender=gender), now=NOW)
+    assert "sex" not in mapped.data
+    assert mapped.problems == []
+
+
+def test_sex_is_read_when_the_birth_date_is_unusable():
+    mapped = map_prefetch(patient(gender="male", birthDate="1970"), now=NOW)
+    assert mapped.data == {"sex": "male"}
+
+
+# -- INR and fibrinogen ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("loinc", "unit", "ucum"), [
+    ("6301-6", "{INR}", True), ("34714-6", "{INR}", True), ("6301-6", "1", True), ("6301-6", "INR", False),
+    ("6301-6", "", False),
+])
+def test_inr_without_a_unit_or_as_a_ratio_is_used(loinc, unit, ucum):
+    assert mapped_observations(observation(loinc, 2.7, unit, ucum=ucum)).data["inr"] == Decimal("2.7")
+
+
+def test_inr_in_seconds_is_not_used():
+    mapped = mapped_observations(observation("6301-6", 14, "s"))
+    assert "inr" not in mapped.data
+    assert "The newest INR result" in mapped.problems[0] and "'s'" in mapped.problems[0]
+
+
+@pytest.mark.parametrize(("value", "unit", "grams"), [
+    (1.2, "g/L", "1.2"), (120, "mg/dL", "1.2"), (95, "mg/dl", "0.95"), (3, "g/l", "3"),
+])
+def test_fibrinogen_is_converted_to_g_per_l(value, unit, grams):
+    assert mapped_observations(observation("3255-7", value, unit)).data["fibrinogen_g_per_l"] == Decimal(grams)
+
+
+def test_fibrinogen_from_mg_dl_shows_both_units():
+    assert mapped_observations(observation("3255-7", 150, "mg/dL")).used[0].startswith("Fibrinogen 150 mg/dL (1.5 g/L)")
+
+
+def test_fibrinogen_in_an_unknown_unit_is_not_used():
+    mapped = mapped_observations(observation("3255-7", 4.4, "umol/L"))
+    assert "fibrinogen_g_per_l" not in mapped.data and "'umol/L'" in mapped.problems[0]
+
+
+def test_fibrinogen_outside_the_hard_range_is_dropped_with_its_message():
+    mapped = mapped_observations(observation("3255-7", 250, "g/L"))  # mg/dL sent as g/L
+    result = to_intake(mapped)
+    assert result.is_valid and result.intake.fibrinogen_g_per_l is None
+    assert any(p.startswith("Fibrinogen must be from 0 to 20 g/L") for p in mapped.problems)
+
+
+def test_newest_inr_wins_over_an_older_one():
+    data = mapped_observations(observation("6301-6", 1.1, "{INR}", hours_ago=2),
+                               observation("34714-6", 4.2, "{INR}", hours_ago=10)).data
+    assert data["inr"] == Decimal("1.1")
+
+
+# -- Anticoagulant from the medication orders ----------------------------------------------------------
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def order(rxnorm: str | None, *, status: str = "active", intent: str = "order", rid: str = "", **extra: Any):
+    resource: dict[str, Any] = {"resourceType": "MedicationRequest", "status": status, "intent": intent, **extra}
+    if rid:
+        resource["id"] = rid
+    if rxnorm is not None:
+        resource["medicationCodeableConcept"] = {"coding": [{"system": RXNORM, "code": rxnorm}]}
+    return resource
+
+
+def mapped_orders(*orders: dict[str, Any]):
+    return map_prefetch({"medications": bundle(*orders)}, now=NOW)
+
+
+@pytest.mark.parametrize(("rxnorm", "kind"), [(code, kind) for code, (kind, _) in ANTICOAGULANT_BY_RXNORM.items()])
+def test_listed_rxnorm_ingredients_map_to_their_class(rxnorm, kind):
+    assert mapped_orders(order(rxnorm)).data["anticoagulant"] == kind
+
+
+def test_every_class_but_none_can_be_read_from_an_order():
+    assert {kind for kind, _ in ANTICOAGULANT_BY_RXNORM.values()} == set(ANTICOAGULANTS) - {"none"}
+
+
+def test_orders_without_a_listed_drug_leave_the_anticoagulant_unknown_not_none():
+    mapped = mapped_orders(order("197361"), order("855332"))  # amlodipine; a warfarin tablet (SCD), not an ingredient
+    assert "anticoagulant" not in mapped.data
+    assert (mapped.used, mapped.problems) == ([], [])
+
+
+def test_empty_medication_bundle_leaves_the_anticoagulant_unknown():
+    mapped = map_prefetch({"medications": {"resourceType": "Bundle", "type": "searchset", "total": 0}}, now=NOW)
+    assert "anticoagulant" not in mapped.data and mapped.missing == ["patient", "observations", "conditions"]
+
+
+def test_no_medication_prefetch_leaves_the_anticoagulant_unknown_and_says_so():
+    mapped = map_prefetch({"patient": None, "observations": None, "conditions": None}, now=NOW)
+    assert "anticoagulant" not in mapped.data
+    assert mapped.missing == ["medications"]
+
+
+@pytest.mark.parametrize("status", ["stopped", "completed", "cancelled", "entered-in-error", "draft", "unknown"])
+def test_order_that_is_not_current_is_ignored(status):
+    assert "anticoagulant" not in mapped_orders(order("11289", status=status)).data
+
+
+def test_order_on_hold_still_counts():
+    # Warfarin held because of the bleeding still acts for days.
+    assert mapped_orders(order("11289", status="on-hold")).data["anticoagulant"] == "vitamin_k_antagonist"
+
+
+@pytest.mark.parametrize("intent", ["proposal", "plan", "option"])
+def test_proposal_or_plan_is_not_an_order(intent):
+    assert "anticoagulant" not in mapped_orders(order("1364430", intent=intent)).data
+
+
+def test_order_not_to_give_the_drug_is_ignored():
+    assert "anticoagulant" not in mapped_orders(order("5224", doNotPerform=True)).data
+
+
+def test_anticoagulant_is_chosen_over_an_antiplatelet_drug_and_the_other_is_named():
+    mapped = mapped_orders(order("1191", rid="asa"), order("1364430", rid="apix"))
+    assert mapped.data["anticoagulant"] == "factor_xa_inhibitor"
+    assert mapped.used == [
+        "Anticoagulant or antiplatelet drug: apixaban, rivaroxaban or edoxaban, from active orders: apixaban, "
+        "RxNorm 1364430 (MedicationRequest/apix). Also active, not filled in: aspirin, RxNorm 1191 "
+        "(MedicationRequest/asa); confirm in the wizard"
+    ]
+
+
+def test_two_anticoagulants_give_the_longest_acting_and_name_the_other():
+    mapped = mapped_orders(order("67108"), order("11289"))  # enoxaparin bridging to warfarin
+    assert mapped.data["anticoagulant"] == "vitamin_k_antagonist"
+    assert "Also active, not filled in: enoxaparin, RxNorm 67108" in mapped.used[0]
+
+
+def test_two_drugs_of_one_class_are_both_named():
+    mapped = mapped_orders(order("1191"), order("32968"))
+    assert mapped.data["anticoagulant"] == "antiplatelet"
+    assert "from active orders: aspirin, RxNorm 1191; clopidogrel, RxNorm 32968" in mapped.used[0]
+
+
+def test_contained_medication_is_read():
+    medication = {"resourceType": "Medication", "id": "m1", "code": {"coding": [{"system": RXNORM, "code": "1037042"}]}}
+    request = order(None, contained=[medication], medicationReference={"reference": "#m1"})
+    assert mapped_orders(request).data["anticoagulant"] == "dabigatran"
+
+
+def test_medication_included_in_the_bundle_is_read_by_its_ingredient():
+    medication = {"resourceType": "Medication", "id": "tab-7", "code": {"text": "Xarelto 20 mg"},
+                  "ingredient": [{"itemCodeableConcept": {"coding": [{"system": RXNORM, "code": "1114195"}]}}]}
+    request = order(None, medicationReference={"reference": "https://ehr.example.org/fhir/Medication/tab-7"})
+    assert mapped_orders(request, medication).data["anticoagulant"] == "factor_xa_inhibitor"
+
+
+def test_medication_that_was_not_sent_is_reported():
+    mapped = mapped_orders(order(None, medicationReference={"reference": "Medication/elsewhere"}))
+    assert "anticoagulant" not in mapped.data
+    assert mapped.problems == [
+        "The drug of 1 active medication order(s) could not be read (a Medication that was not sent): an "
+        "anticoagulant among them would not be seen."
+    ]
+
+
+def test_other_code_systems_are_not_read():
+    request = order(None, medicationCodeableConcept={"coding": [{"system": "http://snomed.info/sct", "code": "11289"}]})
+    assert "anticoagulant" not in mapped_orders(request).data
+
+
+def test_single_medication_request_instead_of_a_bundle_is_read():
+    assert map_prefetch({"medications": order("8150")}, now=NOW).data["anticoagulant"] == "vitamin_k_antagonist"
+
+
+@pytest.mark.parametrize("garbage", [
+    bundle(order(None, contained=5, medicationReference={"reference": "#x"})),
+    {"resourceType": "Bundle", "entry": [{"resource": order(None, medicationReference="Medication/x")}]},
+    {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Medication", "id": "x", "ingredient": 3}},
+                                         {"resource": order(None, medicationReference={"reference": "Medication/x"})}]},
+    {"resourceType": "Bundle", "entry": "none"},
+    {"resourceType": "Patient"},
+])
+def test_malformed_medication_prefetch_never_raises(garbage):
+    assert "anticoagulant" not in map_prefetch({"medications": garbage}, now=NOW).data
+
+
+def test_anticoagulant_answer_is_text_as_the_wizard_stores_it():
+    assert answers(mapped_orders(order("69528"))) == {"anticoagulant": "lmwh"}

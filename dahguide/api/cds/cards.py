@@ -30,8 +30,9 @@ _DECISION_SUMMARY = {
     "insufficient_data": "Not enough data to decide on plasma exchange",
 }
 _STATUS_WORDS = {"met": "Met", "not_met": "Not met", "unknown": "Unknown", "not_applicable": "Not applicable"}
-_PREFETCH_WORDS = {"patient": "the patient (age)", "observations": "the laboratory and SpO₂ results",
-                   "conditions": "the problem list (cause of the DAH)"}
+_PREFETCH_WORDS = {"patient": "the patient (age, sex)", "observations": "the laboratory and SpO₂ results",
+                   "conditions": "the problem list (cause of the DAH)",
+                   "medications": "the medication orders (anticoagulant or antiplatelet drug)"}
 
 
 def summary(text: str) -> str:

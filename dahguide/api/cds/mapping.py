@@ -9,6 +9,9 @@ Rules (docs/api.md, "CDS Hooks mapping"):
   converted explicitly; an unrecognised unit makes the value unusable, never guessed.
 - Conditions map to an etiology only through the SNOMED CT codes of ``ETIOLOGY_BY_SNOMED``; two
   different etiologies leave it unknown.
+- Current (active or on-hold) medication orders map to the anticoagulant only through the RxNorm ingredient codes of
+  ``ANTICOAGULANT_BY_RXNORM``. No recognised drug leaves it unknown, never ``none``: an order coded
+  another way may still be an anticoagulant.
 - Nothing here raises on malformed FHIR: whatever cannot be read is reported in ``problems``.
 """
 
@@ -23,17 +26,26 @@ from typing import Any
 
 from dahguide.engine import units
 from dahguide.engine.intake import FIELDS, IntakeResult, parse_intake
+from dahguide.engine.vocabulary import SEXES
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
 CREATININE_LOINC = ("2160-0", "14682-9")  # serum/plasma creatinine, mass (mg/dL) and moles (µmol/L) per volume
 PLATELETS_LOINC = ("777-3",)  # platelets in blood, automated count
 SPO2_LOINC = ("59408-5", "2708-6")  # SpO₂ by pulse oximetry; O₂ saturation in arterial blood
 O2_FLOW_LOINC = "3151-8"  # inhaled oxygen flow rate (a component of the SpO₂ Observation)
 O2_CONCENTRATION_LOINC = "3150-0"  # inhaled oxygen concentration (idem)
-OBSERVATION_CODES = (*CREATININE_LOINC, *PLATELETS_LOINC, *SPO2_LOINC)
+INR_LOINC = ("6301-6", "34714-6")  # INR in platelet-poor plasma; INR in blood (point of care), by coagulation assay
+FIBRINOGEN_LOINC = ("3255-7",)  # fibrinogen [mass/volume] in platelet-poor plasma by coagulation assay
+# Each quantity read from the observations, with its LOINC codes (the first match wins).
+QUANTITIES = (
+    ("creatinine", CREATININE_LOINC), ("platelets", PLATELETS_LOINC), ("spo2", SPO2_LOINC), ("inr", INR_LOINC),
+    ("fibrinogen", FIBRINOGEN_LOINC),
+)
+OBSERVATION_CODES = tuple(code for _, codes in QUANTITIES for code in codes)
 
 # How old a value may be and still count as the patient's current one.
 STALE_AFTER = {
@@ -43,6 +55,10 @@ STALE_AFTER = {
     "spo2": timedelta(hours=24),
     # Platelets gate the transfusion advice; three days is the longest we take as current.
     "platelets": timedelta(hours=72),
+    # INR and fibrinogen decide reversal and replacement (REFERENCE §8.3); both change within hours of
+    # vitamin K, PCC, plasma or an exchange, so a day-old value is not the current one [U].
+    "inr": timedelta(hours=24),
+    "fibrinogen": timedelta(hours=24),
 }
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew between the EHR and this server
 
@@ -56,6 +72,35 @@ ETIOLOGY_BY_SNOMED: dict[str, tuple[str, str]] = {
     "55464009": ("sle", "Systemic lupus erythematosus (disorder)"),
     "68815009": ("sle", "Systemic lupus erythematosus glomerulonephritis syndrome (disorder)"),
 }
+# RxNorm ingredient (IN) concepts -> (anticoagulant answer, ingredient name). Clinical-drug codes
+# (SCD/SBD, e.g. "warfarin sodium 5 MG Oral Tablet") are not listed: without a terminology server
+# their ingredient cannot be looked up, so such an order leaves the anticoagulant unknown.
+ANTICOAGULANT_BY_RXNORM: dict[str, tuple[str, str]] = {
+    "11289": ("vitamin_k_antagonist", "warfarin"),
+    "154": ("vitamin_k_antagonist", "acenocoumarol"),
+    "8150": ("vitamin_k_antagonist", "phenprocoumon"),
+    "1037042": ("dabigatran", "dabigatran"),
+    "1364430": ("factor_xa_inhibitor", "apixaban"),
+    "1114195": ("factor_xa_inhibitor", "rivaroxaban"),
+    "1599538": ("factor_xa_inhibitor", "edoxaban"),
+    "5224": ("unfractionated_heparin", "heparin"),
+    "67108": ("lmwh", "enoxaparin"),
+    "67109": ("lmwh", "dalteparin"),
+    "69528": ("lmwh", "tinzaparin"),
+    "1191": ("antiplatelet", "aspirin"),
+    "32968": ("antiplatelet", "clopidogrel"),
+    "613391": ("antiplatelet", "prasugrel"),
+    "1116632": ("antiplatelet", "ticagrelor"),
+}
+# With several classes active, the one reported is the first here: an anticoagulant before an
+# antiplatelet drug, and among anticoagulants the longest-acting first, whose effect outlasts the
+# others' and whose reversal takes longest (REFERENCE §8.3) [U]. The others are named beside it.
+ANTICOAGULANT_PRIORITY = (
+    "vitamin_k_antagonist", "dabigatran", "factor_xa_inhibitor", "lmwh", "unfractionated_heparin", "antiplatelet",
+)
+# A held anticoagulant still acts for hours to days (warfarin held for the bleeding): it counts.
+_CURRENT_ORDER_STATUS = frozenset({"active", "on-hold"})
+_ORDER_INTENTS = frozenset({"order", "original-order", "reflex-order", "filler-order", "instance-order"})
 _ACTIVE_CLINICAL = frozenset({"active", "recurrence", "relapse"})
 _REFUTED = frozenset({"refuted", "entered-in-error"})
 _USABLE_STATUS = frozenset({"final", "amended", "corrected", "preliminary"})
@@ -65,7 +110,11 @@ _PLATELET_FACTORS = {
     "10*9/l": Decimal(1), "10*3/ul": Decimal(1), "10*3/mm3": Decimal(1), "k/ul": Decimal(1),
     "/ul": Decimal("0.001"), "/mm3": Decimal("0.001"),
 }
-_LABELS = {"creatinine": "Serum creatinine", "platelets": "Platelets", "spo2": "SpO₂"}
+# Fibrinogen units (normalised spelling) -> factor to g/L.
+_FIBRINOGEN_FACTORS = {"g/l": Decimal(1), "mg/dl": Decimal("0.01")}
+_INR_UNITS = frozenset({"", "1", "{inr}", "inr", "{ratio}", "ratio"})  # INR is a ratio without a unit
+_LABELS = {"creatinine": "Serum creatinine", "platelets": "Platelets", "spo2": "SpO₂", "inr": "INR",
+           "fibrinogen": "Fibrinogen"}
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _SAFE_TEXT = re.compile(r"[^A-Za-z0-9 %/.^{}µμ-]")
 
@@ -97,14 +146,14 @@ def safe_text(text: Any, limit: int = 30) -> str:
 
 
 def map_prefetch(prefetch: Any, *, now: datetime) -> MappingResult:
-    """Map the ``patient``, ``observations`` and ``conditions`` prefetch (CDS Hooks 2.0).
+    """Map the ``patient``, ``observations``, ``conditions`` and ``medications`` prefetch (CDS Hooks 2.0).
 
     A key that is absent means the EHR could not prefetch it (it is reported as missing); a key
     whose value is null means the EHR has no such data.
     """
     out = MappingResult()
     prefetch = prefetch if isinstance(prefetch, Mapping) else {}
-    for key, reader in (("patient", _patient), ("observations", _observations), ("conditions", _conditions)):
+    for key, reader in PREFETCH_READERS:
         if key not in prefetch:
             out.missing.append(key)
             continue
@@ -159,6 +208,20 @@ def _patient(resource: Mapping[str, Any], now: datetime, out: MappingResult) -> 
     if resource.get("resourceType") != "Patient":
         out.problems.append("The prefetched patient is not a Patient resource and was ignored.")
         return
+    _sex(resource, out)
+    _age(resource, now, out)
+
+
+def _sex(resource: Mapping[str, Any], out: MappingResult) -> None:
+    """Patient.gender (administrative) as the sex for predicted body weight; other or unknown stay unknown."""
+    sex = resource.get("gender")
+    if not isinstance(sex, str) or sex not in SEXES:
+        return
+    out.data["sex"] = sex
+    out.used.append(f"Sex {sex} (from the administrative gender: confirm for predicted body weight)")
+
+
+def _age(resource: Mapping[str, Any], now: datetime, out: MappingResult) -> None:
     birth = resource.get("birthDate")
     if not isinstance(birth, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", birth):
         out.problems.append("The birth date is missing or incomplete: age not filled in.")
@@ -254,14 +317,13 @@ def _when(moment: datetime, now: datetime) -> str:
 
 
 def _observations(bundle: Mapping[str, Any], now: datetime, out: MappingResult) -> None:
-    groups: dict[str, list[tuple[Mapping[str, Any], datetime]]] = {"creatinine": [], "platelets": [], "spo2": []}
+    groups: dict[str, list[tuple[Mapping[str, Any], datetime]]] = {what: [] for what, _ in QUANTITIES}
     undated = 0
     for obs in _entries(bundle, "Observation", "observations", out):
         if obs.get("status") not in _USABLE_STATUS:
             continue  # registered, cancelled, entered-in-error: not a result
         codes = _codes(obs.get("code"), LOINC)
-        what = next((w for w, c in (("creatinine", CREATININE_LOINC), ("platelets", PLATELETS_LOINC),
-                                    ("spo2", SPO2_LOINC)) if codes.intersection(c)), None)
+        what = next((w for w, c in QUANTITIES if codes.intersection(c)), None)
         if what is None:
             continue
         effective = _effective(obs)
@@ -323,6 +385,20 @@ def _convert(what: str, value: Decimal, unit: str) -> tuple[dict[str, Any], str]
             return None
         count = value * factor
         return {"platelets_10e9_per_l": count}, f"{units.format_decimal(count)} ×10⁹/L"
+    if what == "inr":
+        if unit.strip().lower() not in _INR_UNITS:
+            return None
+        return {"inr": value}, units.format_decimal(value)
+    if what == "fibrinogen":
+        key = unit.strip().lower().replace(" ", "")
+        factor = _FIBRINOGEN_FACTORS.get(key)
+        if factor is None:
+            return None
+        grams = value * factor
+        shown = f"{units.format_decimal(grams)} g/L"
+        if key != "g/l":
+            shown = f"{units.format_decimal(value)} mg/dL ({shown})"
+        return {"fibrinogen_g_per_l": grams}, shown
     if unit.strip() != "%":
         return None
     return {"spo2_percent": value}, f"{units.format_decimal(value)}%"
@@ -336,7 +412,7 @@ def _map_oxygen(obs: Mapping[str, Any], source: str, out: MappingResult) -> None
     """
     verdicts: set[str] = set()
     shown: list[str] = []
-    for component in obs.get("component") or []:
+    for component in _list(obs.get("component")):
         if not isinstance(component, Mapping):
             continue
         codes = _codes(component.get("code"), LOINC)
@@ -386,3 +462,82 @@ def _conditions(bundle: Mapping[str, Any], now: datetime, out: MappingResult) ->
     elif len(found) > 1:
         labels = ", ".join(FIELDS["etiology"].choice_label(e) for e in found)
         out.problems.append(f"The EHR's conditions point to more than one cause ({labels}): cause not filled in.")
+
+
+# -- Medication orders --------------------------------------------------------------------------
+
+
+def _medications(bundle: Mapping[str, Any], now: datetime, out: MappingResult) -> None:
+    """The anticoagulant or antiplatelet drug of the active orders, the one most relevant to reversal.
+
+    A drug named by a ``Medication`` is read when the Medication is contained in the order or
+    included in the Bundle; the service never fetches it.
+    """
+    requests = _entries(bundle, "MedicationRequest", "medication orders", out)
+    included: dict[str, Mapping[str, Any]] = {}
+    if bundle.get("resourceType") == "Bundle":
+        included = {ref: m for m in _entries(bundle, "Medication", "medications", out) if (ref := _reference(m))}
+    found: dict[str, list[str]] = {}
+    unread = 0
+    for request in requests:
+        if request.get("status") not in _CURRENT_ORDER_STATUS or request.get("intent") not in _ORDER_INTENTS:
+            continue  # stopped, completed or draft; a proposal or plan is not an order
+        if request.get("doNotPerform") is True:
+            continue  # an order *not* to give the drug
+        codes = _medication_codes(request, included)
+        if codes is None:
+            unread += 1
+            continue
+        ref = _reference(request)
+        for code in sorted(codes & ANTICOAGULANT_BY_RXNORM.keys()):
+            kind, name = ANTICOAGULANT_BY_RXNORM[code]
+            found.setdefault(kind, []).append(f"{name}, RxNorm {code}" + (f" ({ref})" if ref else ""))
+    if unread:
+        out.problems.append(
+            f"The drug of {unread} active medication order(s) could not be read (a Medication that was not "
+            "sent): an anticoagulant among them would not be seen."
+        )
+    if not found:
+        return  # unknown, not "none": an order coded otherwise may still be an anticoagulant
+    chosen = min(found, key=ANTICOAGULANT_PRIORITY.index)
+    spec = FIELDS["anticoagulant"]
+    out.data["anticoagulant"] = chosen
+    line = f"{spec.label}: {spec.choice_label(chosen)}, from active orders: {'; '.join(found[chosen])}"
+    others = [k for k in ANTICOAGULANT_PRIORITY if k in found and k != chosen]
+    if others:
+        names = "; ".join(n for k in others for n in found[k])
+        line += f". Also active, not filled in: {names}; confirm in the wizard"
+    out.used.append(line)
+
+
+def _medication_codes(request: Mapping[str, Any], included: Mapping[str, Mapping[str, Any]]) -> set[str] | None:
+    """The RxNorm codes of an order's drug and its ingredients, or None when the drug cannot be read."""
+    if "medicationCodeableConcept" in request:
+        return _codes(request["medicationCodeableConcept"], RXNORM)
+    reference = request.get("medicationReference")
+    target = reference.get("reference") if isinstance(reference, Mapping) else None
+    if not isinstance(target, str):
+        return None
+    medication: Any = None
+    if target.startswith("#"):
+        medication = next((c for c in _list(request.get("contained")) if isinstance(c, Mapping)
+                           and c.get("resourceType") == "Medication" and c.get("id") == target[1:]), None)
+    else:
+        medication = included.get("/".join(target.split("/")[-2:]))  # relative or absolute reference
+    if not isinstance(medication, Mapping):
+        return None
+    codes = _codes(medication.get("code"), RXNORM)
+    for ingredient in _list(medication.get("ingredient")):
+        if isinstance(ingredient, Mapping):
+            codes |= _codes(ingredient.get("itemCodeableConcept"), RXNORM)
+    return codes
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+PREFETCH_READERS = (
+    ("patient", _patient), ("observations", _observations), ("conditions", _conditions),
+    ("medications", _medications),
+)

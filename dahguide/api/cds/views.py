@@ -38,13 +38,15 @@ SERVICE = {
     "title": "DAH Guide: treatment of diffuse alveolar hemorrhage",
     "description": (
         "The plasma-exchange decision with its criteria and the critical warnings for a patient with diffuse "
-        "alveolar hemorrhage, from the latest creatinine, platelets, SpO₂ and the problem list; with a link "
-        "to the DAH Guide wizard prefilled with these values."
+        "alveolar hemorrhage, from the latest creatinine, platelets, SpO₂, INR and fibrinogen, the problem list "
+        "and the active anticoagulant or antiplatelet orders; with a link to the DAH Guide wizard prefilled with "
+        "these values."
     ),
     "prefetch": {
         "patient": "Patient/{{context.patientId}}",
         "observations": f"Observation?patient={{{{context.patientId}}}}&code={_LOINC_CODES}&_sort=-date&_count=100",
         "conditions": "Condition?patient={{context.patientId}}&clinical-status=active",
+        "medications": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold",
     },
     "usageRequirements": (
         "Sign each request with an HS256 JWT using the shared secret DAH Guide's administrator gave your EHR. "
