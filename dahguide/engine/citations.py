@@ -31,7 +31,14 @@ class Position:
 
 def resolve_citations(snapshot: Snapshot, keys: Iterable[str]) -> tuple[Citation, ...]:
     """Citations by key; a key content does not define is shown as unverified rather than dropped."""
-    return tuple(snapshot.citations.get(k) or Citation(k, k, "", "", "unverified") for k in keys)
+    keys = tuple(keys)
+    memo = snapshot.memo
+    resolved = memo.get(("citations", keys))
+    if resolved is None:
+        resolved = memo[("citations", keys)] = tuple(
+            snapshot.citations.get(k) or Citation(k, k, "", "", "unverified") for k in keys
+        )
+    return resolved
 
 
 def citation_dict(c: Citation) -> dict[str, str]:
@@ -40,8 +47,14 @@ def citation_dict(c: Citation) -> dict[str, str]:
 
 def positions_on(topic: str, facts: Mapping[str, Fact], snapshot: Snapshot) -> tuple[Position, ...]:
     """The content's positions on a topic whose ``applies_when`` matches these facts, in content order."""
+    by_topic = snapshot.memo.get("disagreements_by_topic")
+    if by_topic is None:
+        by_topic = {}
+        for d in snapshot.disagreements:
+            by_topic.setdefault(d.topic, []).append(d)
+        snapshot.memo["disagreements_by_topic"] = by_topic
     return tuple(
         Position(d.code, d.source, d.position, d.strength, resolve_citations(snapshot, d.citations), d.verification)
-        for d in snapshot.disagreements
-        if d.topic == topic and evaluate_rule(d.applies_when, facts).matched
+        for d in by_topic.get(topic, ())
+        if evaluate_rule(d.applies_when, facts).matched
     )

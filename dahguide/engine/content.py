@@ -176,6 +176,8 @@ class Snapshot:
     plasma_exchange_citations: tuple[str, ...] = ()
     stances: Mapping[tuple[str, str], Stance] = field(default_factory=lambda: MappingProxyType({}))
     doses: Mapping[str, tuple[Dose, ...]] = field(default_factory=lambda: MappingProxyType({}))  # by recommendation
+    # Derived look-ups (citations by key list, positions by topic), filled on first use: a snapshot never changes.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def threshold(self, code: str) -> Decimal:
         return self.thresholds[code].value

@@ -23,7 +23,10 @@ class RuleMatch:
 
 def condition_matches(condition: Condition, facts: Mapping[str, Fact]) -> bool:
     fact = facts.get(condition.fact)
-    value = fact.value if fact is not None else None  # a fact the engine did not produce is unknown
+    return _matches(condition, fact.value if fact is not None else None)  # a fact not produced is unknown
+
+
+def _matches(condition: Condition, value: object) -> bool:
     op = condition.op
     if op == "is_unknown":
         return value is None
@@ -45,14 +48,36 @@ def condition_matches(condition: Condition, facts: Mapping[str, Fact]) -> bool:
 def evaluate_rule(rule: Rule, facts: Mapping[str, Fact]) -> RuleMatch:
     if not rule:
         return RuleMatch(True)
-    why: list[str] = []
-    matched = False
+    # Plain loops and dict look-ups: rules run some eighty times per plan (bench: engine throughput).
+    get = getattr(facts, "by_name", facts).get
+    matched_groups = []
     for group in rule:
-        if group and all(condition_matches(c, facts) for c in group):
-            matched = True
-            for condition in group:
-                fact = facts.get(condition.fact)
-                for reason in fact.reasons if fact is not None else (f"{condition.fact} not evaluated",):
-                    if reason not in why:
-                        why.append(reason)
-    return RuleMatch(matched, tuple(why) if matched else ())
+        if not group:
+            continue
+        for condition in group:
+            fact = get(condition.fact)
+            value = fact.value if fact is not None else None
+            op = condition.op  # the common operators inline, the rest through _matches
+            if op == "is_true":
+                if value is not True:
+                    break
+            elif op == "is_not_false":
+                if value is False:
+                    break
+            elif op == "in":
+                if (UNKNOWN if value is None else value) not in condition.values:
+                    break
+            elif not _matches(condition, value):
+                break
+        else:
+            matched_groups.append(group)
+    if not matched_groups:
+        return RuleMatch(False)
+    why: list[str] = []
+    for group in matched_groups:
+        for condition in group:
+            fact = get(condition.fact)
+            for reason in fact.reasons if fact is not None else (f"{condition.fact} not evaluated",):
+                if reason not in why:
+                    why.append(reason)
+    return RuleMatch(True, tuple(why))
