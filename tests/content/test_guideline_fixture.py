@@ -92,6 +92,7 @@ MONITORING_CODES = {
     "monitor_maintenance_start",
 }
 RED_FLAG_CODES = {
+    "pregnancy_test_before_cytotoxics",
     "exclude_infection",
     "pjp_prophylaxis",
     "hbv_screening",
