@@ -291,6 +291,12 @@ def run(args: argparse.Namespace, env: dict[str, str], running: list, started: f
             row = pages.setdefault(label, rpt.PageResult(label))
             row.queries = max(row.queries or 0, count)
 
+    log("plan page HTML weight over the golden cases (in process)")
+    from bench import plan_weight
+
+    weight = plan_weight.measure(users.get(username=SOLO_USER))
+    weight_before = plan_weight.before()
+
     log(f"starting gunicorn A and B on {args.ports}")
     app_env = servers.environment(env)
     for name, port in zip("AB", args.ports, strict=True):
@@ -367,6 +373,13 @@ def run(args: argparse.Namespace, env: dict[str, str], running: list, started: f
     worst_htmx = max(htmx_rows, key=lambda p: p.bytes) if htmx_rows else None
     checks.append(rpt.bytes_check("each htmx step response", worst_htmx.bytes if worst_htmx else None,
                                   rpt.MAX_HTMX_STEP_BYTES, f"largest: {worst_htmx.label}" if worst_htmx else ""))
+    grown = weight.grown(weight_before)
+    largest_case, largest = weight.largest
+    checks.append(rpt.Check(
+        "plan page HTML, each golden case", "not larger than before issue 13 (bench/plan_weight_before.json)",
+        f"largest {largest / 1024:.1f} KB ({largest_case}), median {weight.median / 1024:.1f} KB; "
+        f"{len(grown)} of {len(weight.pages)} grew", rpt.status(not grown),
+    ))
     checks.append(rpt.minimum_check("engine alone, one process", engine.per_second, rpt.MIN_PLANS_PER_SECOND,
                                     "plans/s"))
     if supported and case_error:
@@ -415,6 +428,7 @@ def run(args: argparse.Namespace, env: dict[str, str], running: list, started: f
     sections += [
         ("How it was measured", _method_text(args, floor, latency, cold_plan_queries)),
         ("First load", _first_load_text(loads)),
+        ("Plan page weight", _weight_text(weight, weight_before)),
         ("Queries per page by data variant", _variants_text(query_variants)),
         ("Engine alone", f"{engine.plans:,} plans (`parse_intake` + `evaluate`, round after round over the "
                          f"{engine.intakes} golden-case intakes, one process, one thread) in "
@@ -545,6 +559,17 @@ def _method_text(args, floor: Summary, latency, cold_plan_queries: int) -> str:
   load"), static files are served by whitenoise in the compressed form the client accepts.
 - {latency.reconnects} keep-alive reconnects in the latency run.
 """
+
+
+def _weight_text(weight, reference: dict[str, int]) -> str:
+    shared = [n for n in weight.pages if n in reference]
+    before_total, now_total = sum(reference[n] for n in shared), sum(weight.pages[n] for n in shared)
+    name, largest = weight.largest
+    return (f"The wizard's plan page, HTML as sent by the app, for each of the {len(weight.pages)} golden cases the "
+            f"wizard accepts (`python -m bench.plan_weight`): largest {largest:,} bytes ({name}), median "
+            f"{weight.median:,.0f}. Against the page before issue 13 on the same content ({len(shared)} cases): "
+            f"{before_total:,} → {now_total:,} bytes in all ({(now_total / before_total - 1) * 100:+.0f}%), largest "
+            f"{max(reference[n] for n in shared):,} → {largest:,}.")
 
 
 def _first_load_text(loads) -> str:
