@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "dahguide.accounts",
     "dahguide.guidance",
+    "dahguide.plans",
     "dahguide.wizard",
     "dahguide.cases",
     "dahguide.api",

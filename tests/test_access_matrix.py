@@ -167,6 +167,7 @@ ACCESS: dict[str, Row] = {
     "wizard:step":     Row(own_draft_step,          (LOGIN, 200,   403,   403,   403,   200), owner_only=True),
     "wizard:review":   Row(own_complete_draft,      (LOGIN, 200,   403,   403,   403,   200), owner_only=True),
     "wizard:plan":     Row(own_complete_draft,      (LOGIN, 200,   403,   403,   403,   200), owner_only=True),
+    "wizard:plan_print": Row(own_complete_draft,    (LOGIN, 200,   403,   403,   403,   200), owner_only=True),
     "wizard:preview":  Row(own_draft,               (LOGIN, 200,   403,   403,   403,   200), owner_only=True),
     "wizard:convert":  Row(own_draft,               (LOGIN, 200,   403,   403,   403,   200), owner_only=True,
                            query="for=creatinine_value&creatinine_value=1.8&creatinine_unit=mg/dL"),

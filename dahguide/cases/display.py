@@ -1,30 +1,23 @@
-"""A saved revision arranged for the wizard's plan partials: exactly the stored document, never re-evaluated."""
+"""A saved revision shown as decided: exactly the stored plan document, never re-evaluated."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from dahguide.cases.models import DUE_CODES, CaseRevision
 from dahguide.cases.selectors import ChecklistState
 from dahguide.engine.intake import STEPS
+from dahguide.plans.display import PlanView, plan_view
 from dahguide.wizard import forms as wizard_forms
-from dahguide.wizard import plan_display
 
-CHECKLIST_SECTION_TEMPLATE = "cases/_checklist_section.html"
+CHECKLIST_TEMPLATE = "cases/_checklist_section.html"
 
 
-def saved_plan(revision: CaseRevision, *, checklist: ChecklistState | None = None) -> dict[str, Any]:
-    """The plan as decided. With ``checklist``, the monitoring section becomes the case's checklist."""
-    plan = plan_display.arrange(copy.deepcopy(revision.plan), title=revision.guideline_title)
-    if checklist is not None:
-        for section in plan["sections"]:
-            if section["code"] == "monitoring":
-                section["template"] = CHECKLIST_SECTION_TEMPLATE
-        for item in plan["monitoring"]:
-            item["due"] = item["code"] in DUE_CODES
-            item["state"] = checklist.latest.get(item["code"])
-    return plan
+def saved_plan(revision: CaseRevision, *, checklist: ChecklistState | None = None) -> PlanView:
+    """The plan as decided. With ``checklist``, the monitoring items carry the case's checklist state."""
+    if checklist is None:
+        return plan_view(revision.plan, title=revision.guideline_title)
+    return plan_view(revision.plan, title=revision.guideline_title, checklist=checklist.latest, due=DUE_CODES)
 
 
 def answer_groups(inputs: dict[str, Any]) -> list[dict[str, Any]]:

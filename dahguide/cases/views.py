@@ -19,9 +19,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -44,8 +46,10 @@ from dahguide.engine.vocabulary import PLEX_CRITERIA
 from dahguide.guidance.models import GuidelineVersion
 from dahguide.guidance.selectors import get_published_snapshot
 from dahguide.observability import security_event
+from dahguide.plans.display import PlanView
+from dahguide.plans.labels import DECISION_LABELS, STATUS_LABELS
 from dahguide.wizard import forms as wizard_forms
-from dahguide.wizard.plan_display import DECISION_LABELS, STATUS_LABELS
+from dahguide.wizard.models import DraftAssessment
 
 View = Callable[..., HttpResponse]
 DECISION_CHOICE_LABELS = dict(PLEX_DECISION_CHOICES)
@@ -82,6 +86,17 @@ physician_required = _role_required(PHYSICIAN, refusal="Only physicians save, am
 
 
 # -- Saving from the wizard's plan page ---------------------------------------------------------
+
+
+def save_case_panel(request: HttpRequest, draft: DraftAssessment, plan: PlanView) -> SafeString:
+    """The save form on the wizard's plan page (registered by CasesConfig.ready as a plan panel):
+    save the plan as a case, or as the next revision of the case the draft amends."""
+    link = selectors.draft_case_link(draft=draft)
+    initial = {"content_hash": plan.guideline.content_hash}
+    form = AmendCaseForm(initial=initial) if link.amend_case else SaveCaseForm(initial=initial)
+    context = {"draft": draft, "form": form, "amend_case": link.amend_case, "saved_case_id": link.saved_case_id,
+               "saved_number": link.saved_number}
+    return render_to_string("cases/_save_form.html", context, request=request)
 
 
 @physician_required
@@ -239,6 +254,7 @@ def _detail_context(request: HttpRequest, page: selectors.RevisionPage, **forms:
     checklist = selectors.checklist_state(case_id=case.pk) if is_current else None
     thread = selectors.review_thread(case_id=case.pk)
     signed_by_me = any(s.user_id == user.pk and s.revision_number == revision.number for s in thread.signoffs)
+    latest_signoff = thread.signoffs[-1] if thread.signoffs else None
     return {
         "case": case,
         "revision": revision,
@@ -249,6 +265,9 @@ def _detail_context(request: HttpRequest, page: selectors.RevisionPage, **forms:
         "revisions": page.all,
         "comments": thread.comments,
         "signoffs": thread.signoffs,
+        "latest_signoff": latest_signoff,
+        # Questions still open: the comments written since the latest sign-off (all of them before one).
+        "open_questions": [c for c in thread.comments if latest_signoff is None or c.at > latest_signoff.at],
         "can_tick": is_physician and is_current,
         "can_amend": is_physician and case.author_id == user.pk,
         "can_sign_off": is_physician and is_current and not signed_by_me,
@@ -287,6 +306,7 @@ def case_print(request: HttpRequest, pk: int) -> HttpResponse:
         "groups": display.answer_groups(revision.inputs),
         "checklist": checklist,
         "printing": True,
+        "appendix": request.GET.get("appendix") == "1",
     }
     return render(request, "cases/print.html", context)
 

@@ -1,6 +1,7 @@
 """Wizard URLs. ``home`` keeps its plain name (base layout, LOGIN_REDIRECT_URL); the assessment
 pages live in the ``wizard`` namespace: ``wizard:new``, ``wizard:resume``, ``wizard:step``,
-``wizard:review``, ``wizard:plan``, ``wizard:preview`` (htmx panel), ``wizard:convert`` (htmx)."""
+``wizard:review``, ``wizard:plan``, ``wizard:plan_print``, ``wizard:preview`` (htmx panel),
+``wizard:convert`` (htmx)."""
 
 from django.urls import include, path
 
@@ -12,6 +13,7 @@ assessment_patterns = [
     path("<uuid:pk>/step/<slug:step>/", views.step, name="step"),
     path("<uuid:pk>/review/", views.review, name="review"),
     path("<uuid:pk>/plan/", views.plan, name="plan"),
+    path("<uuid:pk>/plan/print/", views.plan, name="plan_print"),
     path("<uuid:pk>/preview/", views.preview, name="preview"),
     path("<uuid:pk>/convert/", views.convert, name="convert"),
 ]

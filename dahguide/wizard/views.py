@@ -28,8 +28,11 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_clien
 from dahguide.accounts.roles import CLINICAL_REVIEWER, CONTENT_EDITOR, PHYSICIAN, RESIDENT, has_role
 from dahguide.engine.content import Snapshot
 from dahguide.engine.intake import FIELDS, STEPS, Step
+from dahguide.engine.plan import evaluate
 from dahguide.guidance.selectors import get_published_snapshot
-from dahguide.wizard import forms, plan_display, selectors, services
+from dahguide.plans.display import plan_view, preview_of
+from dahguide.wizard import forms, selectors, services
+from dahguide.wizard.extensions import plan_panels
 from dahguide.wizard.models import DraftAssessment
 
 REVIEW = "review"
@@ -306,7 +309,7 @@ def _render_step(
         return trigger_client_event(response, "stepChanged", after="settle")
     if snapshot is _UNSET:
         snapshot = get_published_snapshot()
-    context["preview"] = plan_display.preview(forms.parse_answers_leniently(answers), snapshot)  # type: ignore[arg-type]
+    context["preview"] = preview_of(forms.parse_answers_leniently(answers), snapshot)  # type: ignore[arg-type]
     return render(request, "wizard/step.html", context)
 
 
@@ -319,7 +322,7 @@ def preview(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """The "plan so far" panel from the saved answers overlaid with the unsaved ones of the form."""
     draft = selectors.draft_get(owner=request.user, pk=pk)
     answers = {**draft.answers, **forms.raw_from_query(request.GET, draft.answers)}
-    context = {"preview": plan_display.preview(forms.parse_answers_leniently(answers), get_published_snapshot())}
+    context = {"preview": preview_of(forms.parse_answers_leniently(answers), get_published_snapshot())}
     template = "wizard/_preview.html" if _is_partial(request) else "wizard/preview_page.html"
     context["draft"] = draft
     return render(request, template, context)
@@ -401,11 +404,15 @@ def plan(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         messages.warning(request, "Some answers need checking before the plan can be shown.")
         return redirect(_step_url(draft, bad_step))
     step_urls = _step_urls(draft)
+    plan = plan_view(evaluate(result, snapshot).to_dict(), title=snapshot.title, step_url=step_urls.__getitem__)
+    printing = request.resolver_match.url_name == "plan_print"
     context = {
         "draft": draft,
         "indicator": _indicator(draft, "plan", step_urls),
-        "plan": plan_display.full_plan(result, snapshot, step_url=step_urls.__getitem__),
+        "plan": plan,
         "started_under_older_version": bool(draft.guideline_version) and draft.guideline_version != snapshot.version,
         "groups": _answer_groups(draft, step_urls),
+        "panels": [] if printing else plan_panels(request, draft, plan),
+        "appendix": printing and request.GET.get("appendix") == "1",
     }
-    return render(request, "wizard/plan.html", context)
+    return render(request, "wizard/plan_print.html" if printing else "wizard/plan.html", context)

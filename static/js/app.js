@@ -34,7 +34,17 @@
     schedule();
   }
 
+  // A "Print" button (hidden without JavaScript, where the print-view link does the job) opens the
+  // browser's print dialog; print.css lays out the page.
+  function setupPrintButtons() {
+    document.querySelectorAll("[data-print-page]").forEach(function (button) { button.hidden = false; });
+    document.addEventListener("click", function (event) {
+      if (event.target.closest("[data-print-page]")) { window.print(); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupIdleWarning();
+    setupPrintButtons();
   });
 })();

@@ -1,15 +1,20 @@
-"""The small wizard hooks the saved cases use: answers from a saved intake, a stored plan arranged
-for the plan partials, and the plan page's save form."""
+"""The small wizard hooks the saved cases use: answers from a saved intake, and the plan page's save
+form, offered through the wizard's plan-panel registry (the wizard never loads the cases' tags)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from dahguide.cases.views import save_case_panel
 from dahguide.engine.intake import parse_intake
+from dahguide.wizard import extensions
 from dahguide.wizard import forms as wizard_forms
-from dahguide.wizard import plan_display
 
-from .conftest import INTAKE, saved_plan
+from .conftest import INTAKE
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +37,11 @@ def test_unknown_inputs_stay_unanswered():
     assert answers["etiology"] == "gpa"
 
 
-def test_arranging_a_stored_plan_lists_missing_answers_without_links(published_guideline):
-    doc = saved_plan({**INTAKE, "spo2_percent": None, "oxygen_support": None}).doc
-    plan = plan_display.arrange(doc, title="Stored")
-    assert plan["missing"]
-    assert all(m["url"] == "" for m in plan["missing"])
-    assert plan["guideline"]["title"] == "Stored"
+def test_the_save_form_is_a_plan_panel_of_the_wizard():
+    assert save_case_panel in extensions._PLAN_PANELS
+
+
+def test_wizard_and_plan_templates_load_no_tags_of_the_cases_app():
+    for folder in ("wizard", "plans"):
+        for template in (TEMPLATES / folder).rglob("*.html"):
+            assert "case_tags" not in template.read_text(encoding="utf-8"), template
