@@ -133,6 +133,45 @@ def _object(properties: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[
     return {"type": "object", "required": [k for k in properties if k not in optional], "properties": properties}
 
 
+_TIMING = {
+    "type": "string", "enum": [*vocabulary.TIMINGS, ""],
+    "description": "When the action comes: now, within 24 hours, then; empty for a statement.",
+}
+_MODIFIER = {"type": "string", "enum": list(vocabulary.MODIFIERS)}
+CAVEAT = _object({
+    "modifier": _MODIFIER,
+    "stance": {"type": "string", "enum": ["caveat", "dose_adjusted"],
+               "description": "dose_adjusted: the doses shown already apply it."},
+    "text": {"type": "string"},
+    "pending": {"type": "boolean",
+                "description": "The modifier is unknown and would withhold the action: check it first."},
+    "citations": _CITATIONS, "verification": _VERIFICATION,
+})
+DOSE = _object({
+    "code": {"type": "string"}, "drug": {"type": "string"},
+    "amount": {"type": "string", "nullable": True,
+               "description": 'A decimal or a range ("750", "500–1000"); null when `missing` names what is needed.'},
+    "unit": {"type": "string"}, "per": {"type": "string"},
+    "calculation": {"type": "string", "description": "The arithmetic, its rounding and cap, or the rule."},
+    "source": {"type": "string"}, "adjustments": _STRINGS,
+    "missing": {"type": "array", "items": {"type": "string", "enum": list(INPUT_NAMES)}},
+    "sources_differ": {"type": "boolean", "description": "The sources give different amounts: the lowest is shown."},
+    "note": {"type": "string"},
+    "population": {"type": "string", "enum": list(vocabulary.DOSE_POPULATIONS)},
+    "citations": _CITATIONS, "verification": _VERIFICATION,
+    "confirm": {"type": "string", "description": "Display only: a prescriber confirms every figure."},
+})
+WITHHELD = _object({
+    "code": {"type": "string"}, "title": {"type": "string"},
+    "section": {"type": "string", "description": f"One of: {', '.join(vocabulary.SECTIONS)}."},
+    "timing": _TIMING,
+    "why_not": {**_STRINGS, "description": "The modifier's reasons and the stance's text."},
+    "modifiers": {"type": "array", "items": _MODIFIER, "minItems": 1},
+    "citations": _CITATIONS, "verification": _VERIFICATION,
+})
+WITHHELD["description"] = "An action this patient's modifiers withhold: never in `recommendations`, never dosed."
+
+
 def _derived_schema() -> dict[str, Any]:
     properties: dict[str, Any] = {}
     for name in DERIVED_FACTS:
@@ -168,6 +207,11 @@ def plan_schema() -> dict[str, Any]:
         "title": {"type": "string"}, "text": {"type": "string", "description": "Markdown."},
         "strength": {"type": "string"}, "verification": _VERIFICATION, "why": _STRINGS, "citations": _CITATIONS,
         "disagreements": {"type": "array", "items": POSITION}, "last_reviewed": {"type": "string"},
+        "kind": {"type": "string", "enum": list(vocabulary.RECOMMENDATION_KINDS),
+                 "description": "An action faces every patient modifier; a statement (prognosis, assessment) none."},
+        "timing": _TIMING,
+        "caveats": {"type": "array", "items": CAVEAT},
+        "doses": {"type": "array", "items": DOSE},
     })
     monitoring = _object({
         "code": {"type": "string"}, "text": {"type": "string"}, "citations": _CITATIONS, "why": _STRINGS,
@@ -190,6 +234,7 @@ def plan_schema() -> dict[str, Any]:
         "derived_reasons": {"type": "object", "additionalProperties": _STRINGS},
         "plasma_exchange": plasma_exchange,
         "recommendations": {"type": "array", "items": recommendation},
+        "withheld": {"type": "array", "items": WITHHELD},
         "monitoring": {"type": "array", "items": monitoring},
         "warnings": {"type": "array", "items": warning},
         "missing_data": {"type": "array", "items": {"type": "string", "enum": list(INPUT_NAMES)}},
