@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
@@ -17,6 +18,9 @@ import pytest
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 
+from dahguide.engine.content import Snapshot
+from dahguide.engine.intake import parse_intake
+from dahguide.engine.plan import evaluate
 from dahguide.guidance.selectors import clear_snapshot_cache
 
 EXAMPLES = Path(__file__).resolve().parent / "fhir_examples"
@@ -31,6 +35,34 @@ INTAKE = {
     "oxygen_support": "high_flow", "spo2_percent": 91, "creatinine_value": 320, "creatinine_unit": "umol/L",
     "on_dialysis": False, "platelets_10e9_per_l": 180, "steroid_toxicity_factors": ["diabetes"],
 }
+
+# Golden cases of REFERENCE §8 (fixtures/golden_cases.json) and neighbours: doses, caveats, withheld actions.
+HSCT_CHILD = {"etiology": "hsct", "age_years": 9, "weight_kg": 25, "platelets_10e9_per_l": 12,
+              "bleeding_controlled": True, "oxygen_support": "supplemental_oxygen", "spo2_percent": 93}
+WARFARIN_INR_7_8 = {"etiology": "coagulopathy", "anticoagulant": "vitamin_k_antagonist", "inr": 7.8, "weight_kg": 80,
+                    "age_years": 70, "oxygen_support": "supplemental_oxygen", "spo2_percent": 91,
+                    "bleeding_controlled": False}
+CHILD_25_KG = {"etiology": "mpa", "anca_type": "mpo", "anti_gbm_positive": False, "age_years": 9, "weight_kg": 25,
+               "height_cm": 130, "oxygen_support": "high_flow", "steroid_toxicity_factors": ["diabetes"]}
+CHILD_NO_WEIGHT = {"etiology": "mpa", "age_years": 9, "oxygen_support": "high_flow", "bleeding_controlled": True}
+AGE_UNKNOWN = {"etiology": "gpa", "oxygen_support": "room_air", "spo2_percent": 96, "bleeding_controlled": True}
+HEPARIN_SUPPORT_UNKNOWN = {"etiology": "gpa", "anticoagulant": "unfractionated_heparin", "bleeding_controlled": False}
+HEPARIN_ON_ECMO = {**HEPARIN_SUPPORT_UNKNOWN, "oxygen_support": "ecmo", "age_years": 40, "weight_kg": 70}
+PATIENTS = (HSCT_CHILD, WARFARIN_INR_7_8, CHILD_25_KG, CHILD_NO_WEIGHT, AGE_UNKNOWN, HEPARIN_SUPPORT_UNKNOWN,
+            HEPARIN_ON_ECMO, {})
+
+
+@functools.cache
+def shipped_snapshot() -> Snapshot:
+    """fixtures/guideline.json as the engine sees it once published, without a database."""
+    from tests.conftest import GUIDELINE_FILE
+
+    return Snapshot.from_dict(json.loads(GUIDELINE_FILE.read_text(encoding="utf-8")))
+
+
+def plan_of(intake: dict[str, Any]) -> dict[str, Any]:
+    """The plan document of an intake against the shipped guideline (no database)."""
+    return evaluate(parse_intake(intake), shipped_snapshot()).to_dict()
 
 
 @pytest.fixture(autouse=True)

@@ -37,7 +37,8 @@ SERVICE = {
     "id": SERVICE_ID,
     "title": "DAH Guide: treatment of diffuse alveolar hemorrhage",
     "description": (
-        "The plasma-exchange decision with its criteria and the critical warnings for a patient with diffuse "
+        "The plasma-exchange decision with its criteria, what to give now with this patient's doses and caveats, "
+        "the actions not suggested for this patient and why, and the critical warnings for a patient with diffuse "
         "alveolar hemorrhage, from the latest creatinine, platelets, SpO₂, INR and fibrinogen, the problem list "
         "and the active anticoagulant or antiplatelet orders; with a link to the DAH Guide wizard prefilled with "
         "these values."
