@@ -20,7 +20,7 @@ from dahguide.engine.intake import FIELDS, INPUT_NAMES, STEPS, parse_intake
 from dahguide.engine.plan import evaluate
 from dahguide.guidance.selectors import get_published_snapshot
 
-from .conftest import INTAKE, auth
+from .conftest import INTAKE, auth, plan_of
 
 pytestmark = pytest.mark.django_db
 
@@ -292,11 +292,7 @@ def test_case_bundle_validates_for_any_plan(intake):
 
 
 def _plan_without_db(intake: dict | None = None) -> dict:
-    from dahguide.engine.content import Snapshot
-    from tests.conftest import GUIDELINE_FILE
-
-    snapshot = Snapshot.from_dict(json.loads(GUIDELINE_FILE.read_text(encoding="utf-8")))
-    return evaluate(parse_intake(INTAKE if intake is None else intake), snapshot).to_dict()
+    return plan_of(INTAKE if intake is None else intake)
 
 
 def test_fhir_export_is_also_served_as_plain_json_on_request(client, published_guideline, physician_token):

@@ -2,8 +2,9 @@
 
 - ``QuestionnaireResponse``: the inputs, answering the intake ``Questionnaire`` (linkId = field name);
 - ``GuidanceResponse``: the evaluation of the ``PlanDefinition`` at the pinned guideline version;
+  its notes say which actions are not suggested for this patient, and why;
 - ``RequestGroup`` (its ``result``): the plasma-exchange decision with its criteria, the
-  recommendations and the monitoring checklist, as proposals;
+  recommendations (with this patient's doses and caveats) and the monitoring checklist, as proposals;
 - ``OperationOutcome`` (its ``evaluationMessage``): the plan's warnings.
 
 Built from a revision's ``inputs`` and ``plan`` JSON only, so any saved plan can be exported as it
@@ -15,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dahguide.api import plan_text
 from dahguide.api.fhir import common
 from dahguide.engine.intake import FIELDS, STEPS, FieldSpec
+from dahguide.plans import labels
 
 # Plan severities as OperationOutcome severities; "critical" stays visible in the issue's coding.
 _ISSUE_SEVERITY = {"info": "information", "warning": "warning", "critical": "warning"}
@@ -112,13 +115,25 @@ def _plasma_exchange(plex: Mapping[str, Any]) -> dict[str, Any]:
     return action
 
 
+def _recommendation(r: Mapping[str, Any]) -> dict[str, Any]:
+    """A recommendation with what this patient changes about it, in its description: when, the doses
+    for this patient (RequestGroup has no dosage element, and these are display-only figures a
+    prescriber confirms, not orders) and the caveats of this patient's modifiers."""
+    parts = [r.get("text", "")]
+    if r.get("timing"):
+        parts.append(f"When: {labels.label_for(labels.TIMING_LABELS, r['timing']).lower()}.")
+    if doses := plan_text.dose_lines(list(r.get("doses", []))):
+        parts.append("Doses for this patient:\n" + "\n".join(f"- {line}" for line in doses))
+    if caveats := [plan_text.caveat_line(c) for c in r.get("caveats", [])]:
+        parts.append("For this patient:\n" + "\n".join(f"- {line}" for line in caveats))
+    cites = [*r.get("citations", []), *(c for d in r.get("doses", []) for c in d.get("citations", []))]
+    return _action(r["code"], r.get("title") or r["code"], "\n\n".join(p for p in parts if p), list(r.get("why", [])),
+                   list({(c.get("label"), c.get("reference")): c for c in cites}.values()))
+
+
 def request_group(*, plan: Mapping[str, Any], authored: str, version: str, rid: str) -> dict[str, Any]:
     actions = [_plasma_exchange(plan.get("plasma_exchange", {}))]
-    actions += [
-        _action(r["code"], r.get("title") or r["code"], r.get("text", ""), list(r.get("why", [])),
-                list(r.get("citations", [])))
-        for r in plan.get("recommendations", [])
-    ]
+    actions += [_recommendation(r) for r in plan.get("recommendations", [])]
     monitoring = [
         _action(m["code"], m["code"].replace("_", " ").capitalize(), m.get("text", ""), list(m.get("why", [])),
                 list(m.get("citations", [])))
@@ -164,9 +179,13 @@ def guidance_response(
     *, plan: Mapping[str, Any], authored: str, version: str, rid: str, request_id: str, result: str, outcome: str,
 ) -> dict[str, Any]:
     notes = [{"text": plan.get("plasma_exchange", {}).get("text", "")}]
+    for w in plan.get("withheld", []):  # a note, not an action: every action of the RequestGroup is a proposal
+        title = plan_text.verified(w.get("title") or w["code"], w.get("verification"))
+        why = "; ".join(w.get("why_not", []))
+        notes.append({"text": f"Not suggested for this patient: {title}." + (f" Why not: {why}" if why else "")})
     if missing := plan.get("missing_data"):
-        labels = [FIELDS[n].label if n in FIELDS else n for n in missing]
-        notes.append({"text": "Missing data that could change this plan: " + ", ".join(labels) + "."})
+        names = [FIELDS[n].label if n in FIELDS else n for n in missing]
+        notes.append({"text": "Missing data that could change this plan: " + ", ".join(names) + "."})
     if plan.get("disclaimer"):
         notes.append({"text": plan["disclaimer"]})
     return {
