@@ -23,13 +23,13 @@ from django.db import transaction
 from dahguide.engine.content import Snapshot
 from dahguide.engine.intake import parse_intake
 from dahguide.engine.plan import evaluate
-from dahguide.guidance.models import GoldenCase
+from dahguide.guidance.models import GoldenCase, dose_amount_parts
 
 GOLDEN_CASES_FILE = Path(settings.BASE_DIR) / "fixtures" / "golden_cases.json"
 # The keys of one case in the seed file: the model's fields, so the file and the rows cannot drift.
 SEED_KEYS = (
     "name", "description", "intake", "expected_decision", "expected_criteria", "expected_derived",
-    "expected_warnings", "expected_present", "expected_absent", "active",
+    "expected_warnings", "expected_present", "expected_absent", "expected_withheld", "expected_doses", "active",
 )
 
 
@@ -91,6 +91,10 @@ def golden_case_check(case: GoldenCase, snapshot: Snapshot) -> GoldenResult:
     checks += [
         _presence("recommendation", code, code in recommendations, expected=False) for code in case.expected_absent
     ]
+    withheld = {w["code"] for w in plan.get("withheld", [])}
+    checks += [_withheld(code, code in withheld, code in recommendations) for code in case.expected_withheld]
+    doses = {d["code"]: d for r in plan["recommendations"] for d in r.get("doses", [])}
+    checks += [_dose(code, expected, doses.get(code)) for code, expected in case.expected_doses.items()]
     return result(*checks)
 
 
@@ -112,6 +116,43 @@ def _presence(kind: str, code: str, present: bool, *, expected: bool) -> GoldenC
         return GoldenCheck(f"{kind} {code}", True, f"The {kind} {code} is {where}, as expected.")
     wanted = "expected" if expected else "not expected"
     return GoldenCheck(f"{kind} {code}", False, f"The {kind} {code} is {where} but was {wanted}.")
+
+
+def _withheld(code: str, withheld: bool, present: bool) -> GoldenCheck:
+    if withheld:
+        return GoldenCheck(f"withheld {code}", True, f"The action {code} is withheld for this patient, as expected.")
+    where = "is in the plan as advice" if present else "is neither in the plan nor withheld"
+    return GoldenCheck(f"withheld {code}", False, f"The action {code} {where} but should be withheld for this patient.")
+
+
+def _dose(code: str, expected: str | None, dose: Mapping[str, Any] | None) -> GoldenCheck:
+    """A dose's amount compared as a number ("12.50" is "12.5"); null means "cannot be computed"."""
+    if dose is None:
+        return GoldenCheck(
+            f"dose {code}", False, f"The dose {code} is not in the plan; expected {_amount(expected, None)}."
+        )
+    actual, unit, missing = dose.get("amount"), str(dose.get("unit", "")), tuple(dose.get("missing") or ())
+    if _same_amount(expected, actual):
+        return GoldenCheck(f"dose {code}", True, f"The dose {code} is {_amount(actual, unit, missing)}, as expected.")
+    return GoldenCheck(
+        f"dose {code}", False,
+        f"The dose {code}: expected {_amount(expected, unit)}, got {_amount(actual, unit, missing)}.",
+    )
+
+
+def _same_amount(expected: str | None, actual: Any) -> bool:
+    if expected is None or actual is None:
+        return expected is None and actual is None
+    parts = dose_amount_parts(actual)
+    return parts is not None and parts == dose_amount_parts(expected)  # "12.50" is "12.5"
+
+
+def _amount(amount: Any, unit: str | None, missing: tuple[str, ...] = ()) -> str:
+    if amount is None and missing:
+        return f"no amount ({', '.join(missing)} missing)"
+    if amount is None:
+        return "no amount (it cannot be computed from this intake)"
+    return f"{amount} {unit}".rstrip() if unit else str(amount)
 
 
 def _shown(value: Any) -> str:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from dahguide.engine import vocabulary
+from dahguide.guidance import labels
 
 _VERIFICATION_LABELS = {
     "primary": "Primary source checked [R]",
@@ -45,6 +46,30 @@ def fact_choices() -> list[tuple[str, str]]:
 
 def operator_choices() -> list[tuple[str, str]]:
     return list({**vocabulary.BOOLEAN_OPERATORS, **vocabulary.CHOICE_OPERATORS}.items())
+
+
+def recommendation_kind_choices() -> list[tuple[str, str]]:
+    return labels.RECOMMENDATION_KINDS.choices()
+
+
+def timing_choices() -> list[tuple[str, str]]:
+    return labels.TIMINGS.choices()
+
+
+def modifier_choices() -> list[tuple[str, str]]:
+    return labels.MODIFIERS.choices()
+
+
+def stance_choices() -> list[tuple[str, str]]:
+    return labels.STANCES.choices()
+
+
+def dose_basis_choices() -> list[tuple[str, str]]:
+    return labels.DOSE_BASES.choices()
+
+
+def dose_population_choices() -> list[tuple[str, str]]:
+    return labels.DOSE_POPULATIONS.choices()
 
 
 class GuidelineVersion(models.Model):
@@ -255,6 +280,21 @@ class Recommendation(CodedItem, ShownItem):
     last_reviewed = models.DateField(
         null=True, blank=True, help_text="Shown to physicians beside the recommendation."
     )
+    kind = models.CharField(
+        max_length=20,
+        choices=recommendation_kind_choices,
+        default=labels.RECOMMENDATION_KINDS.default,
+        help_text=(
+            "An action is a step to take: it needs a stance for every patient modifier before it can be "
+            "published. A statement informs (prognosis, assessment, preference factors) and has none."
+        ),
+    )
+    timing = models.CharField(
+        max_length=20,
+        choices=timing_choices,
+        blank=True,
+        help_text="When an action is taken; the plan groups its decisions by it. Empty for statements.",
+    )
 
     class Meta(CodedItem.Meta):
         ordering = ("version", "section", "order", "code")
@@ -311,6 +351,244 @@ class Disagreement(CodedItem, ShownItem):
                     )
                 }
             )
+
+
+class RecommendationPart(CodedItem, CitedItem, VerifiedItem):
+    """Content that belongs to one recommendation of the same version, named by its code as in the document."""
+
+    recommendation = models.SlugField(
+        max_length=100, db_index=False, help_text="The code of the recommendation (of this version) it belongs to."
+    )
+    # Unlike wording, a stance or a dose is checked against its source one by one: unverified until then.
+    verification = models.CharField(max_length=20, choices=VERIFICATION_CHOICES, default="unverified")
+
+    class Meta(CodedItem.Meta):
+        abstract = True
+
+    def part_errors(self) -> dict[str, list[str]]:
+        """Every reason this item cannot be saved; ``clean`` of each kind adds its own."""
+        if self.version_id is None or not self.recommendation:
+            return {}
+        if Recommendation.objects.filter(version_id=self.version_id, code=self.recommendation).exists():
+            return {}
+        return {"recommendation": [f"No recommendation of this version has the code '{self.recommendation}'."]}
+
+
+class Stance(RecommendationPart):
+    """What one patient modifier does to one action (docs/design/patient-modifiers.md, REFERENCE §8).
+
+    Every action declares one stance for every modifier; publication is refused while one is missing
+    (``services.publication_problems``). The engine applies them (``engine/modifiers.py``).
+    """
+
+    modifier = models.CharField(max_length=40, choices=modifier_choices)
+    stance = models.CharField(
+        max_length=20,
+        choices=stance_choices,
+        help_text=(
+            "When the modifier is true: unchanged; dose adjusted (the dose engine adjusts, the text is shown "
+            "beside the dose); caveat (shown beside the action); withheld (the action leaves the plan, the text "
+            "says why and what instead)."
+        ),
+    )
+    text = models.TextField(blank=True, help_text="What the physician reads; required unless the stance is unchanged.")
+
+    class Meta(CodedItem.Meta):
+        ordering = ("version", "recommendation", "modifier")
+        constraints = [
+            *CodedItem.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["version", "recommendation", "modifier"], name="guidance_stance_one_per_modifier"
+            ),
+        ]
+        indexes = [models.Index(fields=["version", "recommendation"], name="guidance_stance_rec_idx")]
+
+    def __str__(self) -> str:
+        stance = labels.STANCES.label(self.stance).lower()
+        return f"{self.recommendation}: {labels.MODIFIERS.label(self.modifier)} {stance}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors = self.part_errors()
+        if self.stance and self.stance != labels.UNCHANGED and not (self.text or "").strip():
+            errors["text"] = [
+                f"A stance of “{labels.STANCES.label(self.stance).lower()}” needs a text: say what the physician "
+                "should know or do instead."
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+
+def _amount_field(verbose_name: str, help_text: str, *, null: bool = True) -> models.DecimalField:
+    return models.DecimalField(
+        verbose_name, max_digits=12, decimal_places=4, null=null, blank=null, help_text=help_text
+    )
+
+
+class Dose(RecommendationPart):
+    """The dose of one drug of an action for one population: the numbers are content, the arithmetic is
+    ``engine/doses.py`` (docs/design/patient-modifiers.md, "Doses")."""
+
+    drug = models.CharField(max_length=200, help_text='As physicians name it, e.g. "Methylprednisolone".')
+    order = models.IntegerField(default=0, help_text="Position among the recommendation's doses: lower comes first.")
+    population = models.CharField(
+        max_length=20, choices=dose_population_choices, default=labels.DOSE_POPULATIONS.default,
+        help_text="Adults are 18 or older, children younger; with age unknown both are shown, labelled.",
+    )
+    basis = models.CharField(
+        max_length=40, choices=dose_basis_choices,
+        help_text="What the amount multiplies: nothing (fixed), weight, body-surface area or predicted body weight.",
+    )
+    amount = _amount_field(
+        "amount", "Per unit of the basis (e.g. 30 for 30 mg/kg). Leave empty when the alternatives give the amount."
+    )
+    amount_high = _amount_field("upper amount", "Upper end of a range (e.g. 1000 for 500–1000 mg); empty otherwise.")
+    unit = models.CharField(max_length=30, help_text='Unit of one dose, e.g. "mg".')
+    per = models.CharField(
+        max_length=200, blank=True, help_text='Route and frequency, e.g. "IV once daily for 3 days".'
+    )
+    max_amount = _amount_field("maximum dose", "Cap on one dose, applied after rounding and never rounded up.")
+    weight_cap_kg = _amount_field("weight cap (kg)", "A per-kg dose uses at most this weight.")
+    round_to = _amount_field("round down to", "The computed amount is rounded down to a multiple of this.")
+    alternatives = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=(
+            'Where sources band the amount: [{"label": "KDIGO 2024 Fig 10", "band_on": "age_years", '
+            '"bands": [{"if_above": "70", "amount": "10"}, {"otherwise": true, "amount": "15"}], '
+            '"reductions": [{"fact": "egfr_below_30", "minus": "2.5", "text": "eGFR below 30"}]}]. '
+            "Bands are read top-down; the lowest candidate is shown."
+        ),
+    )
+    note = models.TextField(blank=True, help_text="Shown beside the dose.")
+
+    class Meta(CodedItem.Meta):
+        ordering = ("version", "recommendation", "order", "code")
+        indexes = [models.Index(fields=["version", "recommendation"], name="guidance_dose_rec_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.drug}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors = self.part_errors()
+        # A number clean_fields() refused is still raw here: it was reported there, and is left out below.
+        numbers = {
+            name: value if isinstance(value := getattr(self, name), Decimal) else None
+            for name in ("amount", "amount_high", "max_amount", "weight_cap_kg", "round_to")
+        }
+        for name, value in numbers.items():
+            if value is not None and value <= 0:
+                errors.setdefault(name, []).append("Must be more than 0.")
+        amount, amount_high = numbers["amount"], numbers["amount_high"]
+        has_alternatives = bool(self.alternatives) if isinstance(self.alternatives, list) else True
+        if self.amount in (None, "") and not has_alternatives:
+            errors.setdefault("amount", []).append("Give the amount, or alternatives that give it.")
+        if amount is not None and has_alternatives:
+            errors.setdefault("amount", []).append(
+                "The alternatives give the amount, so this one would never be used: leave it empty or remove them."
+            )
+        if amount_high is not None and (amount is None or amount_high <= amount):
+            errors.setdefault("amount_high", []).append("The upper amount must be above the amount.")
+        if numbers["weight_cap_kg"] is not None and self.basis != "per_kg":
+            errors.setdefault("weight_cap_kg", []).append("A weight cap applies only to a dose per kg body weight.")
+        if self.basis == "per_kg_predicted_body_weight" and self.population != "adult":
+            errors.setdefault("population", []).append(
+                "Predicted body weight is defined for adults only: set the population to adults."
+            )
+        alternative_problems = dose_alternative_errors(self.alternatives)
+        if alternative_problems:
+            errors.setdefault("alternatives", []).extend(alternative_problems)
+        if errors:
+            raise ValidationError(errors)
+
+
+_BAND_TESTS = ("if_above", "if_at_least", "otherwise")
+
+
+def dose_alternative_errors(alternatives: object) -> list[str]:
+    """Every reason a dose's ``alternatives`` cannot be read by the engine, in an editor's words."""
+    if not isinstance(alternatives, list):
+        return ["Must be a list of alternatives, e.g. []."]
+    problems: list[str] = []
+    for number, alternative in enumerate(alternatives, start=1):
+        where = f"Alternative {number}"
+        if not isinstance(alternative, dict):
+            problems.append(f"{where}: must be an object with label, band_on, bands and reductions.")
+            continue
+        label = alternative.get("label")
+        if isinstance(label, str) and label.strip():
+            where = f"{where} ({label})"
+        else:
+            problems.append(f'{where}: needs a label naming its source, e.g. "KDIGO 2024 Fig 10".')
+        if unknown := sorted(set(alternative) - {"label", "band_on", "bands", "reductions"}):
+            problems.append(f"{where}: unknown key(s) {', '.join(unknown)}.")
+        inputs = labels.DOSE_BAND_INPUTS.values
+        if alternative.get("band_on") not in inputs:
+            problems.append(f"{where}: band_on must be one of {', '.join(inputs)}.")
+        problems += _band_errors(where, alternative.get("bands"))
+        problems += _reduction_errors(where, alternative.get("reductions", []))
+    return problems
+
+
+def _band_errors(where: str, bands: object) -> list[str]:
+    if not isinstance(bands, list) or not bands:
+        return [f'{where}: bands must be a non-empty list, e.g. [{{"otherwise": true, "amount": "15"}}].']
+    problems: list[str] = []
+    for number, band in enumerate(bands, start=1):
+        at = f"{where}, band {number}"
+        if not isinstance(band, dict):
+            problems.append(f"{at}: must be an object such as {{\"if_above\": \"70\", \"amount\": \"10\"}}.")
+            continue
+        tests = [test for test in _BAND_TESTS if test in band]
+        if len(tests) != 1:
+            problems.append(f"{at}: needs exactly one of {', '.join(_BAND_TESTS)}.")
+        elif tests[0] == "otherwise":
+            if band["otherwise"] is not True:
+                problems.append(f"{at}: otherwise must be true.")
+            if number != len(bands):
+                problems.append(f"{at}: bands after “otherwise” are never reached; make it the last band.")
+        elif _positive_number(band[tests[0]], zero=True) is None:
+            problems.append(f"{at}: {tests[0]} must be a number written as a string, e.g. \"70\".")
+        if unknown := sorted(set(band) - {*_BAND_TESTS, "amount"}):
+            problems.append(f"{at}: unknown key(s) {', '.join(unknown)}.")
+        if _positive_number(band.get("amount")) is None:
+            problems.append(f"{at}: amount must be a number above 0 written as a string, e.g. \"12.5\".")
+    return problems
+
+
+def _reduction_errors(where: str, reductions: object) -> list[str]:
+    if not isinstance(reductions, list):
+        return [f"{where}: reductions must be a list, e.g. []."]
+    known = set(vocabulary.FACTS) | set(labels.MODIFIERS.values)
+    problems: list[str] = []
+    for number, reduction in enumerate(reductions, start=1):
+        at = f"{where}, reduction {number}"
+        if not isinstance(reduction, dict):
+            problems.append(f"{at}: must be an object with fact, minus and text.")
+            continue
+        if unknown := sorted(set(reduction) - {"fact", "minus", "text"}):
+            problems.append(f"{at}: unknown key(s) {', '.join(unknown)}.")
+        if reduction.get("fact") not in known:
+            problems.append(f"{at}: '{reduction.get('fact')}' is not a fact the engine knows.")
+        if _positive_number(reduction.get("minus")) is None:
+            problems.append(f"{at}: minus must be a number above 0 written as a string, e.g. \"2.5\".")
+        if not isinstance(reduction.get("text"), str) or not reduction["text"].strip():
+            problems.append(f"{at}: needs a text saying why, e.g. \"eGFR below 30\".")
+    return problems
+
+
+def _positive_number(value: object, *, zero: bool = False) -> Decimal | None:
+    """The number a JSON value writes (a string or an integer), or None if it is not one above 0."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    if not number.is_finite() or number < 0 or (number == 0 and not zero):
+        return None
+    return number
 
 
 class GuidanceText(CodedItem):
@@ -445,6 +723,17 @@ class GoldenCase(LockedItem):
         "recommendations not expected", default=list, blank=True,
         help_text="Recommendation codes that must not be in the plan.",
     )
+    expected_withheld = models.JSONField(
+        "recommendations expected withheld", default=list, blank=True,
+        help_text='Actions a patient modifier must withhold, e.g. ["thromboprophylaxis_once_bleeding_controlled"].',
+    )
+    expected_doses = models.JSONField(
+        default=dict, blank=True,
+        help_text=(
+            'Dose code: the amount the plan must show, as a string, or null for "cannot be computed" '
+            '(an input is missing), e.g. {"methylprednisolone_pulse_paediatric": "750"}.'
+        ),
+    )
     active = models.BooleanField(default=True, help_text="Inactive cases are kept but not run.")
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -480,11 +769,18 @@ class GoldenCase(LockedItem):
             ("expected_warnings", known_warnings, "warning"),
             ("expected_present", known_recommendations, "recommendation"),
             ("expected_absent", known_recommendations, "recommendation"),
+            ("expected_withheld", known_recommendations, "recommendation"),
         ):
             errors.update(_code_list_errors(name, getattr(self, name), known, what))
-        both = set(self.expected_present or ()) & set(self.expected_absent or ()) if not errors else set()
-        if both:
-            errors["expected_absent"] = [f"{', '.join(sorted(both))} cannot be both expected and not expected."]
+        if not errors:
+            present = set(self.expected_present)
+            if both := present & set(self.expected_absent):
+                errors["expected_absent"] = [f"{', '.join(sorted(both))} cannot be both expected and not expected."]
+            if both := present & set(self.expected_withheld):
+                errors["expected_withheld"] = [
+                    f"{', '.join(sorted(both))} cannot be both in the plan and withheld: a withheld action leaves it."
+                ]
+        errors.update(_expected_dose_errors(self.expected_doses, _current_codes(Dose)))
         if errors:
             raise ValidationError(errors)
 
@@ -520,6 +816,27 @@ def _code_list_errors(name: str, value: object, known: set[str], what: str) -> d
     if unknown and known:  # with no content loaded yet there is nothing to check against
         return {name: [f"No {what} has the code {', '.join(unknown)} in the published or a draft version."]}
     return {}
+
+
+def _expected_dose_errors(value: object, known: set[str]) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        return {"expected_doses": ['Must be a JSON object of dose code: amount, e.g. {"code": "750"}.']}
+    problems = _code_list_errors("expected_doses", list(value), known, "dose").get("expected_doses", [])
+    problems += [
+        f"'{code}': write the amount as the plan shows it, a string such as \"12.5\" or \"500–1000\", "
+        "or null when it cannot be computed."
+        for code, amount in value.items()
+        if amount is not None and dose_amount_parts(amount) is None
+    ]
+    return {"expected_doses": problems} if problems else {}
+
+
+def dose_amount_parts(amount: object) -> tuple[Decimal, ...] | None:
+    """The numbers of a plan's dose amount: "750" -> (750,), "500–1000" -> (500, 1000); None if not one."""
+    if not isinstance(amount, str):
+        return None
+    parts = tuple(_positive_number(part.strip(), zero=True) for part in amount.split("–"))
+    return None if len(parts) > 2 or None in parts else parts
 
 
 def _number(value: Decimal) -> str:

@@ -8,6 +8,8 @@ request without any shared invalidation.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -15,16 +17,19 @@ from typing import Any
 from django.db.models import Max, Q, QuerySet
 
 from dahguide.engine.content import Snapshot
+from dahguide.guidance import labels
 from dahguide.guidance.models import (
     Citation,
     Disagreement,
     DisagreementCondition,
+    Dose,
     GuidanceText,
     GuidelineVersion,
     MonitoringCondition,
     MonitoringItem,
     Recommendation,
     RecommendationCondition,
+    Stance,
     Threshold,
     VersionTransition,
     WarningCondition,
@@ -70,8 +75,39 @@ def clear_snapshot_cache() -> None:
 
 # --- review workflow ------------------------------------------------------------------------
 
-_ITEM_MODELS = (Citation, Threshold, Recommendation, MonitoringItem, WarningContent, Disagreement, GuidanceText)
+_ITEM_MODELS = (
+    Citation, Threshold, Recommendation, MonitoringItem, WarningContent, Disagreement, Stance, Dose, GuidanceText,
+)
 _CONDITION_MODELS = (RecommendationCondition, MonitoringCondition, WarningCondition, DisagreementCondition)
+
+
+@dataclass(frozen=True)
+class RecommendationRow:
+    """One line of a version's recommendation index, with the modifiers an action still lacks a stance for."""
+
+    recommendation: Recommendation
+    missing_stances: tuple[str, ...]  # labels, in the vocabulary's order
+
+    @property
+    def is_action(self) -> bool:
+        return self.recommendation.kind == labels.ACTION
+
+
+def recommendation_index(*, version: GuidelineVersion) -> list[RecommendationRow]:
+    """The version's recommendations in display order (two queries, whatever their number)."""
+    declared: dict[str, set[str]] = defaultdict(set)
+    for code, modifier in Stance.objects.filter(version=version).values_list("recommendation", "modifier"):
+        declared[code].add(modifier)
+    rows = Recommendation.objects.filter(version=version).only(
+        "id", "version_id", "code", "section", "kind", "timing", "title", "order"
+    )
+    return [
+        RecommendationRow(
+            r, tuple(labels.MODIFIERS.label(m) for m in labels.missing_modifiers(declared[r.code]))
+            if r.kind == labels.ACTION else (),
+        )
+        for r in rows
+    ]
 
 
 def get_open_version() -> GuidelineVersion | None:

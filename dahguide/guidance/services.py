@@ -22,13 +22,16 @@ from django.utils import timezone
 
 from dahguide.engine import vocabulary
 from dahguide.engine.content import Snapshot
+from dahguide.guidance import labels
 from dahguide.guidance.models import (
     Citation,
     Disagreement,
+    Dose,
     GuidanceText,
     GuidelineVersion,
     MonitoringItem,
     Recommendation,
+    Stance,
     Threshold,
     VersionTransition,
     WarningContent,
@@ -45,6 +48,7 @@ class _Kind:
     model: type[models.Model]
     label: str  # how an editor names one item in a message
     ident: str = "code"
+    belongs_to: str = ""  # the field naming the recommendation the item is about, if any
 
     @property
     def fields(self) -> tuple[models.Field, ...]:
@@ -64,19 +68,23 @@ class _Kind:
         return frozenset({f.name for f in self.fields} | extra | ({"applies_when"} if self.ruled else set()))
 
 
-# Import order matters: citations first, recommendations before the disagreements about them.
+# Import order matters: citations first, recommendations before the disagreements, stances and
+# doses that name them.
 _KINDS = (
     _Kind("citations", Citation, "citation", ident="key"),
     _Kind("thresholds", Threshold, "threshold"),
     _Kind("recommendations", Recommendation, "recommendation"),
     _Kind("monitoring", MonitoringItem, "monitoring item"),
     _Kind("warnings", WarningContent, "warning"),
-    _Kind("disagreements", Disagreement, "disagreement"),
+    _Kind("disagreements", Disagreement, "disagreement", belongs_to="topic"),
+    _Kind("stances", Stance, "stance", belongs_to="recommendation"),
+    _Kind("doses", Dose, "dose", belongs_to="recommendation"),
 )
-# The document's top-level keys, in the order compile writes them (docs/design/engine-and-content.md).
+# The document's top-level keys, in the order compile writes them (docs/design/engine-and-content.md,
+# docs/design/patient-modifiers.md).
 DOCUMENT_KEYS = (
     "version", "title", "published_at", "content_hash", "citations", "thresholds", "texts",
-    "plasma_exchange_citations", "recommendations", "monitoring", "warnings", "disagreements",
+    "plasma_exchange_citations", "recommendations", "monitoring", "warnings", "disagreements", "stances", "doses",
 )
 _CONDITION_KEYS = frozenset({"fact", "op", "values"})
 
@@ -160,6 +168,7 @@ def guideline_import(
         raise ValidationError([f"Version: {m}" for m in _messages(exc)]) from exc
 
     citations: dict[str, Citation] = {}
+    refused: set[str] = set()  # codes of the recommendations refused above
     for kind in _KINDS:
         entries = document.get(kind.key, [])
         if not isinstance(entries, list):
@@ -173,10 +182,15 @@ def guideline_import(
             if ident is not None and ident in seen:
                 errors.append(f"{where}: the {kind.ident} '{ident}' is used twice.")
                 continue
+            about = entry.get(kind.belongs_to) if kind.belongs_to and isinstance(entry, Mapping) else None
+            if about in refused:
+                continue  # its recommendation was refused, and that message says why
             try:
                 row = _create_item(kind, version, entry, citations)
             except ValidationError as exc:
                 errors.extend(f"{where}: {m}" for m in _messages(exc))
+                if kind.model is Recommendation and ident is not None:
+                    refused.add(ident)
                 continue
             seen.add(ident)
             if isinstance(row, Citation):
@@ -344,7 +358,7 @@ def guideline_compile(*, version: GuidelineVersion) -> dict[str, Any]:
 
 
 def _item_out(kind: _Kind, row: models.Model, citation_keys: list[str]) -> dict[str, Any]:
-    item = {field.name: _value_out(getattr(row, field.attname)) for field in kind.fields}
+    item = {field.name: _value_out(field, getattr(row, field.attname)) for field in kind.fields}
     if kind.cited:
         item["citations"] = citation_keys
     if kind.ruled:
@@ -372,7 +386,7 @@ def canonical_document(document: Mapping[str, Any]) -> dict[str, Any]:
         items = []
         for entry in document.get(kind.key, []):
             item = {
-                field.name: _value_out(_value_in(field, entry.get(field.name, field.get_default())))
+                field.name: _value_out(field, _value_in(field, entry.get(field.name, field.get_default())))
                 for field in kind.fields
             }
             if kind.cited:
@@ -397,6 +411,8 @@ def _value_in(field: models.Field, raw: Any) -> Any:
     """A document value as the model field holds it."""
     if isinstance(field, models.DecimalField) and raw not in (None, ""):
         return field.to_python(str(raw))  # str(): 3.4 stays 3.4, not its binary float expansion
+    if isinstance(field, models.DecimalField) and field.null:
+        return None  # an optional number left empty
     if isinstance(field, models.DateField) and raw in ("", None):
         return None
     if isinstance(field, models.DateField) and isinstance(raw, str):
@@ -404,14 +420,15 @@ def _value_in(field: models.Field, raw: Any) -> Any:
     return raw
 
 
-def _value_out(value: Any) -> Any:
-    """A field value as the document writes it: decimals as exact strings, dates as ISO or ""."""
+def _value_out(field: models.Field, value: Any) -> Any:
+    """A field value as the document writes it: decimals as exact strings (an absent optional number as
+    null), dates as ISO or ""."""
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     if isinstance(value, date):
         return value.isoformat()
     if value is None:
-        return ""
+        return None if isinstance(field, models.DecimalField) else ""
     return value
 
 
@@ -419,7 +436,8 @@ def _value_out(value: Any) -> Any:
 
 
 def publication_problems(document: Mapping[str, Any]) -> list[str]:
-    """What would make the engine fail or fall back to unreviewed wording for this content."""
+    """What would make the engine fail or fall back to unreviewed wording for this content, and any
+    action that does not yet say what each patient modifier does to it."""
     snapshot = Snapshot.from_dict(document)
     data_quality = {w.code for w in snapshot.warnings if w.kind == WarningContent.Kind.DATA_QUALITY}
     missing = {
@@ -428,10 +446,47 @@ def publication_problems(document: Mapping[str, Any]) -> list[str]:
         "data-quality warnings": [c for c in vocabulary.DATA_QUALITY_WARNINGS if c not in data_quality],
     }
     return [
-        f"Cannot publish: the engine needs these {what}, which this version lacks: {', '.join(codes)}."
-        for what, codes in missing.items()
-        if codes
+        *(
+            f"Cannot publish: the engine needs these {what}, which this version lacks: {', '.join(codes)}."
+            for what, codes in missing.items()
+            if codes
+        ),
+        *_modifier_problems(document),
     ]
+
+
+def _modifier_problems(document: Mapping[str, Any]) -> list[str]:
+    """Every action faces every patient modifier, and says what to do when it changes the action.
+
+    docs/design/patient-modifiers.md: publication is refused while any action lacks a stance for
+    any modifier; one message per action names every missing one.
+    """
+    recommendations = {r["code"]: r for r in document.get("recommendations", [])}
+    stances = document.get("stances", [])
+    declared: dict[str, set[str]] = defaultdict(set)
+    for stance in stances:
+        declared[stance.get("recommendation")].add(stance.get("modifier"))
+    problems = []
+    for code, recommendation in recommendations.items():
+        missing = labels.missing_modifiers(declared[code])
+        if recommendation.get("kind") == labels.ACTION and missing:
+            named = ", ".join(f"{labels.MODIFIERS.label(m)} ({m})" for m in missing)
+            problems.append(f"Cannot publish: the action '{code}' has no stance for these patient modifiers: {named}.")
+    for what, key in (("stance", "stances"), ("dose", "doses")):
+        problems += [
+            f"Cannot publish: the {what} '{item.get('code')}' belongs to the recommendation "
+            f"'{item.get('recommendation')}', which this version lacks."
+            for item in document.get(key, [])
+            if item.get("recommendation") not in recommendations
+        ]
+    problems += [
+        f"Cannot publish: the stance '{stance.get('code')}' is "
+        f"“{labels.STANCES.label(str(stance.get('stance'))).lower()}” but has no text saying what the "
+        "physician should know or do instead."
+        for stance in stances
+        if stance.get("stance") != labels.UNCHANGED and not str(stance.get("text") or "").strip()
+    ]
+    return problems
 
 
 def guideline_publish(*, version: GuidelineVersion, user=None, comment: str = "") -> GuidelineVersion:

@@ -146,3 +146,102 @@ def test_golden_case_history_is_kept(golden_cases):
     golden.description = "Reworded."
     golden.save()
     assert golden.history.first().description == "Reworded."
+
+
+# --- withheld actions and doses -----------------------------------------------------------------
+
+THROMBOPROPHYLAXIS = "thromboprophylaxis_once_bleeding_controlled"
+CHILD_PULSE = "methylprednisolone_pulse_paediatric"
+LOW_PLATELETS = {"etiology": "mpa", "active_dah": True, "bleeding_controlled": True, "platelets_10e9_per_l": 30}
+CHILD = {"etiology": "mpa", "active_dah": True, "age_years": 10, "weight_kg": 25}
+
+
+def check(published_guideline, expectation: str, **fields):
+    result = golden_case_check(case(**fields), Snapshot.from_dict(published_guideline.snapshot))
+    return next(c for c in result.checks if c.expectation == expectation)
+
+
+def test_an_action_withheld_for_the_patient_passes(published_guideline):
+    result = check(published_guideline, f"withheld {THROMBOPROPHYLAXIS}", intake=LOW_PLATELETS,
+                   expected_withheld=[THROMBOPROPHYLAXIS])
+    assert (result.passed, result.message) == (
+        True, f"The action {THROMBOPROPHYLAXIS} is withheld for this patient, as expected."
+    )
+
+
+def test_an_action_shown_that_should_be_withheld_fails_in_words(published_guideline):
+    result = check(published_guideline, f"withheld {THROMBOPROPHYLAXIS}",
+                   intake={**LOW_PLATELETS, "platelets_10e9_per_l": 80}, expected_withheld=[THROMBOPROPHYLAXIS])
+    assert (result.passed, result.message) == (
+        False, f"The action {THROMBOPROPHYLAXIS} is in the plan as advice but should be withheld for this patient."
+    )
+
+
+def test_a_dose_amount_passes_compared_as_a_number(published_guideline):
+    result = check(published_guideline, f"dose {CHILD_PULSE}", intake=CHILD, expected_doses={CHILD_PULSE: "750.0"})
+    assert (result.passed, result.message) == (True, f"The dose {CHILD_PULSE} is 750 mg, as expected.")
+
+
+def test_a_wrong_dose_amount_says_both_amounts_with_the_unit(published_guideline):
+    result = check(published_guideline, f"dose {CHILD_PULSE}", intake=CHILD, expected_doses={CHILD_PULSE: "700"})
+    assert result.message == f"The dose {CHILD_PULSE}: expected 700 mg, got 750 mg."
+
+
+def test_a_dose_expected_not_computable_passes_without_its_input(published_guideline):
+    intake = {k: v for k, v in CHILD.items() if k != "weight_kg"}
+    result = check(published_guideline, f"dose {CHILD_PULSE}", intake=intake, expected_doses={CHILD_PULSE: None})
+    assert (result.passed, result.message) == (
+        True, f"The dose {CHILD_PULSE} is no amount (weight_kg missing), as expected."
+    )
+
+
+def test_a_dose_that_cannot_be_computed_names_the_missing_input(published_guideline):
+    intake = {k: v for k, v in CHILD.items() if k != "weight_kg"}
+    result = check(published_guideline, f"dose {CHILD_PULSE}", intake=intake, expected_doses={CHILD_PULSE: "750"})
+    assert result.message == f"The dose {CHILD_PULSE}: expected 750 mg, got no amount (weight_kg missing)."
+
+
+def test_a_dose_range_is_compared_as_written(published_guideline):
+    adult = {**CHILD, "age_years": 40, "weight_kg": 70}
+    result = check(published_guideline, "dose methylprednisolone_pulse_adult", intake=adult,
+                   expected_doses={"methylprednisolone_pulse_adult": "500–1000"})
+    assert result.passed
+
+
+def test_a_dose_not_shown_to_the_patient_fails(published_guideline):
+    adult = {**CHILD, "age_years": 40, "weight_kg": 70}
+    result = check(published_guideline, f"dose {CHILD_PULSE}", intake=adult, expected_doses={CHILD_PULSE: "750"})
+    assert (result.passed, result.message) == (False, f"The dose {CHILD_PULSE} is not in the plan; expected 750.")
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"expected_withheld": ["no_such_action"]}, "No recommendation has the code no_such_action"),
+        ({"expected_withheld": THROMBOPROPHYLAXIS}, "Must be a list of codes"),
+        ({"expected_present": [THROMBOPROPHYLAXIS], "expected_withheld": [THROMBOPROPHYLAXIS]},
+         "cannot be both in the plan and withheld"),
+        ({"expected_doses": ["750"]}, "Must be a JSON object of dose code: amount"),
+        ({"expected_doses": {"no_such_dose": "750"}}, "No dose has the code no_such_dose"),
+        ({"expected_doses": {CHILD_PULSE: 750}}, "write the amount as the plan shows it"),
+        ({"expected_doses": {CHILD_PULSE: "lots"}}, "write the amount as the plan shows it"),
+    ],
+    ids=["withheld_unknown", "withheld_not_list", "present_and_withheld", "doses_not_object", "dose_unknown",
+         "dose_number_not_string", "dose_not_a_number"],
+)
+def test_withheld_and_dose_expectations_are_validated(published_guideline, fields, message):
+    with pytest.raises(ValidationError, match=message):
+        case(**fields).full_clean()
+
+
+def test_valid_withheld_and_dose_expectations_pass_validation(published_guideline):
+    doses = {CHILD_PULSE: None, "methylprednisolone_pulse_adult": "500–1000"}
+    case(expected_withheld=[THROMBOPROPHYLAXIS], expected_doses=doses).full_clean()
+
+
+def test_loader_reads_withheld_and_dose_expectations_when_present(published_guideline):
+    cases = copy.deepcopy(golden_cases_read()[:2])
+    cases[0].update(expected_withheld=[THROMBOPROPHYLAXIS], expected_doses={CHILD_PULSE: "750"})
+    golden_cases_load(cases=cases)
+    loaded = {c.name: (c.expected_withheld, c.expected_doses) for c in GoldenCase.objects.all()}
+    assert loaded == {cases[0]["name"]: ([THROMBOPROPHYLAXIS], {CHILD_PULSE: "750"}), cases[1]["name"]: ([], {})}

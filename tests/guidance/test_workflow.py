@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from dahguide.guidance.models import GuidelineVersion, Recommendation, Threshold, VersionTransition
+from dahguide.guidance.models import Dose, GuidelineVersion, Recommendation, Stance, Threshold, VersionTransition
 from dahguide.guidance.selectors import get_published_snapshot, version_authors
 from dahguide.guidance.workflow import (
     version_approve,
@@ -246,6 +246,22 @@ def test_someone_who_deleted_an_item_cannot_approve(editor_draft, second_reviewe
     threshold._history_user = second_reviewer
     threshold.delete()
     assert second_reviewer.pk in version_authors(version=editor_draft)
+
+
+@pytest.mark.parametrize("model", [Stance, Dose], ids=["stance", "dose"])
+def test_someone_who_edited_a_stance_or_dose_cannot_approve(editor_draft, second_reviewer, model):
+    item = model.objects.filter(version=editor_draft).first()
+    item._history_user = second_reviewer
+    setattr(item, "text" if model is Stance else "note", "Reworded.")
+    item.save()
+    assert second_reviewer.pk in version_authors(version=editor_draft)
+
+
+def test_a_draft_with_a_missing_stance_cannot_be_approved(editor_draft, move_to, second_reviewer):
+    Stance.objects.filter(version=editor_draft, recommendation="platelet_transfusion", modifier="on_ecmo").delete()
+    version = move_to(editor_draft, Status.UNDER_REVIEW)
+    with pytest.raises(ValidationError, match="'platelet_transfusion' has no stance for these patient modifiers: On"):
+        version_approve(version=version, user=second_reviewer)
 
 
 def test_a_reviewer_who_only_took_and_returned_is_not_an_author(editor_draft, move_to, clinical_reviewer):
