@@ -8,16 +8,22 @@ or approved version sends it back to draft (``workflow.version_content_edited``)
 
 from __future__ import annotations
 
+from collections import defaultdict
+from functools import partial
+
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.checks import InlineModelAdminChecks
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
+from django.forms.models import modelform_defines_fields
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from dahguide.guidance import views
+from dahguide.guidance import labels, views
 from dahguide.guidance.golden import golden_case_check
 from dahguide.guidance.markdown import render_markdown
 from dahguide.guidance.models import (
@@ -25,6 +31,7 @@ from dahguide.guidance.models import (
     Condition,
     Disagreement,
     DisagreementCondition,
+    Dose,
     GoldenCase,
     GuidanceText,
     GuidelineVersion,
@@ -32,12 +39,13 @@ from dahguide.guidance.models import (
     MonitoringItem,
     Recommendation,
     RecommendationCondition,
+    Stance,
     Threshold,
     VersionTransition,
     WarningCondition,
     WarningContent,
 )
-from dahguide.guidance.selectors import get_published_snapshot
+from dahguide.guidance.selectors import get_published_snapshot, recommendation_index
 from dahguide.guidance.workflow import version_content_edited
 
 CONFLICT_MESSAGE = "This item was changed by someone else since you opened it; reload to see their change."
@@ -327,12 +335,172 @@ class MonitoringItemInline(VersionInlineMixin, admin.TabularInline):
     verbose_name_plural = "Monitoring checklist"
 
 
-class RecommendationInline(VersionInlineMixin, admin.TabularInline):
-    """An index of the recommendations; text, rules and citations are edited on each one's page."""
+# --- stances and doses: parts of a recommendation, linked by its code -------------------------
 
-    model = Recommendation
-    fields = ("code", "section", "title", "order")
-    verbose_name_plural = "Recommendations (open one to edit its text, rule and citations)"
+
+class StanceCodeMixin:
+    """A stance left without a code gets the document's convention, ``<recommendation>__<modifier>``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "code" in self.fields:
+            self.fields["code"].required = False
+            self.fields["code"].help_text = "Leave empty for <recommendation code>__<modifier>."
+
+    def clean(self):
+        cleaned = super().clean()
+        recommendation = cleaned.get("recommendation") or self.instance.recommendation
+        if "code" in self.fields and not cleaned.get("code") and recommendation and cleaned.get("modifier"):
+            cleaned["code"] = f"{recommendation}__{cleaned['modifier']}"
+        return cleaned
+
+
+class StanceForm(StanceCodeMixin, VersionItemForm):
+    pass
+
+
+class RecommendationPartForm(VersionItemInlineForm):
+    """A stance or dose row on its recommendation's page: version and recommendation come from the page.
+
+    They are not fields, yet the rules that involve them (one stance per modifier, a code unique in
+    the version) must still be checked, against the database and between the page's rows (the
+    formset's ``validate_unique``), and their errors shown on the row.
+    """
+
+    def _get_validation_exclusions(self):
+        return super()._get_validation_exclusions() - {"version", "recommendation"}
+
+    def _update_errors(self, errors):
+        if hasattr(errors, "error_dict"):
+            merged: dict[str, list] = defaultdict(list)
+            for field, messages in errors.error_dict.items():
+                merged[field if field in self.fields else NON_FIELD_ERRORS].extend(messages)
+            errors = ValidationError(dict(merged))
+        super()._update_errors(errors)
+
+
+class StanceInlineForm(StanceCodeMixin, RecommendationPartForm):
+    pass
+
+
+class RecommendationPartFormSet(forms.BaseModelFormSet):
+    """The stances or doses of one recommendation: the rows of its version that name its code.
+
+    Stands in for an inline formset, which needs a foreign key; the document (and so the rows) link
+    them by code. The admin passes the recommendation as ``instance``; every row gets its version and code.
+    """
+
+    def __init__(self, data=None, files=None, instance=None, save_as_new=False, prefix=None, queryset=None,
+                 **kwargs):
+        self.instance = instance
+        queryset = self.model._default_manager.all() if queryset is None else queryset
+        queryset = queryset.filter(version_id=instance.version_id, recommendation=instance.code)
+        super().__init__(data, files, prefix=prefix, queryset=queryset, **kwargs)
+
+    @classmethod
+    def get_default_prefix(cls) -> str:
+        return f"{cls.model._meta.model_name}s"
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.version_id = self.instance.version_id
+        form.instance.recommendation = self.instance.code
+        return form
+
+
+class StanceFormSet(RecommendationPartFormSet):
+    """An action's page offers an empty row for every modifier it has no stance for yet."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.kind == labels.ACTION:
+            missing = labels.missing_modifiers(self.get_queryset().values_list("modifier", flat=True))
+            self.initial_extra = [{"modifier": m} for m in missing]
+            self.extra = len(missing)
+
+
+class CodeLinkedInlineChecks(InlineModelAdminChecks):
+    """The inline's rows name their parent by code, so there is no foreign key to check."""
+
+    def _check_relation(self, obj, parent_model):
+        return []
+
+    def _check_exclude_of_parent_model(self, obj, parent_model):
+        return []
+
+
+class RecommendationPartInline(VersionInlineMixin):
+    """Stances or doses edited on their recommendation's page (shown once the recommendation is saved)."""
+
+    checks_class = CodeLinkedInlineChecks
+    form = RecommendationPartForm
+    formset = RecommendationPartFormSet
+    show_change_link = True
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # InlineModelAdmin.get_formset builds an inline formset, which needs a foreign key; this is
+        # the same with a model formset, including its guard: a row the user may not change or add
+        # never counts as changed, so it is never saved.
+        fields = kwargs.pop("fields") if "fields" in kwargs else flatten_fieldsets(self.get_fieldsets(request, obj))
+        exclude = [*(self.get_exclude(request, obj) or ()), *self.get_readonly_fields(request, obj)] or None
+        can_change = self.has_change_permission(request, obj) if request else True
+        can_add = self.has_add_permission(request, obj) if request else True
+
+        class GuardedForm(self.form):
+            def has_changed(self) -> bool:
+                if not (can_add if self.instance._state.adding else can_change):
+                    return False
+                return super().has_changed()
+
+        if fields is None and not modelform_defines_fields(GuardedForm):
+            fields = forms.ALL_FIELDS
+        formset = forms.modelformset_factory(
+            self.model,
+            form=GuardedForm,
+            formset=self.formset,
+            fields=fields,
+            exclude=exclude,
+            formfield_callback=partial(self.formfield_for_dbfield, request=request),
+            extra=self.get_extra(request, obj, **kwargs),
+            min_num=self.get_min_num(request, obj, **kwargs),
+            max_num=self.get_max_num(request, obj, **kwargs),
+            can_delete=self.can_delete and self.has_delete_permission(request, obj),
+            **kwargs,
+        )
+        _limit_citations(formset.form, obj.version_id if obj is not None else None)
+        return formset
+
+
+class StanceInline(RecommendationPartInline, admin.TabularInline):
+    model = Stance
+    form = StanceInlineForm
+    formset = StanceFormSet
+    fields = ("modifier", "stance", "text", "verification", "citations", "code")
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
+    verbose_name_plural = (
+        "Stances: what each patient modifier does to this action (every modifier needs one before publication)"
+    )
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs["widget"] = forms.SelectMultiple(attrs={"size": 3})
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+DOSE_FIELDSETS = (
+    (None, {"fields": (("code", "drug"), ("population", "basis", "order"))}),
+    ("Amount", {"fields": (
+        ("amount", "amount_high", "unit"), "per", ("max_amount", "weight_cap_kg", "round_to"), "alternatives", "note",
+    )}),
+    ("Source", {"fields": ("verification", "citations")}),
+)
+
+
+class DoseInline(RecommendationPartInline, admin.StackedInline):
+    model = Dose
+    fieldsets = DOSE_FIELDSETS
+    filter_horizontal = ("citations",)
+    formfield_overrides = {models.JSONField: {"widget": forms.Textarea(attrs={"rows": 4, "cols": 80})}}
+    verbose_name_plural = "Doses (the numbers are content; the arithmetic is the engine's)"
 
 
 class VersionTransitionInline(admin.TabularInline):
@@ -367,16 +535,16 @@ class GuidelineVersionAdmin(ContentAdmin):
     fields = (
         "workflow", "number", "title", "status", "change_summary", "plasma_exchange_citations",
         "published_at", "published_by", "content_hash", "fhir_export", "created_by", "created_at",
+        "recommendation_index",
     )
     readonly_fields = (
         "workflow", "number", "status", "published_at", "published_by", "content_hash", "fhir_export", "created_by",
-        "created_at",
+        "created_at", "recommendation_index",
     )
     filter_horizontal = ("plasma_exchange_citations",)
-    inlines = (
-        VersionTransitionInline, ThresholdInline, RecommendationInline, MonitoringItemInline, CitationInline,
-        GuidanceTextInline,
-    )
+    # Recommendations are an index here, not a formset: each is edited on its own page (text, rule,
+    # citations, stances, doses), and 50-odd rows of fields would pass the request's field limit.
+    inlines = (VersionTransitionInline, ThresholdInline, MonitoringItemInline, CitationInline, GuidanceTextInline)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -408,6 +576,15 @@ class GuidelineVersionAdmin(ContentAdmin):
             '<a href="{}">What changed</a>',
             reverse("admin:guidance_guidelineversion_review", args=[obj.pk]),
             reverse("admin:guidance_guidelineversion_diff") + f"?new={obj.number}",
+        )
+
+    @admin.display(description="Recommendations")
+    def recommendation_index(self, obj: GuidelineVersion) -> str:
+        if obj.pk is None:
+            return "—"
+        return render_to_string(
+            "guidance/admin/_recommendation_index.html",
+            {"version": obj, "rows": recommendation_index(version=obj)},
         )
 
     @admin.display(description="FHIR R4B export")
@@ -467,20 +644,33 @@ class ThresholdAdmin(VersionItemAdmin):
 
 @admin.register(Recommendation)
 class RecommendationAdmin(VersionItemAdmin):
-    list_display = ("code", "title", "section", "strength", "verification", "order", "last_reviewed", "version")
-    list_filter = ("version", "section", "verification")
+    list_display = (
+        "code", "title", "section", "kind", "timing", "strength", "verification", "order", "last_reviewed", "version",
+    )
+    list_filter = ("version", "section", "kind", "verification")
     search_fields = ("code", "title", "text", "strength")
     filter_horizontal = ("citations",)
-    inlines = (RecommendationConditionInline,)
+    inlines = (RecommendationConditionInline, StanceInline, DoseInline)
     readonly_fields = ("text_preview",)
 
     class Media:
         css = {"all": ("css/guidance-admin.css",)}
     fieldsets = (
-        (None, {"fields": ("version", "section", "code", "title", "text", "text_preview")}),
+        (None, {"fields": ("version", "section", "code", "kind", "timing", "title", "text", "text_preview")}),
         ("Evidence", {"fields": ("strength", "verification", "citations", "last_reviewed")}),
         ("Display", {"fields": ("order",)}),
     )
+
+    def get_inline_instances(self, request, obj=None):
+        # Stances and doses name the recommendation's version and code: they are added once it has both.
+        # A statement has no stances (unless some are left from when it was an action, to be removed).
+        inlines = super().get_inline_instances(request, obj)
+        if obj is None:
+            return [i for i in inlines if not isinstance(i, RecommendationPartInline)]
+        stances = Stance.objects.filter(version=obj.version_id, recommendation=obj.code)
+        if obj.kind != labels.ACTION and not stances.exists():
+            return [i for i in inlines if not isinstance(i, StanceInline)]
+        return inlines
 
     @admin.display(description="Preview (saved text, as physicians see it)")
     def text_preview(self, obj: Recommendation | None) -> str:
@@ -514,6 +704,28 @@ class DisagreementAdmin(VersionItemAdmin):
     search_fields = ("code", "topic", "source", "position")
     filter_horizontal = ("citations",)
     inlines = (DisagreementConditionInline,)
+
+
+@admin.register(Stance)
+class StanceAdmin(VersionItemAdmin):
+    """Every stance across recommendations (to find, e.g., every action withheld for low platelets)."""
+
+    form = StanceForm
+    list_display = ("code", "recommendation", "modifier", "stance", "verification", "version")
+    list_filter = ("version", "modifier", "stance", "verification")
+    search_fields = ("code", "recommendation", "text")
+    filter_horizontal = ("citations",)
+    fields = ("version", "recommendation", "modifier", "stance", "text", "code", "verification", "citations")
+
+
+@admin.register(Dose)
+class DoseAdmin(VersionItemAdmin):
+    list_display = ("code", "drug", "recommendation", "population", "basis", "amount", "unit", "version")
+    list_filter = ("version", "population", "basis", "verification")
+    search_fields = ("code", "drug", "recommendation", "note")
+    filter_horizontal = ("citations",)
+    fieldsets = ((None, {"fields": ("version", "recommendation")}), *DOSE_FIELDSETS)
+    formfield_overrides = DoseInline.formfield_overrides
 
 
 @admin.register(GuidanceText)
@@ -551,7 +763,7 @@ class GoldenCaseAdmin(HistoryReadOnlyMixin, LockedAdminMixin, SimpleHistoryAdmin
             "Expected plan",
             {"fields": (
                 "expected_decision", "expected_criteria", "expected_derived", "expected_warnings",
-                "expected_present", "expected_absent",
+                "expected_present", "expected_absent", "expected_withheld", "expected_doses",
             )},
         ),
         ("Result", {"fields": ("result_published",)}),

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from dahguide.guidance.models import Citation, GuidelineVersion, Recommendation, Threshold, VersionTransition
 from dahguide.guidance.services import guideline_import
+from tests.guidance.helpers import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def admin_for(model, user):
 
 
 def test_every_guidance_model_is_in_the_admin():
-    assert len(GUIDANCE_MODELS) == 14
+    assert len(GUIDANCE_MODELS) == 16
 
 
 @pytest.mark.parametrize("model", GUIDANCE_MODELS, ids=lambda m: m._meta.model_name)
@@ -93,32 +94,24 @@ def test_recommendation_form_refuses_a_citation_of_another_version(admin_user, p
     assert "another guideline version" in str(form.errors["citations"])
 
 
-def recommendation_post_data(recommendation, *conditions: dict) -> dict:
-    """The change form as the editor submits it, with ``conditions`` replacing the existing ones."""
-    existing = list(recommendation.conditions.all())
-    data = {
-        "version": recommendation.version_id, "code": recommendation.code, "section": recommendation.section,
-        "title": recommendation.title, "text": recommendation.text, "strength": recommendation.strength,
-        "verification": recommendation.verification, "order": recommendation.order, "last_reviewed": "",
-        "citations": [c.pk for c in recommendation.citations.all()], "lock_version": recommendation.lock_version,
-        "conditions-TOTAL_FORMS": len(existing) + len(conditions), "conditions-INITIAL_FORMS": len(existing),
-        "conditions-MIN_NUM_FORMS": 0, "conditions-MAX_NUM_FORMS": 1000,
-    }
-    for i, condition in enumerate(existing):
-        data.update({f"conditions-{i}-id": condition.pk, f"conditions-{i}-recommendation": recommendation.pk,
-                     f"conditions-{i}-group": condition.group, f"conditions-{i}-fact": condition.fact,
-                     f"conditions-{i}-op": condition.op, f"conditions-{i}-values": "[]",
-                     f"conditions-{i}-lock_version": condition.lock_version,
-                     f"conditions-{i}-DELETE": "on"})
-    for i, condition in enumerate(conditions, start=len(existing)):
-        data.update({f"conditions-{i}-{k}": v for k, v in condition.items()})
+def recommendation_post_data(client, recommendation, *conditions: dict) -> dict:
+    """The change form as the editor's browser submits it, with ``conditions`` replacing the existing ones."""
+    url = reverse("admin:guidance_recommendation_change", args=[recommendation.pk])
+    data = form_data(client.get(url), "recommendation_form")
+    existing = int(data["conditions-TOTAL_FORMS"][0])
+    for i in range(existing):
+        data[f"conditions-{i}-DELETE"] = ["on"]
+    for i, condition in enumerate(conditions, start=existing):
+        data.update({f"conditions-{i}-{k}": [v] for k, v in condition.items()})
+    data["conditions-TOTAL_FORMS"] = [str(existing + len(conditions))]
     return data
 
 
 def test_editor_saves_a_draft_recommendation_with_a_new_rule(client, content_editor, draft):
     recommendation = Recommendation.objects.get(version=draft, code="platelet_transfusion")
     client.force_login(content_editor)
-    data = recommendation_post_data(recommendation, {"group": 1, "fact": "etiology", "op": "in", "values": '["sle"]'})
+    condition = {"group": 1, "fact": "etiology", "op": "in", "values": '["sle"]'}
+    data = recommendation_post_data(client, recommendation, condition)
     response = client.post(reverse("admin:guidance_recommendation_change", args=[recommendation.pk]), data)
     assert response.status_code == 302
     assert list(recommendation.conditions.values_list("fact", "values")) == [("etiology", ["sle"])]
@@ -127,7 +120,8 @@ def test_editor_saves_a_draft_recommendation_with_a_new_rule(client, content_edi
 def test_editor_sees_why_a_condition_value_is_refused(client, content_editor, draft):
     recommendation = Recommendation.objects.get(version=draft, code="platelet_transfusion")
     client.force_login(content_editor)
-    data = recommendation_post_data(recommendation, {"group": 1, "fact": "etiology", "op": "in", "values": '["lupus"]'})
+    condition = {"group": 1, "fact": "etiology", "op": "in", "values": '["lupus"]'}
+    data = recommendation_post_data(client, recommendation, condition)
     response = client.post(reverse("admin:guidance_recommendation_change", args=[recommendation.pk]), data)
     assert response.status_code == 200
     assert "&#x27;lupus&#x27; not allowed for &#x27;etiology&#x27;" in response.content.decode()

@@ -224,7 +224,7 @@ def test_history_page_opens_for_every_content_model(client, admin_user, golden_c
         for model in HISTORY_MODELS
     }
     assert statuses == {model._meta.model_name: 200 for model in HISTORY_MODELS}
-    assert len(statuses) == 13
+    assert len(statuses) == 15
 
 
 def test_history_page_shows_who_changed_the_item(client, content_editor, admin_user, platelet_rec):
