@@ -2,9 +2,10 @@
 
 A pure function over two snapshot documents (``dahguide.engine.content``): no database, so any two
 versions compare the same way, whether frozen (their stored snapshot) or open (compiled rows).
-Items are matched by code (citations by key). Thresholds are compared as numbers, with their
-units ("50 → 30 ×10⁹/L"); applicability as sentences built from the engine's vocabulary;
-wording field by field, with the changed words marked.
+Items are matched by code (citations by key). Thresholds and doses are compared as numbers, with
+their units ("50 → 30 ×10⁹/L", "amount 15 → 12.5 mg"); choices in the editors' words ("Low
+platelets: unchanged → withheld"); applicability and dose bands as sentences; wording field by
+field, with the changed words marked.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from dahguide.engine import vocabulary
+from dahguide.guidance import labels
 
 SECTIONS = (
     ("thresholds", "Thresholds"),
     ("recommendations", "Recommendations"),
+    ("stances", "Stances (what each patient modifier does to an action)"),
+    ("doses", "Doses"),
     ("monitoring", "Monitoring checklist"),
     ("warnings", "Warnings"),
     ("disagreements", "Disagreements"),
@@ -28,9 +32,22 @@ SECTIONS = (
     ("citations", "Citations"),
 )
 _IDENT = {"citations": "key"}
-_NUMBER_FIELDS = {"thresholds": ("value", "plausible_min", "plausible_max")}
+# Numbers compared by value: field -> (how a reader names it, or "" for the field's name).
+_NUMBER_FIELDS = {
+    "thresholds": {"value": "", "plausible_min": "", "plausible_max": ""},
+    "doses": {
+        "amount": "amount", "amount_high": "upper amount", "max_amount": "maximum dose",
+        "weight_cap_kg": "weight cap", "round_to": "rounded down to a multiple of",
+    },
+}
+# Choices shown by their labels (the admin's words), not their codes.
+_CHOICE_FIELDS = {
+    "recommendations": {"kind": labels.RECOMMENDATION_KINDS, "timing": labels.TIMINGS},
+    "stances": {"modifier": labels.MODIFIERS, "stance": labels.STANCES},
+    "doses": {"population": labels.DOSE_POPULATIONS, "basis": labels.DOSE_BASES},
+}
 _LABEL_FIELDS = ("title", "label", "source")  # what names an item to a reader, first present wins
-_NOT_COMPARED = frozenset({"code", "key", "citations", "applies_when"})
+_NOT_COMPARED = frozenset({"code", "key", "citations", "applies_when", "alternatives"})
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
@@ -63,6 +80,11 @@ class NumberChange:
     new: Decimal | None
     old_unit: str
     new_unit: str
+    label: str = ""  # how a reader names the number, when not by its field name
+
+    @property
+    def name(self) -> str:
+        return self.label or self.field
 
     @property
     def text(self) -> str:
@@ -88,8 +110,22 @@ class ListChange:
 
 
 @dataclass(frozen=True)
-class RuleChange:
-    """``applies_when`` before and after, one sentence per group ("applies when … or when …")."""
+class ChoiceChange:
+    """A choice before and after, in the editors' words: "Low platelets: unchanged → withheld"."""
+
+    field: str  # what was chosen: a field's name, or the modifier a stance is about
+    old: str
+    new: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.field}: {self.old} → {self.new}"
+
+
+@dataclass(frozen=True)
+class LinesChange:
+    """Sentences before and after: ``applies_when`` one per group ("applies when … or when …"), a
+    dose's alternatives one per source."""
 
     old: tuple[str, ...]
     new: tuple[str, ...]
@@ -115,8 +151,15 @@ class ItemChange:
     label: str
     fields: tuple[FieldChange, ...] = ()
     numbers: tuple[NumberChange, ...] = ()
-    rule: RuleChange | None = None
+    rule: LinesChange | None = None
     citations: ListChange | None = None
+    choices: tuple[ChoiceChange, ...] = ()
+    alternatives: LinesChange | None = None
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        """The numbers and choices that changed, each as a reviewer reads it ("amount 15 → 12.5 mg")."""
+        return (*(f"{n.name} {n.text}" for n in self.numbers), *(c.text for c in self.choices))
 
 
 @dataclass(frozen=True)
@@ -166,15 +209,23 @@ def diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> VersionDif
 
 def _section(key: str, title: str, old_doc: Mapping[str, Any], new_doc: Mapping[str, Any]) -> SectionDiff:
     old, new = _items(key, old_doc), _items(key, new_doc)
+    titles = {**_recommendation_titles(old_doc), **_recommendation_titles(new_doc)}
     return SectionDiff(
         key=key,
         title=title,
-        added=tuple(_ref(code, new[code]) for code in new if code not in old),
-        removed=tuple(_ref(code, old[code]) for code in old if code not in new),
+        added=tuple(ItemRef(code, _label(key, new[code], titles, added=True)) for code in new if code not in old),
+        removed=tuple(ItemRef(code, _label(key, old[code], titles, added=True)) for code in old if code not in new),
         changed=tuple(
-            change for code in new if code in old if (change := _item_change(key, code, old[code], new[code]))
+            change
+            for code in new
+            if code in old
+            if (change := _item_change(key, code, old[code], new[code], _label(key, new[code], titles)))
         ),
     )
+
+
+def _recommendation_titles(document: Mapping[str, Any]) -> dict[str, str]:
+    return {str(r.get("code")): str(r.get("title") or r.get("code")) for r in document.get("recommendations", [])}
 
 
 def _items(key: str, document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -184,23 +235,61 @@ def _items(key: str, document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]
     return {str(item[ident]): item for item in document.get(key, [])}
 
 
-def _item_change(key: str, code: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> ItemChange | None:
-    number_fields = _NUMBER_FIELDS.get(key, ())
+def _item_change(
+    key: str, code: str, old: Mapping[str, Any], new: Mapping[str, Any], label: str
+) -> ItemChange | None:
+    number_fields = _NUMBER_FIELDS.get(key, {})
     numbers = tuple(
-        NumberChange(name, _decimal(old.get(name)), _decimal(new.get(name)), old.get("unit", ""), new.get("unit", ""))
-        for name in number_fields
+        NumberChange(
+            name, _decimal(old.get(name)), _decimal(new.get(name)), _unit(key, name, old), _unit(key, name, new), reads
+        )
+        for name, reads in number_fields.items()
         if _decimal(old.get(name)) != _decimal(new.get(name))
     )
-    names = [n for n in (*old, *(n for n in new if n not in old)) if n not in _NOT_COMPARED and n not in number_fields]
+    choices = _choice_changes(key, old, new)
+    skipped = _NOT_COMPARED | set(number_fields) | set(_CHOICE_FIELDS.get(key, {}))
+    names = [n for n in (*old, *(n for n in new if n not in old)) if n not in skipped]
     fields = tuple(change for name in names if (change := _field_change(name, old.get(name), new.get(name))))
     rule = None
     if "applies_when" in old or "applies_when" in new:
         old_rule, new_rule = describe_rule(old.get("applies_when", [])), describe_rule(new.get("applies_when", []))
-        rule = RuleChange(old_rule, new_rule) if old_rule != new_rule else None
+        rule = LinesChange(old_rule, new_rule) if old_rule != new_rule else None
+    alternatives = None
+    if old.get("alternatives") or new.get("alternatives"):
+        old_lines = describe_alternatives(old.get("alternatives"), _unit(key, "amount", old))
+        new_lines = describe_alternatives(new.get("alternatives"), _unit(key, "amount", new))
+        alternatives = LinesChange(old_lines, new_lines) if old_lines != new_lines else None
     citations = _list_change(old.get("citations", []), new.get("citations", []))
-    if not (numbers or fields or rule or citations):
+    if not (numbers or choices or fields or rule or alternatives or citations):
         return None
-    return ItemChange(code, _label(new), fields, numbers, rule, citations)
+    return ItemChange(code, label, fields, numbers, rule, citations, choices, alternatives)
+
+
+def _unit(key: str, name: str, item: Mapping[str, Any]) -> str:
+    """The unit a number of an item is read in: a dose's amount per unit of its basis ("mg/kg")."""
+    if key != "doses":
+        return str(item.get("unit", ""))
+    if name == "weight_cap_kg":
+        return "kg"
+    unit = str(item.get("unit", ""))
+    return unit + labels.AMOUNT_PER.get(str(item.get("basis", "")), "") if name in {"amount", "amount_high"} else unit
+
+
+def _choice_changes(key: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[ChoiceChange, ...]:
+    changes = [
+        ChoiceChange(name, _choice_label(words, before), _choice_label(words, after))
+        for name, words in _CHOICE_FIELDS.get(key, {}).items()
+        if (before := old.get(name) or words.default) != (after := new.get(name) or words.default)
+    ]
+    if key == "stances" and [c.field for c in changes] == ["stance"]:
+        # The modifier names the change: "Low platelets: unchanged → withheld".
+        changes = [ChoiceChange(labels.MODIFIERS.label(str(new.get("modifier"))), changes[0].old.lower(),
+                                changes[0].new.lower())]
+    return tuple(changes)
+
+
+def _choice_label(words: labels.Words, value: Any) -> str:
+    return words.label(str(value)) if value else "none"
 
 
 def _field_change(name: str, old: Any, new: Any) -> FieldChange | None:
@@ -217,11 +306,16 @@ def _list_change(old: Any, new: Any) -> ListChange | None:
     )
 
 
-def _ref(code: str, item: Mapping[str, Any]) -> ItemRef:
-    return ItemRef(code, _label(item))
-
-
-def _label(item: Mapping[str, Any]) -> str:
+def _label(key: str, item: Mapping[str, Any], titles: Mapping[str, str], *, added: bool = False) -> str:
+    """What names an item to a reader; an added or removed stance also says what it is."""
+    if key == "stances":
+        label = f"{titles.get(str(item.get('recommendation')), item.get('recommendation'))} — "
+        label += labels.MODIFIERS.label(str(item.get("modifier", "")))
+        return f"{label}: {labels.STANCES.label(str(item.get('stance', ''))).lower()}" if added else label
+    if key == "doses":
+        population = labels.DOSE_POPULATIONS.label(str(item.get("population", "all"))).lower()
+        recommendation = str(item.get("recommendation", ""))
+        return f"{item.get('drug', '')} ({population}), for {titles.get(recommendation, recommendation)}"
     return next((str(item[f]) for f in _LABEL_FIELDS if item.get(f)), str(item.get("code", item.get("key", ""))))
 
 
@@ -265,6 +359,34 @@ def describe_condition(condition: Mapping[str, Any]) -> str:
     words = {**vocabulary.BOOLEAN_OPERATORS, **vocabulary.CHOICE_OPERATORS}.get(op, op)
     values = ", ".join(str(v) for v in condition.get("values") or ())
     return f"{spec.label if spec else fact} {words}{' ' + values if values else ''}"
+
+
+def describe_alternatives(alternatives: Any, unit: str) -> tuple[str, ...]:
+    """One sentence per alternative of a dose: its source, its bands top-down, its reductions."""
+    sentences = []
+    for alternative in alternatives or ():
+        band_on = labels.DOSE_BAND_INPUTS.label(str(alternative.get("band_on", "")))
+        bands = "; ".join(_describe_band(band, unit) for band in alternative.get("bands") or ())
+        reductions = "".join(
+            f"; minus {_number_text(r.get('minus'))} {unit} when {r.get('text') or r.get('fact')}"
+            for r in alternative.get("reductions") or ()
+        )
+        sentences.append(f"{alternative.get('label', '')}, by {band_on}: {bands}{reductions}")
+    return tuple(sentences)
+
+
+def _describe_band(band: Mapping[str, Any], unit: str) -> str:
+    amount = f"{_number_text(band.get('amount'))} {unit}"
+    if "if_above" in band:
+        return f"above {_number_text(band['if_above'])} → {amount}"
+    if "if_at_least" in band:
+        return f"at least {_number_text(band['if_at_least'])} → {amount}"
+    return f"otherwise {amount}"
+
+
+def _number_text(value: Any) -> str:
+    number = _decimal(value)
+    return format_number(number) if number is not None else str(value)
 
 
 def describe_rule(groups: Any) -> tuple[str, ...]:

@@ -54,11 +54,14 @@ def registered_impact_sources() -> dict[str, ImpactSource]:
 
 @dataclass(frozen=True)
 class PlanSummary:
-    """What the preview compares: the decision, each criterion's status, the recommendation codes."""
+    """What the preview compares: the decision, each criterion's status, the recommendation codes,
+    the actions withheld and every dose as the plan shows it."""
 
     decision: str
     criteria: Mapping[str, str]
     recommendations: tuple[str, ...]
+    withheld: tuple[str, ...] = ()
+    doses: Mapping[str, str] = field(default_factory=dict)  # dose code -> "750 mg" or NOT_COMPUTABLE
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,17 @@ class CriterionChange:
     code: str
     old: str
     new: str
+
+
+@dataclass(frozen=True)
+class DoseChange:
+    code: str
+    old: str
+    new: str
+
+
+NOT_COMPUTABLE = "not computable (an input is missing)"
+ABSENT = "—"
 
 
 @dataclass(frozen=True)
@@ -104,10 +118,34 @@ class ImpactRow:
         return tuple(c for c in self.old.recommendations if c not in self.new.recommendations)
 
     @property
+    def withheld_added(self) -> tuple[str, ...]:
+        if self.old is None or self.new is None:
+            return ()
+        return tuple(c for c in self.new.withheld if c not in self.old.withheld)
+
+    @property
+    def withheld_removed(self) -> tuple[str, ...]:
+        if self.old is None or self.new is None:
+            return ()
+        return tuple(c for c in self.old.withheld if c not in self.new.withheld)
+
+    @property
+    def dose_changes(self) -> tuple[DoseChange, ...]:
+        if self.old is None or self.new is None:
+            return ()
+        codes = [*self.old.doses, *(c for c in self.new.doses if c not in self.old.doses)]
+        return tuple(
+            DoseChange(code, self.old.doses.get(code, ABSENT), self.new.doses.get(code, ABSENT))
+            for code in codes
+            if self.old.doses.get(code) != self.new.doses.get(code)
+        )
+
+    @property
     def changed(self) -> bool:
         return bool(
             self.problem or self.decision_changed or self.criteria_changes
             or self.recommendations_added or self.recommendations_removed
+            or self.withheld_added or self.withheld_removed or self.dose_changes
         )
 
 
@@ -167,9 +205,21 @@ def _compare(source: str, label: str, url: str, intake: Mapping[str, Any], old: 
             summaries.append(None)
             problem = f"No plan under version {snapshot.version or 'draft'}: {exc}."
             continue
-        summaries.append(PlanSummary(
-            decision=plan.plasma_exchange.decision,
-            criteria={c.code: c.status for c in plan.plasma_exchange.criteria},
-            recommendations=tuple(r.code for r in plan.recommendations),
-        ))
+        summaries.append(_summary(plan.to_dict()))
     return ImpactRow(source, label, url, summaries[0], summaries[1], problem)
+
+
+def _summary(plan: Mapping[str, Any]) -> PlanSummary:
+    """The parts of a plan document (CONTRACT) the preview compares."""
+    recommendations = plan["recommendations"]
+    return PlanSummary(
+        decision=plan["plasma_exchange"]["decision"],
+        criteria={c["code"]: c["status"] for c in plan["plasma_exchange"]["criteria"]},
+        recommendations=tuple(r["code"] for r in recommendations),
+        withheld=tuple(w["code"] for w in plan.get("withheld", [])),
+        doses={
+            d["code"]: NOT_COMPUTABLE if d.get("amount") is None else f"{d['amount']} {d.get('unit', '')}".rstrip()
+            for r in recommendations
+            for d in r.get("doses", [])
+        },
+    )

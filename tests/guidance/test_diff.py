@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from dahguide.guidance.diff import describe_rule, diff_documents, display_unit
-from tests.guidance.helpers import edited
+from tests.guidance.helpers import CYCLOPHOSPHAMIDE_BANDS, PAEDIATRIC_PULSE, as_action, edited, without_stance
 
 PLATELETS = "platelet_transfusion_10e9_per_l"
 
@@ -87,7 +87,8 @@ def test_applicability_change_is_described_in_words(guideline_document):
     change = diff_documents(guideline_document, new).section("recommendations").changed[0]
     assert change.rule.added == ("Etiology is one of hsct, sle",)
     assert change.rule.removed == (
-        "Active DAH episode is true or unknown and Platelets below the transfusion threshold is true",
+        "Active DAH episode is true or unknown and Platelets below the transfusion threshold is true "
+        "and Bleeding controlled is false or unknown",
     )
 
 
@@ -117,3 +118,109 @@ def test_a_compiled_copy_has_no_difference_from_its_source(guideline_document):
 
     version = guideline_import(document=guideline_document, publish=False)
     assert diff_documents(guideline_document, guideline_compile(version=version)).is_empty
+
+
+# --- stances and doses, in clinical words ----------------------------------------------------------
+
+PULSE = "glucocorticoid_pulse"
+
+
+@pytest.fixture
+def with_parts(guideline_document):
+    return as_action(guideline_document, PULSE, doses=(PAEDIATRIC_PULSE, FIXED_PREDNISOLONE))
+
+
+FIXED_PREDNISOLONE = {
+    **PAEDIATRIC_PULSE, "code": "prednisolone_fixed", "drug": "Prednisolone", "population": "adult",
+    "basis": "fixed", "amount": "15", "max_amount": None, "round_to": None,
+}
+
+
+def only_change(old, new, key):
+    section = diff_documents(old, new).section(key)
+    assert (section.added, section.removed, len(section.changed)) == ((), (), 1)
+    return section.changed[0]
+
+
+def test_stance_change_reads_as_the_modifier_and_both_stances(with_parts):
+    new = as_action(with_parts, PULSE, stances={"low_platelets": ("withheld", "Not below the limit.")},
+                    doses=(PAEDIATRIC_PULSE, FIXED_PREDNISOLONE))
+    change = only_change(with_parts, new, "stances")
+    assert change.sentences == ("Low platelets: unchanged → withheld",)
+    assert [(f.field, f.new) for f in change.fields] == [("text", "Not below the limit.")]
+
+
+def test_changed_stance_is_labelled_by_its_recommendation_and_modifier(with_parts):
+    new = as_action(with_parts, PULSE, stances={"pregnant": ("caveat", "Specialist.")},
+                    doses=(PAEDIATRIC_PULSE, FIXED_PREDNISOLONE))
+    assert only_change(with_parts, new, "stances").label == "Pulse intravenous methylprednisolone — Pregnancy"
+
+
+def test_added_stance_says_what_it_is(with_parts):
+    old = without_stance(with_parts, PULSE, "on_ecmo")
+    section = diff_documents(old, with_parts).section("stances")
+    assert [(i.code, i.label) for i in section.added] == [
+        (f"{PULSE}__on_ecmo", "Pulse intravenous methylprednisolone — On ECMO: unchanged")
+    ]
+
+
+def test_dose_amount_change_reads_with_its_unit(with_parts):
+    new = edited(with_parts, "doses", "prednisolone_fixed", amount="12.5")
+    assert only_change(with_parts, new, "doses").sentences == ("amount 15 → 12.5 mg",)
+
+
+def test_per_kg_amount_reads_per_kg(with_parts):
+    new = edited(with_parts, "doses", PAEDIATRIC_PULSE["code"], amount="20")
+    assert only_change(with_parts, new, "doses").sentences == ("amount 30 → 20 mg/kg",)
+
+
+def test_dose_cap_added_reads_from_none(with_parts):
+    new = edited(with_parts, "doses", "prednisolone_fixed", max_amount="60")
+    assert only_change(with_parts, new, "doses").sentences == ("maximum dose — → 60 mg",)
+
+
+def test_dose_numbers_compare_by_value(with_parts):
+    new = edited(with_parts, "doses", "prednisolone_fixed", amount="15.000")
+    assert diff_documents(with_parts, new).section("doses").is_empty
+
+
+def test_dose_basis_and_population_read_in_words(with_parts):
+    new = edited(with_parts, "doses", "prednisolone_fixed", basis="per_kg", population="all")
+    assert only_change(with_parts, new, "doses").sentences == (
+        "population: Adults → All ages", "basis: Fixed amount → Per kg body weight",
+    )
+
+
+def test_dose_is_labelled_by_drug_population_and_recommendation(with_parts):
+    new = edited(with_parts, "doses", PAEDIATRIC_PULSE["code"], per="IV once daily")
+    assert only_change(with_parts, new, "doses").label == (
+        "Methylprednisolone (children), for Pulse intravenous methylprednisolone"
+    )
+
+
+def test_dose_alternatives_change_is_described_band_by_band(with_parts):
+    old = edited(with_parts, "doses", "prednisolone_fixed", amount=None, alternatives=[CYCLOPHOSPHAMIDE_BANDS])
+    bands = copy.deepcopy(CYCLOPHOSPHAMIDE_BANDS)
+    bands["bands"][0]["amount"] = "7.5"
+    change = only_change(old, edited(old, "doses", "prednisolone_fixed", alternatives=[bands]), "doses")
+    assert change.alternatives.added == (
+        "KDIGO 2024 Fig 10, by age (years): above 70 → 7.5 mg; at least 60 → 12.5 mg; otherwise 15 mg; "
+        "minus 2.5 mg when eGFR below 30",
+    )
+
+
+def test_recommendation_kind_and_timing_read_in_words(with_parts):
+    old = copy.deepcopy(with_parts)
+    next(r for r in old["recommendations"] if r["code"] == PULSE).update(kind="statement", timing="")
+    change = only_change(old, with_parts, "recommendations")
+    assert change.sentences == ("kind: Statement → Action", "timing: none → Now")
+
+
+def test_a_document_without_kinds_equals_one_with_the_defaults(guideline_document):
+    old, new = copy.deepcopy(guideline_document), copy.deepcopy(guideline_document)
+    for recommendation in old["recommendations"]:
+        for key in ("kind", "timing"):
+            recommendation.pop(key, None)
+    for recommendation in new["recommendations"]:
+        recommendation.update(kind="statement", timing="")
+    assert diff_documents(old, new).section("recommendations").is_empty

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from dahguide.engine.content import Snapshot
-from dahguide.guidance.impact import GOLDEN_SOURCE, impact_preview, register_impact_source
+from dahguide.guidance.impact import GOLDEN_SOURCE, DoseChange, impact_preview, register_impact_source
 from dahguide.guidance.models import GoldenCase
-from tests.guidance.helpers import edited
+from tests.guidance.helpers import as_action, edited
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +115,38 @@ def test_golden_source_name_is_reserved():
 def test_inactive_golden_cases_are_not_compared(golden_cases, published, guideline_document):
     GoldenCase.objects.update(active=False)
     assert preview(published, guideline_document).compared[GOLDEN_SOURCE] == 0
+
+
+# --- withheld actions and doses -------------------------------------------------------------------
+
+THROMBOPROPHYLAXIS = "thromboprophylaxis_once_bleeding_controlled"
+CHILD_PULSE = "methylprednisolone_pulse_paediatric"
+LOW_PLATELETS = {"etiology": "mpa", "active_dah": True, "bleeding_controlled": True, "platelets_10e9_per_l": 30}
+CHILD = {"etiology": "mpa", "active_dah": True, "age_years": 10, "weight_kg": 25}
+
+
+@pytest.fixture
+def patients():
+    register_impact_source("Ward", lambda: [("low platelets", "", LOW_PLATELETS), ("child", "", CHILD)])
+
+
+def test_a_stance_no_longer_withholding_shows_the_action_back_in_the_plan(patients, published, guideline_document):
+    draft = as_action(guideline_document, THROMBOPROPHYLAXIS, timing="then")  # every stance unchanged
+    row = row_for(preview(published, draft), "low platelets")
+    assert (row.withheld_removed, row.recommendations_added) == ((THROMBOPROPHYLAXIS,), (THROMBOPROPHYLAXIS,))
+
+
+def test_a_new_withholding_stance_shows_the_action_withheld(patients, published, guideline_document):
+    row = row_for(impact_preview(old=Snapshot.from_dict(as_action(guideline_document, THROMBOPROPHYLAXIS)),
+                                 new=published), "low platelets")
+    assert (row.withheld_added, row.recommendations_removed) == ((THROMBOPROPHYLAXIS,), (THROMBOPROPHYLAXIS,))
+
+
+def test_a_dose_change_shows_both_amounts(patients, published, guideline_document):
+    draft = edited(guideline_document, "doses", CHILD_PULSE, amount="20")
+    assert row_for(preview(published, draft), "child").dose_changes == (DoseChange(CHILD_PULSE, "750 mg", "500 mg"),)
+
+
+def test_a_dose_change_for_others_leaves_the_patient_out(patients, published, guideline_document):
+    draft = edited(guideline_document, "doses", CHILD_PULSE, amount="20")
+    assert "low platelets" not in [r.label for r in preview(published, draft).rows]

@@ -6,8 +6,10 @@ import pytest
 from django.urls import reverse
 
 from dahguide.guidance.impact import register_impact_source
-from dahguide.guidance.models import GuidelineVersion, Recommendation, Threshold
+from dahguide.guidance.models import Dose, GuidelineVersion, Recommendation, Stance, Threshold
 from dahguide.guidance.services import guideline_import
+from dahguide.guidance.workflow import version_create_draft
+from tests.guidance.helpers import PAEDIATRIC_PULSE, as_action
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +169,27 @@ def test_review_page_shows_every_change_the_reviewer_approves(client, clinical_r
     assert "<del>Platelet transfusion</del> <ins>Transfuse platelets</ins>" in changes
 
 
+@pytest.fixture
+def draft_of_an_action(published_guideline, guideline_document, content_editor) -> GuidelineVersion:
+    """A draft copy of a published version in which the glucocorticoid pulse is an action with a dose."""
+    document = as_action(guideline_document, "glucocorticoid_pulse", doses=(PAEDIATRIC_PULSE,))
+    guideline_import(document=document, publish=True)
+    return version_create_draft(user=content_editor)
+
+
+@pytest.mark.parametrize("page", ["review", "diff"])
+def test_stance_and_dose_changes_read_in_clinical_words(client, clinical_reviewer, draft_of_an_action, page):
+    Stance.objects.filter(version=draft_of_an_action, code="glucocorticoid_pulse__low_platelets").update(
+        stance="withheld", text="Not below the platelet limit."
+    )
+    Dose.objects.filter(version=draft_of_an_action, code=PAEDIATRIC_PULSE["code"]).update(amount=25)
+    client.force_login(clinical_reviewer)
+    url = review_url(draft_of_an_action) if page == "review" else reverse("admin:guidance_guidelineversion_diff")
+    html = client.get(url).content.decode()
+    assert '<span class="diff-field">Low platelets:</span> unchanged → <strong>withheld</strong>' in html
+    assert '<span class="diff-field">amount</span> 30 → 25 mg/kg' in html
+
+
 # --- FHIR exports of a version -----------------------------------------------------------------
 
 
@@ -225,6 +248,14 @@ def test_impact_page_shows_the_affected_golden_case_side_by_side(client, clinica
     html = client.get(reverse("admin:guidance_guidelineversion_impact", args=[editor_draft.pk])).content.decode()
     assert "hsct_on_oxygen_not_indicated_with_hypoxemia_criterion_met" in html
     assert "Recommendation removed</td><td>platelet_transfusion" in html
+
+
+def test_impact_page_shows_a_dose_change_side_by_side(client, clinical_reviewer, editor_draft):
+    Dose.objects.filter(version=editor_draft, code="methylprednisolone_pulse_paediatric").update(amount=20)
+    register_impact_source("Ward", lambda: [("child", "", {"etiology": "mpa", "age_years": 10, "weight_kg": 25})])
+    client.force_login(clinical_reviewer)
+    html = client.get(reverse("admin:guidance_guidelineversion_impact", args=[editor_draft.pk])).content.decode()
+    assert "<td>Dose methylprednisolone_pulse_paediatric</td><td>750 mg</td><td><strong>500 mg</strong></td>" in html
 
 
 def test_impact_page_lists_registered_sources(client, clinical_reviewer, editor_draft):
