@@ -130,6 +130,7 @@ def test_value_older_than_its_window_is_stale_and_not_used(what, loinc, value, u
 def test_staleness_windows_are_as_documented():
     assert {k: v.total_seconds() / 3600 for k, v in STALE_AFTER.items()} == {
         "creatinine": 48, "spo2": 24, "platelets": 72, "inr": 24, "fibrinogen": 24,
+        "egfr": 48, "weight": 7 * 24, "height": 365 * 24,
     }
 
 

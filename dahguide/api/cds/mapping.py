@@ -7,8 +7,8 @@ Rules (docs/api.md, "CDS Hooks mapping"):
   the patient no longer has. An older value is never used in place of an unusable newer one.
 - Units travel with numbers (UCUM codes, or the unit text when no UCUM code is given) and are
   converted explicitly; an unrecognised unit makes the value unusable, never guessed.
-- Conditions map to an etiology only through the SNOMED CT codes of ``ETIOLOGY_BY_SNOMED``; two
-  different etiologies leave it unknown.
+- Conditions map to an etiology only through the SNOMED CT codes of ``ETIOLOGY_BY_SNOMED`` and the
+  ICD-10 codes of ``ETIOLOGY_BY_ICD10``; two different etiologies leave it unknown.
 - Current (active or on-hold) medication orders map to the anticoagulant only through the RxNorm ingredient codes of
   ``ANTICOAGULANT_BY_RXNORM``. No recognised drug leaves it unknown, never ``none``: an order coded
   another way may still be an anticoagulant.
@@ -30,6 +30,7 @@ from dahguide.engine.vocabulary import SEXES
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
+ICD10_SYSTEMS = ("http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm")
 UCUM = "http://unitsofmeasure.org"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
@@ -40,10 +41,14 @@ O2_FLOW_LOINC = "3151-8"  # inhaled oxygen flow rate (a component of the SpO₂ 
 O2_CONCENTRATION_LOINC = "3150-0"  # inhaled oxygen concentration (idem)
 INR_LOINC = ("6301-6", "34714-6")  # INR in platelet-poor plasma; INR in blood (point of care), by coagulation assay
 FIBRINOGEN_LOINC = ("3255-7",)  # fibrinogen [mass/volume] in platelet-poor plasma by coagulation assay
+# eGFR by CKD-EPI 2021, CKD-EPI, MDRD (with and without the race term), as laboratories report it.
+EGFR_LOINC = ("98979-8", "62238-1", "33914-3", "48642-3", "48643-1", "88293-6", "88294-4", "77147-7")
+WEIGHT_LOINC = ("29463-7", "3141-9")  # body weight; body weight measured
+HEIGHT_LOINC = ("8302-2", "3137-7", "8306-3")  # body height; measured; lying (a child's length)
 # Each quantity read from the observations, with its LOINC codes (the first match wins).
 QUANTITIES = (
     ("creatinine", CREATININE_LOINC), ("platelets", PLATELETS_LOINC), ("spo2", SPO2_LOINC), ("inr", INR_LOINC),
-    ("fibrinogen", FIBRINOGEN_LOINC),
+    ("fibrinogen", FIBRINOGEN_LOINC), ("egfr", EGFR_LOINC), ("weight", WEIGHT_LOINC), ("height", HEIGHT_LOINC),
 )
 OBSERVATION_CODES = tuple(code for _, codes in QUANTITIES for code in codes)
 
@@ -59,6 +64,12 @@ STALE_AFTER = {
     # vitamin K, PCC, plasma or an exchange, so a day-old value is not the current one [U].
     "inr": timedelta(hours=24),
     "fibrinogen": timedelta(hours=24),
+    # eGFR is computed from the creatinine: it is current exactly as long as the creatinine (KDIGO 2012 AKI).
+    "egfr": timedelta(hours=48),
+    # Doses per kg are display only and confirmed before prescribing; a week-old weight is close enough [U].
+    "weight": timedelta(days=7),
+    # An adult's height does not change within a year; a child's does, and the wizard asks to confirm it [U].
+    "height": timedelta(days=365),
 }
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew between the EHR and this server
 
@@ -71,6 +82,19 @@ ETIOLOGY_BY_SNOMED: dict[str, tuple[str, str]] = {
     "236506009": ("anti_gbm", "Goodpasture's disease (disorder)"),
     "55464009": ("sle", "Systemic lupus erythematosus (disorder)"),
     "68815009": ("sle", "Systemic lupus erythematosus glomerulonephritis syndrome (disorder)"),
+}
+# ICD-10 (WHO) and ICD-10-CM codes, without the dot, whose meaning is one etiology. M31.0 (hypersensitivity
+# angiitis, Goodpasture's syndrome included) is not listed: it is broader than anti-GBM disease.
+ETIOLOGY_BY_ICD10: dict[str, tuple[str, str]] = {
+    "M313": ("gpa", "Wegener granulomatosis"),
+    "M3130": ("gpa", "Wegener's granulomatosis without renal involvement"),
+    "M3131": ("gpa", "Wegener's granulomatosis with renal involvement"),
+    "M317": ("mpa", "Microscopic polyangiitis"),
+    "M301": ("egpa", "Polyarteritis with lung involvement [Churg-Strauss]"),
+    "M321": ("sle", "Systemic lupus erythematosus with organ or system involvement"),
+    "M3214": ("sle", "Glomerular disease in systemic lupus erythematosus"),
+    "M3219": ("sle", "Other organ or system involvement in systemic lupus erythematosus"),
+    "M329": ("sle", "Systemic lupus erythematosus, unspecified"),
 }
 # RxNorm ingredient (IN) concepts -> (anticoagulant answer, ingredient name). Clinical-drug codes
 # (SCD/SBD, e.g. "warfarin sodium 5 MG Oral Tablet") are not listed: without a terminology server
@@ -113,8 +137,12 @@ _PLATELET_FACTORS = {
 # Fibrinogen units (normalised spelling) -> factor to g/L.
 _FIBRINOGEN_FACTORS = {"g/l": Decimal(1), "mg/dl": Decimal("0.01")}
 _INR_UNITS = frozenset({"", "1", "{inr}", "inr", "{ratio}", "ratio"})  # INR is a ratio without a unit
+_EGFR_UNITS = frozenset({"ml/min/{1.73_m2}", "ml/min/1.73_m2", "ml/min/1.73m2", "ml/min/1.73m^2"})
+_POUND = Decimal("0.45359237")  # kg, by definition
+_WEIGHT_FACTORS = {"kg": Decimal(1), "g": Decimal("0.001"), "[lb_av]": _POUND, "lb": _POUND}
+_HEIGHT_FACTORS = {"cm": Decimal(1), "m": Decimal(100), "[in_i]": Decimal("2.54"), "in": Decimal("2.54")}
 _LABELS = {"creatinine": "Serum creatinine", "platelets": "Platelets", "spo2": "SpO₂", "inr": "INR",
-           "fibrinogen": "Fibrinogen"}
+           "fibrinogen": "Fibrinogen", "egfr": "eGFR", "weight": "Weight", "height": "Height"}
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _SAFE_TEXT = re.compile(r"[^A-Za-z0-9 %/.^{}µμ-]")
 
@@ -128,6 +156,13 @@ class MappingResult:
     stale: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # prefetch keys the EHR did not send
+    sources: dict[str, str] = field(default_factory=dict)  # input name -> the line of ``used`` that filled it
+
+    def use(self, data: Mapping[str, Any], line: str) -> None:
+        """Fill in ``data`` and say where it came from."""
+        self.data.update(data)
+        self.used.append(line)
+        self.sources.update(dict.fromkeys(data, line))
 
 
 @dataclass(frozen=True)
@@ -184,6 +219,7 @@ def to_intake(mapped: MappingResult) -> IntakeResult:
         for messages in result.errors.values():
             mapped.problems.extend(f"{m} The EHR value was not used." for m in messages)
         mapped.data = {k: v for k, v in mapped.data.items() if k not in refused}
+        mapped.sources = {k: v for k, v in mapped.sources.items() if k not in refused}
         result = parse_intake(mapped.data, implausible="unknown")
     return result
 
@@ -217,8 +253,7 @@ def _sex(resource: Mapping[str, Any], out: MappingResult) -> None:
     sex = resource.get("gender")
     if not isinstance(sex, str) or sex not in SEXES:
         return
-    out.data["sex"] = sex
-    out.used.append(f"Sex {sex} (from the administrative gender: confirm for predicted body weight)")
+    out.use({"sex": sex}, f"Sex {sex} (from the administrative gender: confirm for predicted body weight)")
 
 
 def _age(resource: Mapping[str, Any], now: datetime, out: MappingResult) -> None:
@@ -236,8 +271,7 @@ def _age(resource: Mapping[str, Any], now: datetime, out: MappingResult) -> None
     if age < 0:
         out.problems.append("The birth date is in the future: age not filled in.")
         return
-    out.data["age_years"] = age
-    out.used.append(f"Age {age} years (from the birth date)")
+    out.use({"age_years": age}, f"Age {age} years (from the birth date)")
 
 
 # -- Observations -------------------------------------------------------------------------------
@@ -363,8 +397,7 @@ def _map_newest(what: str, obs: Mapping[str, Any], effective: datetime, now: dat
         hours = int(STALE_AFTER[what].total_seconds() // 3600)
         out.stale.append(f"{label} {shown}{source} is older than {hours} h: not used as the current value.")
         return
-    out.data.update(data)
-    out.used.append(f"{label} {shown}{source}")
+    out.use(data, f"{label} {shown}{source}")
     if what == "spo2":
         _map_oxygen(obs, source, out)
 
@@ -399,6 +432,21 @@ def _convert(what: str, value: Decimal, unit: str) -> tuple[dict[str, Any], str]
         if key != "g/l":
             shown = f"{units.format_decimal(value)} mg/dL ({shown})"
         return {"fibrinogen_g_per_l": grams}, shown
+    if what == "egfr":
+        if unit.strip().lower().replace(" ", "") not in _EGFR_UNITS:
+            return None
+        return {"egfr": value}, f"{units.format_decimal(value)} mL/min/1.73 m²"
+    if what in ("weight", "height"):
+        key = unit.strip().lower().replace(" ", "")
+        factor = (_WEIGHT_FACTORS if what == "weight" else _HEIGHT_FACTORS).get(key)
+        if factor is None:
+            return None
+        amount = (value * factor).quantize(Decimal("0.1"))
+        name, shown_unit = ("weight_kg", "kg") if what == "weight" else ("height_cm", "cm")
+        shown = f"{units.format_decimal(amount)} {shown_unit}"
+        if key != shown_unit:
+            shown = f"{units.format_decimal(value)} {safe_text(unit)} ({shown})"
+        return {name: amount}, shown
     if unit.strip() != "%":
         return None
     return {"spo2_percent": value}, f"{units.format_decimal(value)}%"
@@ -428,10 +476,9 @@ def _map_oxygen(obs: Mapping[str, Any], source: str, out: MappingResult) -> None
             shown.append(f"inhaled oxygen {units.format_decimal(value)}%")
     if len(verdicts) == 1:
         support = verdicts.pop()
-        out.data["oxygen_support"] = support
         detail = "" if support == "room_air" else " (at least; confirm high-flow or ventilation)"
-        out.used.append(f"Oxygen support: {FIELDS['oxygen_support'].choice_label(support)}{detail}, from "
-                        f"{' and '.join(shown)}{source}")
+        out.use({"oxygen_support": support}, f"Oxygen support: {FIELDS['oxygen_support'].choice_label(support)}"
+                f"{detail}, from {' and '.join(shown)}{source}")
     elif len(verdicts) > 1:
         out.problems.append(f"The inhaled-oxygen values of the SpO₂ result disagree ({', '.join(shown)}): "
                             "oxygen support not filled in.")
@@ -449,16 +496,21 @@ def _conditions(bundle: Mapping[str, Any], now: datetime, out: MappingResult) ->
         )
         if (clinical and not clinical & _ACTIVE_CLINICAL) or verification & _REFUTED:
             continue
+        ref = _reference(condition)
         for code in sorted(_codes(condition.get("code"), SNOMED)):
             if code in ETIOLOGY_BY_SNOMED:
                 etiology, name = ETIOLOGY_BY_SNOMED[code]
-                ref = _reference(condition)
                 found.setdefault(etiology, []).append(f"{name}, SNOMED CT {code}" + (f" ({ref})" if ref else ""))
+        for code in sorted(set().union(*(_codes(condition.get("code"), system) for system in ICD10_SYSTEMS))):
+            key = code.replace(".", "").strip().upper()
+            if key in ETIOLOGY_BY_ICD10:
+                etiology, name = ETIOLOGY_BY_ICD10[key]
+                shown = f"{name}, ICD-10 {safe_text(code, 10)}" + (f" ({ref})" if ref else "")
+                found.setdefault(etiology, []).append(shown)
     if len(found) == 1:
         etiology, sources = next(iter(found.items()))
-        out.data["etiology"] = etiology
         label = FIELDS["etiology"].choice_label(etiology)
-        out.used.append(f"Cause of the DAH: {label}, from {'; '.join(sources)}")
+        out.use({"etiology": etiology}, f"Cause of the DAH: {label}, from {'; '.join(sources)}")
     elif len(found) > 1:
         labels = ", ".join(FIELDS["etiology"].choice_label(e) for e in found)
         out.problems.append(f"The EHR's conditions point to more than one cause ({labels}): cause not filled in.")
@@ -501,13 +553,12 @@ def _medications(bundle: Mapping[str, Any], now: datetime, out: MappingResult) -
         return  # unknown, not "none": an order coded otherwise may still be an anticoagulant
     chosen = min(found, key=ANTICOAGULANT_PRIORITY.index)
     spec = FIELDS["anticoagulant"]
-    out.data["anticoagulant"] = chosen
     line = f"{spec.label}: {spec.choice_label(chosen)}, from active orders: {'; '.join(found[chosen])}"
     others = [k for k in ANTICOAGULANT_PRIORITY if k in found and k != chosen]
     if others:
         names = "; ".join(n for k in others for n in found[k])
         line += f". Also active, not filled in: {names}; confirm in the wizard"
-    out.used.append(line)
+    out.use({"anticoagulant": chosen}, line)
 
 
 def _medication_codes(request: Mapping[str, Any], included: Mapping[str, Mapping[str, Any]]) -> set[str] | None:
