@@ -110,6 +110,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://dahguide")}
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "dahguide.accounts.lockout.AccountSlowdownBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -130,13 +131,41 @@ SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# django-axes: lock an account+address after repeated failures.
+# django-axes: lock an account+address after repeated failures (docs/operations/deployment.md, "Log-in
+# lockout"). A refused attempt during a lockout does not extend it, so the page can say when it ends.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "dahguide.accounts.lockout.lockout_response"  # says how long it lasts
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_CALLABLE = "dahguide.accounts.lockout.lockout_username"  # overlong names cut to a storable length
+# Per account, across addresses: after this many failures within the cool-off, each further check of
+# the password waits 2, 4, 8 ... seconds (at most ACCOUNT_SLOWDOWN_MAX_SECONDS) after the last failure.
+ACCOUNT_SLOWDOWN_AFTER = env.int("ACCOUNT_SLOWDOWN_AFTER", default=AXES_FAILURE_LIMIT)
+ACCOUNT_SLOWDOWN_MAX_SECONDS = env.int("ACCOUNT_SLOWDOWN_MAX_SECONDS", default=60)
+# The client's address: REMOTE_ADDR, unless the app sits behind TRUSTED_PROXY_COUNT reverse proxies
+# that each append the address they were connected from to X-Forwarded-For (the README's nginx: 1).
+# Then the address that many hops from the right of X-Forwarded-For is the client, and what a client
+# wrote further left is ignored. TRUSTED_PROXY_IPS optionally names the proxies before the last one,
+# as they appear at the right end of the header (ipware's trusted-proxy check).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_IPS = env.list("TRUSTED_PROXY_IPS", default=[])
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT cannot be negative.")
+if TRUSTED_PROXY_IPS and len(TRUSTED_PROXY_IPS) != TRUSTED_PROXY_COUNT - 1:
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_IPS lists the proxies before the last one: TRUSTED_PROXY_COUNT - 1 addresses."
+    )
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1  # the hops listed in the header after the client
+    AXES_IPWARE_PROXY_TRUSTED_IPS = TRUSTED_PROXY_IPS or None
+    IPWARE_STRICT = False  # a longer header is expected: whatever a client sent stays on the left
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    AXES_IPWARE_PROXY_COUNT = None
+    AXES_IPWARE_PROXY_TRUSTED_IPS = None
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
