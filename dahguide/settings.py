@@ -246,6 +246,11 @@ if PRODUCTION and not CDS_HOOKS_REQUIRE_AUTH:
     raise ImproperlyConfigured("CDS_HOOKS_REQUIRE_AUTH cannot be off in production mode.")
 # Canonical base of the FHIR resources this app defines (Questionnaire, PlanDefinition, code systems).
 FHIR_CANONICAL_BASE = env.str("FHIR_CANONICAL_BASE", default="https://dahguide.invalid/fhir").rstrip("/")
+# SMART App Launch (docs/smart.md): this app's client id at the EHRs, its secret for a confidential
+# client (empty: a public client, PKCE only), and the FHIR base URLs ("iss") it may launch from.
+SMART_CLIENT_ID = env.str("SMART_CLIENT_ID", default="")
+SMART_CLIENT_SECRET = env.str("SMART_CLIENT_SECRET", default="")
+SMART_ALLOWED_ISS = [iss.rstrip("/") for iss in env.list("SMART_ALLOWED_ISS", default=[])]
 
 LOGGING = {
     "version": 1,

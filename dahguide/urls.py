@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("dahguide.api.urls")),
     path("cases/", include("dahguide.cases.urls")),
+    path("smart/", include("dahguide.api.smart.urls")),
     path("", include("dahguide.wizard.urls")),
 ]
