@@ -221,6 +221,11 @@ ACCESS: dict[str, Row] = {
     "api:cds_service":  Row(no_args,                   (401,   401,   401,   401,   401,   401), method="post",
                             data=lambda w: {"hook": "patient-view"}, json=True),
     "api:from_cds":     Row(no_args,                   (LOGIN, 200,   403,   403,   403,   200), query=_cds_link),
+    # SMART App Launch: the launch URL answers everyone (an EHR opens it; without a launch it explains itself),
+    # the redirect URI and the confirmation are the physician's (no launch in progress here: 400).
+    "smart:launch":     Row(no_args,                   (400,   400,   400,   400,   400,   400)),
+    "smart:callback":   Row(no_args,                   (LOGIN, 400,   403,   403,   403,   400)),
+    "smart:confirm":    Row(no_args,                   (LOGIN, 400,   403,   403,   403,   400), method="post"),
 }
 # fmt: on
 
