@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 
-from dahguide.accounts.roles import CLINICAL_REVIEWER, CONTENT_EDITOR, PHYSICIAN, RESIDENT
+from dahguide.accounts.roles import ATTENDING, CLINICAL_REVIEWER, CONTENT_EDITOR, PHYSICIAN, RESIDENT, role_groups
 
 GUIDELINE_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "guideline.json"
 TEST_PASSWORD = "test-password-for-tests"  # users log in with client.force_login (django-axes)
@@ -82,13 +82,19 @@ def _user(django_user_model, username: str, role: str | None, *, staff: bool = F
         username=username, password=TEST_PASSWORD, is_staff=staff or superuser, is_superuser=superuser
     )
     if role:
-        user.groups.add(Group.objects.get(name=role))
+        user.groups.add(*Group.objects.filter(name__in=role_groups(role)))
     return user
 
 
 @pytest.fixture
 def physician(django_user_model):
     return _user(django_user_model, "physician", PHYSICIAN)
+
+
+@pytest.fixture
+def attending(django_user_model):
+    """A physician who also holds the attending role (signs off cases)."""
+    return _user(django_user_model, "attending", ATTENDING)
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ included), so a view nobody listed here makes ``test_every_url_pattern_has_an_ac
 
 **Adding a view** is one line in ``ACCESS``::
 
-    "app:name": Row(<URL arguments>, (anonymous, physician, resident, content_editor, clinical_reviewer, admin)),
+    "app:name": Row(<URL arguments>, (anonymous, physician, attending, resident, content_editor, clinical_reviewer,
+                                      admin)),
 
 Each expectation is an HTTP status, ``LOGIN`` (302 to the login page), ``ADMIN`` (302 to the
 admin's login page) or ``302`` (a redirect anywhere else). Builders such as ``own_draft`` make the
@@ -13,7 +14,7 @@ URL's arguments for the requesting user (see ``World``); add one when a view nee
 object. ``owner_only=True`` also checks that another physician gets 404 for the object.
 
 Model-admin pages (``admin:<app>_<model>_<action>``) follow one rule instead of a line each:
-anonymous users, physicians and residents are sent to the admin login (not staff); staff roles get
+anonymous users, physicians, attendings and residents are sent to the admin login (not staff); staff roles get
 200 when ``ROLE_PERMISSIONS`` gives them a permission the action needs, 403 otherwise; deviations
 from the rule are listed, with their reason, in ``ADMIN_OVERRIDES``. Admin pages that are not a
 standard model action (a custom review page, the site's own pages) need a line in ``ACCESS``.
@@ -37,13 +38,15 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
 from django.utils.http import urlencode
 
-from dahguide.accounts.roles import CLINICAL_REVIEWER, CONTENT_EDITOR, PHYSICIAN, RESIDENT, ROLE_PERMISSIONS
+from dahguide.accounts.roles import ATTENDING, CLINICAL_REVIEWER, CONTENT_EDITOR, PHYSICIAN, RESIDENT, ROLE_PERMISSIONS
 from tests.conftest import TEST_PASSWORD
 from tests.security.headers import security_header_problems
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "physician", "resident", "content_editor", "clinical_reviewer", "admin")
+# An attending is a physician who also signs off cases (never one they wrote): the physician's column
+# with the sign-off.
+ROLES = ("anonymous", "physician", "attending", "resident", "content_editor", "clinical_reviewer", "admin")
 LOGIN = "login"  # 302 to the login page
 ADMIN = "admin_login"  # 302 to the admin's login page
 Expected = int | str
@@ -67,7 +70,7 @@ class World:
         return self.drafts[(role if role in DRAFT_OWNERS else "physician", complete)]
 
 
-DRAFT_OWNERS = ("physician", "admin")  # superusers hold every role, the physician's included
+DRAFT_OWNERS = ("physician", "attending", "admin")  # superusers hold every role, the physician's included
 
 
 Builder = Callable[[World, str], dict[str, Any]]
@@ -145,7 +148,7 @@ def _cds_link(world: World) -> dict[str, str]:
 @dataclass(frozen=True)
 class Row:
     build: Builder
-    expect: tuple[Expected, Expected, Expected, Expected, Expected, Expected]  # in the order of ROLES
+    expect: tuple[Expected, Expected, Expected, Expected, Expected, Expected, Expected]  # in the order of ROLES
     method: str = "get"
     query: str | Callable[[World], dict[str, str]] = ""
     data: Callable[[World], Any] | None = None  # the POST body (form fields, or JSON with json=True)
@@ -158,74 +161,75 @@ class Row:
 
 # fmt: off
 ACCESS: dict[str, Row] = {
-    # name                 URL arguments             anon   phys   res    editor reviewer admin
-    "login":           Row(no_args,                 (200,   302,   302,   302,   302,   302)),
-    "logout":          Row(no_args,                 (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN), method="post"),
-    "home":            Row(no_args,                 (LOGIN, 200,   200,   200,   200,   200)),
-    "wizard:new":      Row(no_args,                 (LOGIN, 302,   403,   403,   403,   302), method="post"),
-    "wizard:resume":   Row(own_draft,               (LOGIN, 302,   403,   403,   403,   302), owner_only=True),
-    "wizard:step":     Row(own_draft_step,          (LOGIN, 200,   403,   403,   403,   200), owner_only=True),
-    "wizard:review":   Row(own_complete_draft,      (LOGIN, 200,   403,   403,   403,   200), owner_only=True),
-    "wizard:plan":     Row(own_complete_draft,      (LOGIN, 200,   403,   403,   403,   200), owner_only=True),
-    "wizard:plan_print": Row(own_complete_draft,    (LOGIN, 200,   403,   403,   403,   200), owner_only=True),
-    "wizard:preview":  Row(own_draft,               (LOGIN, 200,   403,   403,   403,   200), owner_only=True),
-    "wizard:convert":  Row(own_draft,               (LOGIN, 200,   403,   403,   403,   200), owner_only=True,
+    # name                 URL arguments             anon   phys   attend res    editor reviewer admin
+    "login":           Row(no_args,                 (200,   302,   302,   302,   302,   302,   302)),
+    "logout":          Row(no_args,                 (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN), method="post"),
+    "home":            Row(no_args,                 (LOGIN, 200,   200,   200,   200,   200,   200)),
+    "wizard:new":      Row(no_args,                 (LOGIN, 302,   302,   403,   403,   403,   302), method="post"),
+    "wizard:resume":   Row(own_draft,               (LOGIN, 302,   302,   403,   403,   403,   302), owner_only=True),
+    "wizard:step":     Row(own_draft_step,          (LOGIN, 200,   200,   403,   403,   403,   200), owner_only=True),
+    "wizard:review":   Row(own_complete_draft,      (LOGIN, 200,   200,   403,   403,   403,   200), owner_only=True),
+    "wizard:plan":     Row(own_complete_draft,      (LOGIN, 200,   200,   403,   403,   403,   200), owner_only=True),
+    "wizard:plan_print": Row(own_complete_draft,    (LOGIN, 200,   200,   403,   403,   403,   200), owner_only=True),
+    "wizard:preview":  Row(own_draft,               (LOGIN, 200,   200,   403,   403,   403,   200), owner_only=True),
+    "wizard:convert":  Row(own_draft,               (LOGIN, 200,   200,   403,   403,   403,   200), owner_only=True,
                            query="for=creatinine_value&creatinine_value=1.8&creatinine_unit=mg/dL"),
     # The admin site's own pages.
-    "admin:index":                 Row(no_args,                 (ADMIN, ADMIN, ADMIN, 200,   200,   200)),
-    "admin:login":                 Row(no_args,                 (200,   200,   200,   302,   302,   302)),
-    "admin:logout":                Row(no_args,                 (302,   302,   302,   LOGIN, LOGIN, LOGIN),
+    "admin:index":                 Row(no_args,                 (ADMIN, ADMIN, ADMIN, ADMIN, 200,   200,   200)),
+    "admin:login":                 Row(no_args,                 (200,   200,   200,   200,   302,   302,   302)),
+    "admin:logout":                Row(no_args,                 (302,   302,   302,   302,   LOGIN, LOGIN, LOGIN),
                                        method="post"),
-    "admin:password_change":       Row(no_args,                 (ADMIN, ADMIN, ADMIN, 200,   200,   200)),
-    "admin:password_change_done":  Row(no_args,                 (ADMIN, ADMIN, ADMIN, 200,   200,   200)),
-    "admin:autocomplete":          Row(no_args,                 (ADMIN, ADMIN, ADMIN, 403,   403,   403)),
-    "admin:jsi18n":                Row(no_args,                 (ADMIN, ADMIN, ADMIN, 200,   200,   200)),
-    "admin:view_on_site":          Row(view_on_site,            (ADMIN, ADMIN, ADMIN, 404,   404,   404)),
-    "admin:app_list":              Row(admin_app("guidance"),   (ADMIN, ADMIN, ADMIN, 200,   200,   200)),
-    "admin:auth_user_password_change": Row(physician_user,      (ADMIN, ADMIN, ADMIN, 403,   403,   200)),
+    "admin:password_change":       Row(no_args,                 (ADMIN, ADMIN, ADMIN, ADMIN, 200,   200,   200)),
+    "admin:password_change_done":  Row(no_args,                 (ADMIN, ADMIN, ADMIN, ADMIN, 200,   200,   200)),
+    "admin:autocomplete":          Row(no_args,                 (ADMIN, ADMIN, ADMIN, ADMIN, 403,   403,   403)),
+    "admin:jsi18n":                Row(no_args,                 (ADMIN, ADMIN, ADMIN, ADMIN, 200,   200,   200)),
+    "admin:view_on_site":          Row(view_on_site,            (ADMIN, ADMIN, ADMIN, ADMIN, 404,   404,   404)),
+    "admin:app_list":              Row(admin_app("guidance"),   (ADMIN, ADMIN, ADMIN, ADMIN, 200,   200,   200)),
+    "admin:auth_user_password_change": Row(physician_user,      (ADMIN, ADMIN, ADMIN, ADMIN, 403,   403,   200)),
     # The content review workflow (dahguide/guidance/views.py, inside the admin).
-    "admin:guidance_guidelineversion_review":  Row(draft_version, (ADMIN, ADMIN, ADMIN, 200, 200, 200)),
-    "admin:guidance_guidelineversion_golden":  Row(draft_version, (ADMIN, ADMIN, ADMIN, 200, 200, 200)),
-    "admin:guidance_guidelineversion_impact":  Row(draft_version, (ADMIN, ADMIN, ADMIN, 200, 200, 200)),
-    "admin:guidance_guidelineversion_diff":    Row(no_args,       (ADMIN, ADMIN, ADMIN, 200, 200, 200)),
+    "admin:guidance_guidelineversion_review":  Row(draft_version, (ADMIN, ADMIN, ADMIN, ADMIN, 200, 200, 200)),
+    "admin:guidance_guidelineversion_golden":  Row(draft_version, (ADMIN, ADMIN, ADMIN, ADMIN, 200, 200, 200)),
+    "admin:guidance_guidelineversion_impact":  Row(draft_version, (ADMIN, ADMIN, ADMIN, ADMIN, 200, 200, 200)),
+    "admin:guidance_guidelineversion_diff":    Row(no_args,       (ADMIN, ADMIN, ADMIN, ADMIN, 200, 200, 200)),
     # "submit" is the editors' step: a reviewer is refused; an editor (or the superuser) returns to the review page.
-    "admin:guidance_guidelineversion_transition": Row(draft_version_submit, (ADMIN, ADMIN, ADMIN, 302, 403, 302),
+    "admin:guidance_guidelineversion_transition": Row(draft_version_submit, (ADMIN, ADMIN, ADMIN, ADMIN, 302, 403, 302),
                                                       method="post"),
     # Saved cases (dahguide/cases): the physician is the case's author and the draft's owner; the
     # superuser holds every role but owns neither. Actions are POSTs that redirect to the case.
-    "cases:list":       Row(no_args,                   (LOGIN, 200,   200,   403,   403,   200)),
-    "cases:export":     Row(no_args,                   (LOGIN, 200,   200,   403,   403,   200)),
-    "cases:detail":     Row(own_case,                  (LOGIN, 200,   200,   403,   403,   200)),
-    "cases:print":      Row(own_case,                  (LOGIN, 200,   200,   403,   403,   200)),
-    "cases:reevaluate": Row(own_case,                  (LOGIN, 200,   200,   403,   403,   200)),
-    "cases:comment":    Row(own_case,                  (LOGIN, 302,   302,   403,   403,   302), method="post",
+    "cases:list":       Row(no_args,                   (LOGIN, 200,   200,   200,   403,   403,   200)),
+    "cases:export":     Row(no_args,                   (LOGIN, 200,   200,   200,   403,   403,   200)),
+    "cases:detail":     Row(own_case,                  (LOGIN, 200,   200,   200,   403,   403,   200)),
+    "cases:print":      Row(own_case,                  (LOGIN, 200,   200,   200,   403,   403,   200)),
+    "cases:reevaluate": Row(own_case,                  (LOGIN, 200,   200,   200,   403,   403,   200)),
+    "cases:comment":    Row(own_case,                  (LOGIN, 302,   302,   302,   403,   403,   302), method="post",
                             data=lambda w: {"text": "A question for the attending."}),
-    "cases:checklist":  Row(own_case_checklist,        (LOGIN, 302,   403,   403,   403,   302), method="post",
+    "cases:checklist":  Row(own_case_checklist,        (LOGIN, 302,   302,   403,   403,   403,   302), method="post",
                             data=lambda w: {"ticked": "true"}),
-    "cases:signoff":    Row(own_case,                  (LOGIN, 302,   403,   403,   403,   302), method="post",
+    "cases:signoff":    Row(own_case,                  (LOGIN, 403,   302,   403,   403,   403,   302), method="post",
                             data=lambda w: {"revision": "1", "decision": "agree"}),
-    "cases:amend":      Row(own_case,                  (LOGIN, 302,   403,   403,   403,   403), method="post"),
-    "cases:save":       Row(physicians_finished_draft, (LOGIN, 302,   403,   403,   403,   404), method="post",
+    "cases:amend":      Row(own_case,                  (LOGIN, 302,   403,   403,   403,   403,   403), method="post"),
+    "cases:save":       Row(physicians_finished_draft, (LOGIN, 302,   404,   403,   403,   403,   404), method="post",
                             data=lambda w: {"label": "GPA", "content_hash": w.published_version.content_hash}),
     # The JSON API (token or session; 401 without), CDS Hooks (a signed JWT only) and the CDS card's link.
-    "api:evaluate":     Row(no_args,                   (401,   200,   403,   403,   403,   200), method="post",
+    "api:evaluate":     Row(no_args,                   (401,   200,   200,   403,   403,   403,   200), method="post",
                             data=_api_intake, json=True),
-    "api:guideline":    Row(no_args,                   (401,   200,   200,   200,   200,   200)),
-    "api:guideline_questionnaire":   Row(no_args,      (401,   200,   200,   200,   200,   200)),
-    "api:guideline_plandefinition":  Row(no_args,      (401,   200,   200,   200,   200,   200)),
-    "api:version_questionnaire":     Row(published_number, (401, 200,  200,   200,   200,   200)),
-    "api:version_plandefinition":    Row(published_number, (401, 200,  200,   200,   200,   200)),
-    "api:openapi":      Row(no_args,                   (200,   200,   200,   200,   200,   200)),
-    "api:case_fhir":    Row(case_id,                   (401,   200,   200,   403,   403,   200)),
-    "api:cds_discovery": Row(no_args,                  (200,   200,   200,   200,   200,   200)),
-    "api:cds_service":  Row(no_args,                   (401,   401,   401,   401,   401,   401), method="post",
+    "api:guideline":    Row(no_args,                   (401,   200,   200,   200,   200,   200,   200)),
+    "api:guideline_questionnaire":   Row(no_args,      (401,   200,   200,   200,   200,   200,   200)),
+    "api:guideline_plandefinition":  Row(no_args,      (401,   200,   200,   200,   200,   200,   200)),
+    "api:version_questionnaire":     Row(published_number, (401,   200,   200,   200,   200,   200,   200)),
+    "api:version_plandefinition":    Row(published_number, (401,   200,   200,   200,   200,   200,   200)),
+    "api:openapi":      Row(no_args,                   (200,   200,   200,   200,   200,   200,   200)),
+    "api:case_fhir":    Row(case_id,                   (401,   200,   200,   200,   403,   403,   200)),
+    "api:cds_discovery": Row(no_args,                  (200,   200,   200,   200,   200,   200,   200)),
+    "api:cds_service":  Row(no_args,                   (401,   401,   401,   401,   401,   401,   401), method="post",
                             data=lambda w: {"hook": "patient-view"}, json=True),
-    "api:from_cds":     Row(no_args,                   (LOGIN, 200,   403,   403,   403,   200), query=_cds_link),
+    "api:from_cds":     Row(no_args,                   (LOGIN, 200,   200,   403,   403,   403,   200),
+                            query=_cds_link),
     # SMART App Launch: the launch URL answers everyone (an EHR opens it; without a launch it explains itself),
     # the redirect URI and the confirmation are the physician's (no launch in progress here: 400).
-    "smart:launch":     Row(no_args,                   (400,   400,   400,   400,   400,   400)),
-    "smart:callback":   Row(no_args,                   (LOGIN, 400,   403,   403,   403,   400)),
-    "smart:confirm":    Row(no_args,                   (LOGIN, 400,   403,   403,   403,   400), method="post"),
+    "smart:launch":     Row(no_args,                   (400,   400,   400,   400,   400,   400,   400)),
+    "smart:callback":   Row(no_args,                   (LOGIN, 400,   400,   403,   403,   403,   400)),
+    "smart:confirm":    Row(no_args,                   (LOGIN, 400,   400,   403,   403,   403,   400), method="post"),
 }
 # fmt: on
 
@@ -293,7 +297,9 @@ def admin_rule_row(name: str, model: Any, action: str) -> Row:
     staff = {role: 200 if _role_actions(role, app_label, model_name) & needed else 403 for role in STAFF_ROLES}
     staff.update(ADMIN_OVERRIDES.get(name, {}))
     build = _admin_object_args(model, action)
-    return Row(build, (ADMIN, ADMIN, ADMIN, staff["content_editor"], staff["clinical_reviewer"], staff["admin"]))
+    return Row(
+        build, (ADMIN, ADMIN, ADMIN, ADMIN, staff["content_editor"], staff["clinical_reviewer"], staff["admin"])
+    )
 
 
 def _admin_object_args(model: Any, action: str) -> Builder:
@@ -397,6 +403,7 @@ def world(django_db_setup, django_db_blocker, guideline_document) -> Iterator[Wo
         users = {
             "anonymous": None,
             "physician": _user(user_model, "physician", PHYSICIAN),
+            "attending": _user(user_model, "attending", ATTENDING),
             "resident": _user(user_model, "resident", RESIDENT),
             "content_editor": _user(user_model, "editor", CONTENT_EDITOR, staff=True),
             "clinical_reviewer": _user(user_model, "reviewer", CLINICAL_REVIEWER, staff=True),
@@ -554,7 +561,7 @@ def test_model_admin_pages_follow_the_role_permissions(world, clients, model_lab
 @pytest.mark.parametrize("app_label", sorted(ADMIN_APP_ACCESS))
 def test_admin_app_index_shows_only_apps_the_role_works_in(world, clients, app_label):
     editor, reviewer, superuser = ADMIN_APP_ACCESS[app_label]
-    row = Row(admin_app(app_label), (ADMIN, ADMIN, ADMIN, editor, reviewer, superuser))
+    row = Row(admin_app(app_label), (ADMIN, ADMIN, ADMIN, ADMIN, editor, reviewer, superuser))
     problems = check_row(world, clients, "admin:app_list", row)
     assert not problems, "\n".join(problems)
 
@@ -577,5 +584,5 @@ def test_another_physicians_object_is_not_found(world, django_user_model, name):
 def test_roles_of_the_matrix_are_the_product_roles():
     from dahguide.accounts.roles import ROLES as PRODUCT_ROLES
 
-    assert set(PRODUCT_ROLES) == {PHYSICIAN, RESIDENT, CONTENT_EDITOR, CLINICAL_REVIEWER}
+    assert set(PRODUCT_ROLES) == {PHYSICIAN, ATTENDING, RESIDENT, CONTENT_EDITOR, CLINICAL_REVIEWER}
     assert set(ROLES) == {"anonymous", "admin", *PRODUCT_ROLES}

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from dahguide.accounts.roles import CLINICAL_REVIEWER, CONTENT_EDITOR, PHYSICIAN, RESIDENT
+from dahguide.accounts.roles import ATTENDING, CLINICAL_REVIEWER, CONTENT_EDITOR, PHYSICIAN, RESIDENT, role_groups
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,8 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = (
     DemoAccount("physician", "demo-physician-pass", PHYSICIAN, "Physician"),
-    DemoAccount("physician2", "demo-physician2-pass", PHYSICIAN, "Second physician (attending)"),
+    DemoAccount("physician2", "demo-physician2-pass", PHYSICIAN, "Second physician"),
+    DemoAccount("attending", "demo-attending-pass", ATTENDING, "Attending (signs off cases)"),
     DemoAccount("resident", "demo-resident-pass", RESIDENT, "Resident"),
     DemoAccount("editor", "demo-editor-pass", CONTENT_EDITOR, "Content editor"),
     DemoAccount("reviewer", "demo-reviewer-pass", CLINICAL_REVIEWER, "Clinical reviewer"),
@@ -42,5 +43,5 @@ def seed_demo_accounts() -> list[DemoAccount]:
         user.set_password(account.password)
         user.save()
         if account.role:
-            user.groups.set([Group.objects.get(name=account.role)])
+            user.groups.set(Group.objects.filter(name__in=role_groups(account.role)))
     return list(DEMO_ACCOUNTS)

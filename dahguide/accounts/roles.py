@@ -9,11 +9,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 PHYSICIAN = "physician"
+# An attending is a physician who may also sign off cases (separation of duties: never their own).
+# The role adds the sign-off only; an attending holds the physician role as well.
+ATTENDING = "attending"
 RESIDENT = "resident"
 CONTENT_EDITOR = "content_editor"
 CLINICAL_REVIEWER = "clinical_reviewer"
-ROLES = (PHYSICIAN, RESIDENT, CONTENT_EDITOR, CLINICAL_REVIEWER)
+ROLES = (PHYSICIAN, ATTENDING, RESIDENT, CONTENT_EDITOR, CLINICAL_REVIEWER)
 CLINICAL_ROLES = (PHYSICIAN, RESIDENT)
+# The groups a user of a role is put in: a role that builds on another includes it.
+ROLE_GROUPS: dict[str, tuple[str, ...]] = {ATTENDING: (PHYSICIAN, ATTENDING)}
+
+
+def role_groups(role: str) -> tuple[str, ...]:
+    """The group names a user of ``role`` holds (``("physician", "attending")`` for an attending)."""
+    return ROLE_GROUPS.get(role, (role,))
 CONTENT_ROLES = (CONTENT_EDITOR, CLINICAL_REVIEWER)
 
 # (app_label, model) -> actions, per role. Models not yet migrated are skipped and picked up by
@@ -27,6 +37,9 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("cases", "caserevision"): ("add", "view"),
         ("cases", "checklistevent"): ("add", "view"),
         ("cases", "reviewcomment"): ("add", "view"),
+        ("cases", "signoff"): ("view",),
+    },
+    ATTENDING: {
         ("cases", "signoff"): ("add", "view"),
     },
     RESIDENT: {

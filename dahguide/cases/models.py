@@ -170,7 +170,8 @@ class SignOff(ImmutableModel):
     """An attending's verdict on one revision.
 
     One per revision and attending (a unique constraint): a sign-off is final, and amending the
-    case (a new revision) asks for a new one, as an edit invalidates an approval.
+    case (a new revision) asks for a new one, as an edit invalidates an approval. Only an attending
+    who wrote no revision of the case signs it off (``services.signoff_add``).
     """
 
     class Decision(models.TextChoices):
@@ -190,6 +191,10 @@ class SignOff(ImmutableModel):
     decision = models.CharField(max_length=10, choices=Decision.choices)
     reason_code = models.CharField(max_length=20, choices=Reason.choices, blank=True)
     comment = models.CharField(max_length=2000, blank=True)
+    # Whether the signer held the attending role when signing. Sign-offs made before the role
+    # existed (any physician could sign, the author too) are False: they never show as an
+    # attending's sign-off, and the list does not count them as signed off.
+    by_attending = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta(ImmutableModel.Meta):

@@ -92,7 +92,9 @@ def with_list_columns(qs: QuerySet[Case]) -> QuerySet[Case]:
         for bit in range(len(DUE_CODES))
     ]
     ticked = {f"_ticked_{bit}": _ticked_now(code) for bit, code in enumerate(DUE_CODES)}
-    signed = SignOff.objects.filter(case=OuterRef("pk"), revision__number=OuterRef("revision_count"))
+    signed = SignOff.objects.filter(
+        case=OuterRef("pk"), revision__number=OuterRef("revision_count"), by_attending=True
+    )
     return (
         qs.select_related("author")
         .only(
@@ -219,6 +221,7 @@ class ReviewEntry:
     revision_number: int
     decision: str = ""
     reason_code: str = ""
+    by_attending: bool = False  # a sign-off by an attending (see SignOff.by_attending)
 
     @property
     def decision_label(self) -> str:
@@ -235,7 +238,9 @@ class ReviewThread:
     signoffs: list[ReviewEntry]
 
 
-_ENTRY_COLUMNS = ("e_kind", "e_id", "e_at", "e_user", "e_username", "e_text", "e_revision", "e_decision", "e_reason")
+_ENTRY_COLUMNS = (
+    "e_kind", "e_id", "e_at", "e_user", "e_username", "e_text", "e_revision", "e_decision", "e_reason", "e_attending",
+)
 
 
 def review_thread(*, case_id: int) -> ReviewThread:
@@ -243,12 +248,12 @@ def review_thread(*, case_id: int) -> ReviewThread:
     comments = ReviewComment.objects.filter(case_id=case_id).annotate(
         e_kind=Value("comment"), e_id=F("id"), e_at=F("created_at"), e_user=F("author_id"),
         e_username=F("author__username"), e_text=F("text"), e_revision=F("revision_number"),
-        e_decision=Value(""), e_reason=Value(""),
+        e_decision=Value(""), e_reason=Value(""), e_attending=Value(False),
     )
     signoffs = SignOff.objects.filter(case_id=case_id).annotate(
         e_kind=Value("signoff"), e_id=F("id"), e_at=F("created_at"), e_user=F("attending_id"),
         e_username=F("attending__username"), e_text=F("comment"), e_revision=F("revision__number"),
-        e_decision=F("decision"), e_reason=F("reason_code"),
+        e_decision=F("decision"), e_reason=F("reason_code"), e_attending=F("by_attending"),
     )
     # Model orderings are cleared: a compound statement is ordered as a whole.
     rows = comments.order_by().values_list(*_ENTRY_COLUMNS).union(

@@ -1,10 +1,11 @@
 """Saved cases: save from the plan page, list and filter, read as decided, re-evaluate, tick the
 checklist, comment, sign off, amend, print, export.
 
-Physicians and residents read and comment; physicians also save, tick, sign off and amend their
-own cases; anyone else is refused (403), anonymous visitors go to the login page. Every look at a
-case (page, print, re-evaluation) is written to the access log. Views stay thin: read with the
-selectors, change through the services; htmx requests get a partial unless they restore history.
+Physicians and residents read and comment; physicians also save, tick and amend their own cases,
+and attendings sign off cases they did not write; anyone else is refused (403), anonymous visitors
+go to the login page. Every look at a case (page, print, re-evaluation) is written to the access
+log. Views stay thin: read with the selectors, change through the services; htmx requests get a
+partial unless they restore history.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from dahguide.accounts.roles import PHYSICIAN, RESIDENT, has_role
+from dahguide.accounts.roles import ATTENDING, PHYSICIAN, RESIDENT, has_role
 from dahguide.cases import display, selectors, services
 from dahguide.cases.forms import (
     AmendCaseForm,
@@ -82,7 +83,8 @@ def _role_required(*roles: str, refusal: str) -> Callable[[View], View]:
 
 
 clinical_required = _role_required(PHYSICIAN, RESIDENT, refusal="Saved cases are open to physicians and residents.")
-physician_required = _role_required(PHYSICIAN, refusal="Only physicians save, amend, tick and sign off cases.")
+physician_required = _role_required(PHYSICIAN, refusal="Only physicians save, amend and tick cases.")
+attending_required = _role_required(ATTENDING, refusal="Only attendings sign off cases.")
 
 
 # -- Saving from the wizard's plan page ---------------------------------------------------------
@@ -254,6 +256,8 @@ def _detail_context(request: HttpRequest, page: selectors.RevisionPage, **forms:
     checklist = selectors.checklist_state(case_id=case.pk) if is_current else None
     thread = selectors.review_thread(case_id=case.pk)
     signed_by_me = any(s.user_id == user.pk and s.revision_number == revision.number for s in thread.signoffs)
+    # Separation of duties (services.signoff_add): an attending who wrote no revision of the case.
+    wrote_it = case.author_id == user.pk or any(r.created_by_id == user.pk for r in page.all)
     latest_signoff = thread.signoffs[-1] if thread.signoffs else None
     return {
         "case": case,
@@ -270,7 +274,7 @@ def _detail_context(request: HttpRequest, page: selectors.RevisionPage, **forms:
         "open_questions": [c for c in thread.comments if latest_signoff is None or c.at > latest_signoff.at],
         "can_tick": is_physician and is_current,
         "can_amend": is_physician and case.author_id == user.pk,
-        "can_sign_off": is_physician and is_current and not signed_by_me,
+        "can_sign_off": has_role(user, ATTENDING) and is_current and not signed_by_me and not wrote_it,
         "comment_form": forms.get("comment_form") or CommentForm(),
         "signoff_form": forms.get("signoff_form") or SignOffForm(),
     }
@@ -364,7 +368,7 @@ def case_comment(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, selectors.case_revision_page(case_id=pk), status=400, comment_form=form)
 
 
-@physician_required
+@attending_required
 @require_POST
 def case_signoff(request: HttpRequest, pk: int) -> HttpResponse:
     page = selectors.case_revision_page(case_id=pk)

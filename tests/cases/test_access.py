@@ -1,7 +1,8 @@
 """Who may use every case view and action: one expected status per URL name and role.
 
-Physicians and residents read and comment; physicians also save, tick, sign off and amend their
-own cases (``physician`` below is the case's author and the draft's owner); content editors and
+Physicians and residents read and comment; physicians also save, tick and amend their own cases
+(``physician`` below is the case's author and the draft's owner); attendings (physicians with the
+attending role) also sign off cases they did not write; content editors and
 clinical reviewers without a clinical role get 403; anonymous visitors are sent to the login page
 (the 302 of the anonymous column). The administrator is a superuser, who holds every role but
 owns neither the case nor the draft.
@@ -22,25 +23,26 @@ from .conftest import content_hash, finished_draft
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "physician", "resident", "content_editor", "clinical_reviewer", "admin")
+ROLES = ("anonymous", "physician", "attending", "resident", "content_editor", "clinical_reviewer", "admin")
 
 
-def _row(anonymous, physician, resident, content_editor, clinical_reviewer, admin) -> dict[str, int]:
-    return dict(zip(ROLES, (anonymous, physician, resident, content_editor, clinical_reviewer, admin), strict=True))
+def _row(anonymous, physician, attending, resident, content_editor, clinical_reviewer, admin) -> dict[str, int]:
+    statuses = (anonymous, physician, attending, resident, content_editor, clinical_reviewer, admin)
+    return dict(zip(ROLES, statuses, strict=True))
 
 
-READ = _row(302, 200, 200, 403, 403, 200)
+READ = _row(302, 200, 200, 200, 403, 403, 200)
 EXPECTED_ACCESS: dict[str, dict[str, int]] = {
     "cases:list": READ,
     "cases:export": READ,
     "cases:detail": READ,
     "cases:print": READ,
     "cases:reevaluate": READ,
-    "cases:comment": _row(302, 302, 302, 403, 403, 302),
-    "cases:checklist": _row(302, 302, 403, 403, 403, 302),
-    "cases:signoff": _row(302, 302, 403, 403, 403, 302),
-    "cases:amend": _row(302, 302, 403, 403, 403, 403),  # the author only
-    "cases:save": _row(302, 302, 403, 403, 403, 404),  # the draft's owner only
+    "cases:comment": _row(302, 302, 302, 302, 403, 403, 302),
+    "cases:checklist": _row(302, 302, 302, 403, 403, 403, 302),
+    "cases:signoff": _row(302, 403, 302, 403, 403, 403, 302),  # attendings, never the author
+    "cases:amend": _row(302, 302, 403, 403, 403, 403, 403),  # the author only
+    "cases:save": _row(302, 302, 404, 403, 403, 403, 404),  # the draft's owner only
 }
 
 # How each URL is called: method, URL arguments (from the case and the physician's draft), data.
@@ -60,9 +62,9 @@ REQUESTS: dict[str, Request] = {
 
 
 @pytest.fixture
-def users(physician, resident, content_editor, clinical_reviewer, admin_user) -> dict[str, Any]:
-    return {"anonymous": None, "physician": physician, "resident": resident, "content_editor": content_editor,
-            "clinical_reviewer": clinical_reviewer, "admin": admin_user}
+def users(physician, attending, resident, content_editor, clinical_reviewer, admin_user) -> dict[str, Any]:
+    return {"anonymous": None, "physician": physician, "attending": attending, "resident": resident,
+            "content_editor": content_editor, "clinical_reviewer": clinical_reviewer, "admin": admin_user}
 
 
 def test_every_case_url_has_an_access_entry():
@@ -85,9 +87,10 @@ def test_access(client, users, case, physician, name, role):
 
 
 @pytest.mark.parametrize("name", [n for n, r in REQUESTS.items() if r[0] == "post"])
-def test_actions_refuse_get(physician_client, case, physician, name):
+def test_actions_refuse_get(client, case, physician, attending, name):
     _method, args, _data = REQUESTS[name]
-    assert physician_client.get(reverse(name, args=args(case, finished_draft(physician)))).status_code == 405
+    client.force_login(attending if name == "cases:signoff" else physician)
+    assert client.get(reverse(name, args=args(case, finished_draft(physician)))).status_code == 405
 
 
 def test_a_content_editor_who_is_also_a_physician_may_read_cases(client, content_editor, case):
@@ -103,7 +106,7 @@ def test_a_missing_case_is_404(resident_client, case):
 def test_role_groups_hold_no_change_permission_on_case_records():
     codenames = set(Group.objects.filter(name__in=["physician", "resident"]).values_list(
         "permissions__codename", flat=True))
-    assert {"add_case", "view_case", "add_caserevision", "add_signoff", "add_reviewcomment"} <= codenames
+    assert {"add_case", "view_case", "add_caserevision", "view_signoff", "add_reviewcomment"} <= codenames
     assert not {c for c in codenames if c and c.startswith(("change_", "delete_")) and "draft" not in c}
 
 

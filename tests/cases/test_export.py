@@ -25,12 +25,12 @@ SIGNOFF_COMMENT = "Platypus disagreement comment"
 
 
 @pytest.fixture
-def rich_case(physician, resident, published_guideline):
+def rich_case(physician, resident, attending, published_guideline):
     case = save_case(physician, label=LABEL)
     services.comment_add(case=case, author=resident, text=COMMENT)
     services.checklist_item_set(case=case, code="monitor_oxygenation", user=physician, ticked=True, note=NOTE)
     revision = services.case_revision_add(case=case, user=physician, reason=REASON, plan=saved_plan())
-    services.signoff_add(revision=revision, attending=physician, decision="disagree",
+    services.signoff_add(revision=revision, attending=attending, decision="disagree",
                          reason_code="contraindication", comment=SIGNOFF_COMMENT)
     return case
 

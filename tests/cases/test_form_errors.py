@@ -33,8 +33,9 @@ def test_an_empty_comment_is_described_by_its_error(resident_client, case):
     assert _described_by_its_error(response.content.decode(), "id_text")
 
 
-def test_a_disagreement_without_reason_is_described_by_its_errors(physician_client, case):
-    response = physician_client.post(reverse("cases:signoff", args=[case.pk]), {"decision": "disagree", "revision": 1})
+def test_a_disagreement_without_reason_is_described_by_its_errors(client, attending, case):
+    client.force_login(attending)
+    response = client.post(reverse("cases:signoff", args=[case.pk]), {"decision": "disagree", "revision": 1})
     html = response.content.decode()
     assert _described_by_its_error(html, "id_reason_code")
     assert _described_by_its_error(html, "id_comment")
