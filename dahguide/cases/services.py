@@ -14,8 +14,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from dahguide.accounts.roles import ATTENDING, has_role
 from dahguide.cases.models import (
     Case,
     CaseAccessLog,
@@ -172,12 +174,24 @@ def comment_add(*, case: Case, author, text: str) -> ReviewComment:
 def signoff_add(
     *, revision: CaseRevision, attending, decision: str, reason_code: str = "", comment: str = ""
 ) -> SignOff:
-    """An attending's agreement, or disagreement with a reason code and a comment, on one revision."""
+    """An attending's agreement, or disagreement with a reason code and a comment, on one revision.
+
+    Separation of duties: only an attending signs off, and never a case they wrote (its author or
+    the author of any of its revisions).
+    """
+    if not has_role(attending, ATTENDING):
+        raise PermissionDenied("Only an attending signs off a case.")
     signoff = SignOff(
         case_id=revision.case_id, revision=revision, attending=attending, decision=decision,
         reason_code=reason_code if decision == SignOff.Decision.DISAGREE else "", comment=comment.strip(),
+        by_attending=True,
     )
     _clean(signoff)
+    wrote = CaseRevision.objects.filter(case_id=revision.case_id).filter(
+        Q(created_by=attending) | Q(case__author=attending)
+    )
+    if wrote.exists():
+        raise ValidationError("You wrote this case, so another attending signs it off.")
     errors: dict[str, str] = {}
     if decision == SignOff.Decision.DISAGREE:
         if not signoff.reason_code:
