@@ -83,20 +83,38 @@ def _revision(
 
 
 def case_create(*, author, label: str, plan: SavedPlan, source_draft: DraftAssessment | None = None) -> Case:
-    """Save a plan as a new case (revision 1); its monitoring checklist starts unticked."""
+    """Save a plan as a new case (revision 1); its monitoring checklist starts unticked.
+
+    Saving a draft is idempotent: when the draft is already saved (a double click, two tabs, a
+    retried request racing the first), this returns the case it was saved as and saves nothing.
+    """
     now = timezone.now()
     case = Case(label=label.strip(), author=author, created_at=now, updated_at=now, **_head_fields(plan.doc))
     _clean(case)
     revision = _revision(
         case=case, number=1, reason="", plan=plan, user=author, source_draft=source_draft and source_draft.pk, at=now
     )
-    with transaction.atomic(savepoint=False):
-        case.save(force_insert=True)
-        revision.case = case  # now with its id
-        revision.save(force_insert=True)
-        case_id, user_id = case.pk, author.pk
-        transaction.on_commit(lambda: security_event("case_saved", case_id=case_id, user_id=user_id, revision=1))
+    try:
+        # A savepoint only when saving a draft: its unique ``source_draft`` decides a race, and the
+        # losing insert must be undone without dooming a caller's transaction.
+        with transaction.atomic(savepoint=source_draft is not None):
+            case.save(force_insert=True)
+            revision.case = case  # now with its id
+            revision.save(force_insert=True)
+            case_id, user_id = case.pk, author.pk
+            transaction.on_commit(lambda: security_event("case_saved", case_id=case_id, user_id=user_id, revision=1))
+    except IntegrityError:
+        saved = _case_saved_from(source_draft)
+        if saved is None:
+            raise
+        return saved
     return case
+
+
+def _case_saved_from(draft: DraftAssessment | None) -> Case | None:
+    if draft is None:
+        return None
+    return Case.objects.filter(revisions__source_draft=draft.pk).first()
 
 
 def _require_author(case: Case, user) -> None:
