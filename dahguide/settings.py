@@ -131,6 +131,10 @@ SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# The wizard reads a creatinine typed without a unit in the unit the laboratory reports ("mg/dL",
+# "umol/L" or "mmol/L"); a unit the physician chooses is remembered for the rest of the session.
+DAHGUIDE_DEFAULT_CREATININE_UNIT = env.str("DAHGUIDE_DEFAULT_CREATININE_UNIT", default="mg/dL")
+
 # django-axes: lock an account+address after repeated failures (docs/operations/deployment.md, "Log-in
 # lockout"). A refused attempt during a lockout does not extend it, so the page can say when it ends.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

@@ -110,8 +110,8 @@ def case_save(request: HttpRequest, draft_pk) -> HttpResponse:
     if link.saved_case_id is not None:
         messages.info(request, "This assessment is already saved.")
         return _go(request, reverse("cases:detail", args=[link.saved_case_id]))
-    if not set(wizard_forms.STEP_CODES) <= set(draft.completed_steps):
-        messages.info(request, "Complete every step before saving the case.")
+    if not set(wizard_forms.REQUIRED_STEP_CODES) <= set(draft.completed_steps):
+        messages.info(request, "Complete the first steps before saving the case.")
         return _go(request, reverse("wizard:review", args=[draft.pk]))
 
     amending = link.amend_case

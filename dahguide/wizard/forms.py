@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.utils.text import capfirst
 
 from dahguide.engine import units
@@ -23,6 +24,13 @@ from dahguide.engine.intake import FIELDS, INPUT_NAMES, STEPS, FieldSpec, Intake
 STEP_CODES: tuple[str, ...] = tuple(s.code for s in STEPS)
 STEPS_BY_CODE: Mapping[str, Step] = {s.code: s for s in STEPS}
 STEP_TEMPLATES: Mapping[str, str] = {code: f"wizard/steps/_{code}.html" for code in STEP_CODES}
+# The steps that hold the cause and the inputs of the four plasma-exchange criteria (REFERENCE §5):
+# once they are saved the plan can be seen; the later steps refine it, their questions listed as missing.
+REQUIRED_STEP_CODES: tuple[str, ...] = ("patient", "respiratory", "kidney")
+# A choice with at most this many answers (its "unknown" included) is a row of buttons: one click
+# (or one arrow key) each, where a select takes two. The cause of the DAH, the longest list asked,
+# has 13; a longer list would stay a select.
+MAX_BUTTON_CHOICES = 13
 
 MAX_RAW_LENGTH = 200  # longer text is cut when stored; the engine refuses anything over 60 anyway
 MAX_LIST_LENGTH = 20
@@ -80,6 +88,42 @@ def asked_fields(step: Step, answers: Mapping[str, Any]) -> tuple[FieldSpec, ...
     return tuple(FIELDS[name] for name in step.fields if is_asked(name, answers))
 
 
+# -- Default units ------------------------------------------------------------------------------
+
+SESSION_UNITS = "dahguide_lab_units"  # the units this user last chose, per lab (request.session)
+# The site's default per lab unit input (settings: DAHGUIDE_DEFAULT_CREATININE_UNIT).
+_DEFAULT_UNIT_SETTINGS = {"creatinine_unit": "DAHGUIDE_DEFAULT_CREATININE_UNIT"}
+# Wizard-only unit inputs that follow a lab's unit (the AKI helper's baseline creatinine).
+_FOLLOWS_UNIT = {"baseline_creatinine_unit": "creatinine_unit"}
+
+
+def default_units(remembered: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The unit each lab takes when only a number is typed: the one this user last chose, else the site's."""
+    out: dict[str, str] = {}
+    for spec in FIELDS.values():
+        if spec.kind != "lab":
+            continue
+        allowed = dict(spec.choices)
+        mine = (remembered or {}).get(spec.unit_field)
+        site = getattr(settings, _DEFAULT_UNIT_SETTINGS.get(spec.unit_field, ""), "")
+        unit = mine if mine in allowed else site if site in allowed else ""
+        if unit:
+            out[spec.unit_field] = unit
+    for follower, lab in _FOLLOWS_UNIT.items():
+        if lab in out:
+            out[follower] = out[lab]
+    return out
+
+
+def chosen_units(step: Step, raw: Mapping[str, Any]) -> dict[str, str]:
+    """The lab units a step's post chose explicitly: remembered for this user's next assessment."""
+    return {
+        spec.unit_field: raw[spec.unit_field]
+        for spec in asked_fields(step, raw)
+        if spec.kind == "lab" and raw.get(spec.unit_field) in dict(spec.choices)
+    }
+
+
 # -- Raw answers in, engine data and errors out ------------------------------------------------
 
 
@@ -94,11 +138,15 @@ def _typed(value: Any) -> str:
     return str(value).replace("\x00", "\ufffd")[:MAX_RAW_LENGTH]
 
 
-def raw_from_post(step: Step, post: Any, answers: Mapping[str, Any]) -> dict[str, Any]:
+def raw_from_post(
+    step: Step, post: Any, answers: Mapping[str, Any], lab_units: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The raw answers a step's form posted, exactly as typed (cut to a sane length).
 
     Only the inputs of questions asked on this step (and of its helpers) are read, so a saved
-    answer elsewhere is never overwritten by an input that was not on the page.
+    answer elsewhere is never overwritten by an input that was not on the page. A lab value posted
+    without its unit takes the default unit (``lab_units``, from ``default_units``): a number alone
+    is accepted, and the page shows which unit it was read in.
     """
     raw: dict[str, Any] = {}
     for spec in asked_fields(step, answers):
@@ -107,8 +155,12 @@ def raw_from_post(step: Step, post: Any, answers: Mapping[str, Any]) -> dict[str
             continue
         for name in spec.input_names:
             raw[name] = _typed(post.get(name, ""))
+        if spec.kind == "lab" and raw[spec.name].strip() and not raw[spec.unit_field].strip():
+            raw[spec.unit_field] = (lab_units or {}).get(spec.unit_field, "")
     for name in HELPER_INPUTS.get(step.code, ()):
         raw[name] = _typed(post.get(name, ""))
+    if raw.get("baseline_creatinine_value", "").strip() and not raw.get("baseline_creatinine_unit", "").strip():
+        raw["baseline_creatinine_unit"] = (lab_units or {}).get("baseline_creatinine_unit", "")
     return raw
 
 
@@ -224,7 +276,10 @@ class Question:
     unit_options: list[Option] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     converted: str = ""
+    converted_warning: bool = False  # the value does not fit its unit: shown as a warning
     helper: str = ""
+    focus_id: str = ""  # the id of this question's element that takes the focus when the step opens
+    buttons: bool = False  # a choice shown as a row of buttons (radio inputs) rather than a select
 
     @property
     def name(self) -> str:
@@ -255,7 +310,14 @@ class Question:
     @property
     def input_id(self) -> str:
         """The element an error link jumps to: the input, or the first radio/checkbox of a group."""
-        return self.options[0].id if self.kind in {"boolean", "multi_choice"} else f"id_{self.name}"
+        return self.options[0].id if self.kind in {"boolean", "multi_choice"} or self.buttons else f"id_{self.name}"
+
+    @property
+    def first_focus_id(self) -> str:
+        """Where the keyboard lands in this question: the checked radio of a group, else its first."""
+        if self.kind == "boolean" or self.buttons:
+            return next((o.id for o in self.options if o.selected), self.options[0].id)
+        return self.input_id
 
     @property
     def unit_name(self) -> str:
@@ -305,8 +367,19 @@ class StepForm:
         return len(self.questions_with_errors)
 
 
-def build_form(step: Step, answers: Mapping[str, Any], errors: Mapping[str, list[str]] | None = None) -> StepForm:
+def build_form(
+    step: Step,
+    answers: Mapping[str, Any],
+    errors: Mapping[str, list[str]] | None = None,
+    *,
+    lab_units: Mapping[str, str] | None = None,
+    focus: str = "",
+) -> StepForm:
+    """The step's questions with their answers. ``lab_units``: the default unit of each lab, preselected
+    when none was answered. ``focus``: the id of the element to focus when the step opens (a helper's
+    answer); by default the first question's."""
     errors = errors or {}
+    lab_units = lab_units or {}
     questions = []
     for spec in asked_fields(step, answers):
         q = Question(spec=spec, helper=HELPER_TEMPLATES.get(spec.name, ""))
@@ -330,31 +403,43 @@ def build_form(step: Step, answers: Mapping[str, Any], errors: Mapping[str, list
             value = _raw(answers, spec.name).strip().lower()
             own_unknown = dict(spec.choices).get("unknown", "unknown")  # etiology: "unknown (work-up pending)"
             known = value in dict(spec.choices) and value != "unknown"
-            q.options = [Option("", "", capfirst(own_unknown), not known)] + [
-                Option("", v, capfirst(label), value == v) for v, label in spec.choices if v != "unknown"
+            q.options = [Option(f"id_{spec.name}_unknown", "", capfirst(own_unknown), not known)] + [
+                Option(f"id_{spec.name}_{v}", v, capfirst(label), value == v) for v, label in spec.choices
+                if v != "unknown"
             ]
+            q.buttons = len(q.options) <= MAX_BUTTON_CHOICES
         else:
             q.value = _raw(answers, spec.name)
         if spec.kind == "lab":
             unit = _raw(answers, spec.unit_field)
-            q.unit_options = [Option("", "", "Choose unit", unit not in dict(spec.choices))] + [
-                Option("", v, label, unit == v) for v, label in spec.choices
+            shown_unit = unit if unit.strip() else lab_units.get(spec.unit_field, "")
+            q.unit_options = [Option("", "", "Choose unit", shown_unit not in dict(spec.choices))] + [
+                Option("", v, label, shown_unit == v) for v, label in spec.choices
             ]
-            q.converted = lab_conversion_text(spec, q.value, unit)
+            q.converted, q.converted_warning = lab_conversion(spec, q.value, unit)
         questions.append(q)
+    if questions and not errors:  # with errors the error summary takes the focus
+        first = focus or questions[0].first_focus_id
+        for q in questions:
+            ids = {q.input_id, q.first_focus_id, *(o.id for o in q.options)}
+            q.focus_id = first if first in ids else ""
     return StepForm(step=step, questions=questions)
 
 
-def lab_conversion_text(spec: FieldSpec, raw_value: str, raw_unit: str) -> str:
-    """ "300 µmol/L = 3.39 mg/dL", or the engine's message when the value does not fit its unit."""
+def lab_conversion(spec: FieldSpec, raw_value: str, raw_unit: str) -> tuple[str, bool]:
+    """("300 µmol/L = 3.39 mg/dL", False), or (the engine's message, True) when the value does not fit its unit."""
     if not raw_value.strip():
-        return ""
+        return "", False
     result = parse_intake({spec.name: raw_value, spec.unit_field: raw_unit}, implausible="error")
     if result.errors:
-        return " ".join(msg for msgs in result.errors.values() for msg in msgs)
+        return " ".join(msg for msgs in result.errors.values() for msg in msgs), True
     value = getattr(result.intake, spec.name)
     unit = getattr(result.intake, spec.unit_field)
-    return creatinine_equation(value, unit)
+    return creatinine_equation(value, unit), False
+
+
+def lab_conversion_text(spec: FieldSpec, raw_value: str, raw_unit: str) -> str:
+    return lab_conversion(spec, raw_value, raw_unit)[0]
 
 
 def creatinine_equation(value: Decimal, unit: str) -> str:
@@ -419,7 +504,10 @@ def rising_helper(answers: Mapping[str, Any]) -> tuple[bool | None, str]:
     return result.rising, result.reason
 
 
-def helper_context(step: Step, answers: Mapping[str, Any], avoid_pf: tuple[Decimal, ...] = ()) -> dict[str, Any]:
+def helper_context(
+    step: Step, answers: Mapping[str, Any], avoid_pf: tuple[Decimal, ...] = (),
+    lab_units: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """What the helper partials of a step show: their raw inputs and the current result."""
     if step.code == "respiratory":
         pf = pf_helper(answers, avoid_pf)
@@ -435,7 +523,7 @@ def helper_context(step: Step, answers: Mapping[str, Any], avoid_pf: tuple[Decim
         return {
             "baseline_creatinine_value": _raw(answers, "baseline_creatinine_value"),
             "hours_since_baseline": _raw(answers, "hours_since_baseline"),
-            "baseline_unit_options": _unit_options("baseline_creatinine_unit", spec.choices, answers),
+            "baseline_unit_options": _unit_options("baseline_creatinine_unit", spec.choices, answers, lab_units),
             "rising_text": rising_text(rising, reason),
         }
     return {}
@@ -448,8 +536,11 @@ def rising_text(rising: bool | None, reason: str) -> str:
     return suggestion + reason
 
 
-def _unit_options(name: str, choices: tuple[tuple[str, str], ...], answers: Mapping[str, Any]) -> list[Option]:
-    chosen = _raw(answers, name)
+def _unit_options(
+    name: str, choices: tuple[tuple[str, str], ...], answers: Mapping[str, Any],
+    lab_units: Mapping[str, str] | None = None,
+) -> list[Option]:
+    chosen = _raw(answers, name) or (lab_units or {}).get(name, "")
     return [Option("", "", "Choose unit", chosen not in dict(choices))] + [
         Option("", v, label, chosen == v) for v, label in choices
     ]

@@ -36,6 +36,7 @@ from dahguide.wizard.extensions import plan_panels
 from dahguide.wizard.models import DraftAssessment
 
 REVIEW = "review"
+SEE_PLAN = "plan"  # the step form's "See the plan now" (once the required steps are saved)
 _UNSET = object()  # "the caller has not read the snapshot" (None means none is published)
 RETURN_TARGETS = frozenset({REVIEW})
 
@@ -91,6 +92,12 @@ def _first_incomplete(draft: DraftAssessment) -> str | None:
     return next((code for code in forms.STEP_CODES if code not in draft.completed_steps), None)
 
 
+def _required_done(draft: DraftAssessment, also: str = "") -> bool:
+    """The steps that decide plasma exchange are saved (``also``: counting a step being saved now)."""
+    done = {*draft.completed_steps, also}
+    return all(code in done for code in forms.REQUIRED_STEP_CODES)
+
+
 def _can_open(draft: DraftAssessment, code: str) -> bool:
     """A step is open when it is complete or the first incomplete one: nothing can be skipped."""
     return code in draft.completed_steps or code == _first_incomplete(draft)
@@ -102,7 +109,7 @@ def _step_url(draft: DraftAssessment, code: str) -> str:
 
 def _resume_url(draft: DraftAssessment) -> str:
     first = _first_incomplete(draft)
-    if first is None:
+    if first is None or (draft.finished and _required_done(draft)):
         return reverse("wizard:review", args=[draft.pk])
     current = draft.current_step
     return _step_url(draft, current if current in forms.STEPS_BY_CODE and _can_open(draft, current) else first)
@@ -117,19 +124,22 @@ def _indicator(draft: DraftAssessment, current: str, step_urls: dict[str, str] |
     items = []
     for step in STEPS:
         complete = step.code in draft.completed_steps
-        url = (step_urls[step.code] if step_urls else _step_url(draft, step.code)) if complete else ""
+        url = ""
+        if _can_open(draft, step.code):
+            url = step_urls[step.code] if step_urls else _step_url(draft, step.code)
         items.append({
             "label": f"{forms.STEP_CODES.index(step.code) + 1}. {step.title}",
             "complete": complete,
             "current": step.code == current,
+            "optional": step.code not in forms.REQUIRED_STEP_CODES,
             "url": url,
         })
-    all_done = _first_incomplete(draft) is None
+    ready = _required_done(draft)
     items.append({
         "label": "Review",
-        "complete": all_done and draft.finished,
+        "complete": ready and draft.finished,
         "current": current == REVIEW,
-        "url": reverse("wizard:review", args=[draft.pk]) if all_done else "",
+        "url": reverse("wizard:review", args=[draft.pk]) if ready else "",
     })
     return items
 
@@ -198,7 +208,8 @@ def step(request: HttpRequest, pk: uuid.UUID, step: str) -> HttpResponse:
         return _render_step(request, draft, current, draft.answers, return_to=return_to)
 
     action = request.POST.get("action", "next")
-    raw = forms.raw_from_post(current, request.POST, draft.answers)
+    raw = forms.raw_from_post(current, request.POST, draft.answers, _lab_units(request))
+    _remember_units(request, forms.chosen_units(current, raw))
     merged = {**draft.answers, **raw}
     index = forms.STEP_CODES.index(step)
 
@@ -227,6 +238,12 @@ def step(request: HttpRequest, pk: uuid.UUID, step: str) -> HttpResponse:
     if errors:
         draft = services.draft_save_answers(draft=draft, answers=raw, current_step=step, incomplete=[step])
         return _render_step(request, draft, current, draft.answers, errors=errors, return_to=return_to, same=True)
+
+    if action == SEE_PLAN and _required_done(draft, also=step):
+        draft = services.draft_save_answers(draft=draft, answers=raw, current_step=step, complete=[step])
+        services.draft_finish(draft=draft)
+        target = reverse("wizard:plan", args=[draft.pk])
+        return HttpResponseClientRedirect(target) if _is_partial(request) else redirect(target)
 
     completed = set(draft.completed_steps) | {step}
     following = forms.STEP_CODES[index + 1] if index + 1 < len(forms.STEP_CODES) else REVIEW
@@ -262,6 +279,17 @@ def _apply_helper(
     )
 
 
+def _lab_units(request: HttpRequest) -> dict[str, str]:
+    """Each lab's unit for a number typed alone: this user's last choice, else the site's default."""
+    return forms.default_units(request.session.get(forms.SESSION_UNITS))
+
+
+def _remember_units(request: HttpRequest, chosen: dict[str, str]) -> None:
+    remembered = request.session.get(forms.SESSION_UNITS) or {}
+    if chosen and any(remembered.get(k) != v for k, v in chosen.items()):
+        request.session[forms.SESSION_UNITS] = {**remembered, **chosen}
+
+
 def _go_to_step(request: HttpRequest, draft: DraftAssessment, target: Step) -> HttpResponse:
     """After a save: PRG for plain requests; for htmx, the next step's partial and its URL."""
     url = _step_url(draft, target.code)
@@ -286,12 +314,13 @@ def _render_step(
 ) -> HttpResponse:
     partial = _is_partial(request)
     index = forms.STEP_CODES.index(step.code)
+    lab_units = _lab_units(request)
     context = {
         "draft": draft,
         "step": _step_view(step),
         "step_count": len(STEPS),
-        "form": forms.build_form(step, answers, errors),
-        "helpers": forms.helper_context(step, answers),
+        "form": forms.build_form(step, answers, errors, lab_units=lab_units, focus=focus_id),
+        "helpers": forms.helper_context(step, answers, lab_units=lab_units),
         "indicator": _indicator(draft, step.code),
         "step_url": _step_url(draft, step.code),
         "previous_step": _step_view(STEPS[index - 1]) if index > 0 else None,
@@ -301,6 +330,9 @@ def _render_step(
         "saved_notice": notice,
         "focus_id": focus_id,
         "return_to": return_to,
+        # "See the plan now" once the steps that decide plasma exchange are (or, with this one, will be) saved.
+        "can_see_plan": index >= max(forms.STEP_CODES.index(c) for c in forms.REQUIRED_STEP_CODES)
+        and _required_done(draft, also=step.code),
     }
     if partial:
         response = render(request, "wizard/_step_htmx.html", context)
@@ -339,8 +371,10 @@ def convert(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     draft = selectors.draft_get(owner=request.user, pk=pk)
     target = request.GET.get("for", "")
     spec = FIELDS.get(target)
+    warning = False
     if spec is not None and spec.kind == "lab":
-        text = forms.lab_conversion_text(spec, request.GET.get(spec.name, ""), request.GET.get(spec.unit_field, ""))
+        unit = request.GET.get(spec.unit_field, "") or _lab_units(request).get(spec.unit_field, "")
+        text, warning = forms.lab_conversion(spec, request.GET.get(spec.name, ""), unit)
     elif target == "pao2_fio2_ratio":
         text = forms.pf_helper(request.GET).text
     elif target == "creatinine_rising_rapidly":
@@ -348,8 +382,11 @@ def convert(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     else:
         return HttpResponseBadRequest("Unknown conversion.")
     if _is_partial(request):
-        return HttpResponse(text, content_type="text/plain; charset=utf-8")
-    return render(request, "wizard/convert_page.html", {"draft": draft, "text": text})
+        response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+        # static/js/wizard.js styles the line as a warning: the text itself carries no markup.
+        response["X-Conversion"] = "warning" if warning else "ok"
+        return response
+    return render(request, "wizard/convert_page.html", {"draft": draft, "text": text, "warning": warning})
 
 
 # -- Review and plan ----------------------------------------------------------------------------
@@ -359,10 +396,9 @@ def convert(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     draft = selectors.draft_get(owner=request.user, pk=pk)
-    first = _first_incomplete(draft)
-    if first is not None:
-        messages.info(request, "Complete every step before the review.")
-        return redirect(_step_url(draft, first))
+    if not _required_done(draft):
+        messages.info(request, "Complete the first steps before the review.")
+        return redirect(_step_url(draft, _first_incomplete(draft) or forms.STEP_CODES[0]))
     if request.method == "POST":
         services.draft_finish(draft=draft)
         return redirect("wizard:plan", pk=draft.pk)
@@ -390,10 +426,9 @@ def _answer_groups(draft: DraftAssessment, step_urls: dict[str, str]) -> list[di
 @require_GET
 def plan(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     draft = selectors.draft_get(owner=request.user, pk=pk)
-    first = _first_incomplete(draft)
-    if first is not None:
-        messages.info(request, "Complete every step to see the plan.")
-        return redirect(_step_url(draft, first))
+    if not _required_done(draft):
+        messages.info(request, "Complete the first steps to see the plan.")
+        return redirect(_step_url(draft, _first_incomplete(draft) or forms.STEP_CODES[0]))
     snapshot = get_published_snapshot()
     if snapshot is None:
         return render(request, "wizard/no_guideline.html", {"draft": draft})
@@ -412,6 +447,10 @@ def plan(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         "plan": plan,
         "started_under_older_version": bool(draft.guideline_version) and draft.guideline_version != snapshot.version,
         "groups": _answer_groups(draft, step_urls),
+        "optional_steps": [
+            {"title": s.title, "url": step_urls[s.code] if _can_open(draft, s.code) else ""}
+            for s in STEPS if s.code not in draft.completed_steps
+        ],
         "panels": [] if printing else plan_panels(request, draft, plan),
         "appendix": printing and request.GET.get("appendix") == "1",
     }

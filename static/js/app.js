@@ -43,8 +43,25 @@
     });
   }
 
+  // A link to a part of the plan one disclosure down (a recommendation from the decision strip,
+  // the guidelines' positions) opens the disclosures on the way to it. Without JavaScript the
+  // link still scrolls there and the disclosure opens with a click.
+  function revealTarget() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!target) { return; }
+    var own = target.firstElementChild;
+    if (own && own.tagName === "DETAILS") { own.open = true; }
+    for (var d = target.closest("details"); d; d = d.parentElement && d.parentElement.closest("details")) {
+      d.open = true;
+    }
+    target.scrollIntoView({ block: "start" });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupIdleWarning();
     setupPrintButtons();
+    revealTarget();
   });
+  window.addEventListener("hashchange", revealTarget);
 })();

@@ -154,7 +154,11 @@ def check_page(page, name: str, csp_violations: list[str], screenshot=None, *, w
 
 
 def fill_answers(page, answers: dict) -> None:
-    """Answer a step with the mouse and typing: text inputs, selects, radios and checkboxes by id."""
+    """Answer a step with the mouse and typing: text inputs, selects, radios and checkboxes by id.
+
+    Yes/no/unknown and short choices are radio inputs shown as buttons: their label is what a
+    physician clicks.
+    """
     for name, value in answers.items():
         if isinstance(value, list):
             for item in value:
@@ -162,7 +166,7 @@ def fill_answers(page, answers: dict) -> None:
             continue
         radio = page.locator(f"[id='id_{name}_{value or 'unknown'}']")
         if radio.count():
-            radio.check()
+            page.locator(f"label[for='id_{name}_{value or 'unknown'}']").click()
             continue
         field = page.locator(f"#id_{name}")
         if field.evaluate("e => e.tagName") == "SELECT":

@@ -2,8 +2,8 @@
 
 A physician saves two cases from their plan pages; a guideline version 2 is published; a resident
 filters the list, opens a case, re-evaluates it under version 2 and comments; the physician ticks
-and unticks a checklist item with the keyboard, signs the case off ("disagree", with a reason code
-and a comment) and opens an amendment. Every case page, and each of its forms with an error
+and unticks a checklist item with the keyboard; an attending (never the case's author) signs the
+case off ("disagree", with a reason code and a comment); the physician opens an amendment. Every case page, and each of its forms with an error
 showing, passes axe (WCAG 2.x A/AA) with no CSP violation (``check_page``).
 
 The wizard itself is covered by test_physician_journey.py: the drafts are prepared through the
@@ -17,7 +17,10 @@ import re
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from playwright.sync_api import expect
+
+from dahguide.accounts.roles import ATTENDING
 
 from tests.browser.conftest import BROWSER_PASSWORD, check_page, login
 from tests.cases.conftest import ANSWERS, finished_draft
@@ -127,10 +130,12 @@ def _tick_with_keyboard(page, *, note: str) -> None:
     page.keyboard.press("Enter")
 
 
-def test_resident_reviews_and_physician_signs_off_saved_cases(
+def test_resident_reviews_and_attending_signs_off_saved_cases(
     live_server, page, make_user, published_guideline, guideline_document, csp_violations, screenshot
 ):
     physician = make_user("ward-physician", "physician")
+    attending = make_user("ward-attending", "physician")  # an attending is a physician who also signs off
+    attending.groups.add(Group.objects.get(name=ATTENDING))
     make_user("ward-resident", "resident")
     editor = make_user("guideline-editor", "content_editor")
     reviewer = make_user("guideline-reviewer", "clinical_reviewer")
@@ -203,7 +208,7 @@ def test_resident_reviews_and_physician_signs_off_saved_cases(
     expect(removed).to_contain_text(removed_text)
     expect(panel.locator("dt", has_text="Plasma-exchange decision").locator("xpath=following-sibling::dd[1]")) \
         .to_have_text("Unchanged: Plasma exchange: consider")
-    expect(page.locator(".plan-warnings").last).to_contain_text(removed_text)  # the plan as decided
+    expect(page.locator(".cautions")).to_contain_text(removed_text)  # the plan as decided
     _check(page, "case-detail-reevaluated", csp_violations, screenshot)
     page.goto(f"{base}/cases/{gpa_case}/reevaluate/")
     expect(page.locator("#reevaluation")).to_contain_text(removed_text)
@@ -223,13 +228,23 @@ def test_resident_reviews_and_physician_signs_off_saved_cases(
     comments.get_by_role("button", name="Add comment").click()
     page.wait_for_url(re.compile(r"#comments$"))
     expect(comments.locator(".review-comment")).to_have_count(1)
+    # The header says where the review stands, with jump links; the question comes before the sign-off form.
+    status = page.locator(".case-review-status")
+    expect(status).to_contain_text("Sign-off: not signed off yet.")
+    expect(status).to_contain_text("Open questions: 1, latest from ward-resident: “Why consider rather than")
+    status.get_by_role("link", name="Go to sign-off").click()
+    expect(page).to_have_url(re.compile(r"#signoffs$"))
     expect(comments.locator(".review-comment")).to_contain_text("ward-resident")
     expect(comments.locator(".review-comment")).to_contain_text("Why consider rather than recommended here?")
 
-    # The physician signs off: a disagreement without reason and comment is refused, then recorded.
-    _log_out_and_in(page, live_server, "ward-physician")
+    # An attending signs off (the author may not): a disagreement without reason and comment is
+    # refused, then recorded.
+    _log_out_and_in(page, live_server, "ward-attending")
     page.goto(f"{base}/cases/{gpa_case}/")
     signoffs = page.locator("#signoffs")
+    # The attending reads the resident's open question before reaching the sign-off form.
+    assert page.locator("#comments .review-comment").bounding_box()["y"] < \
+        signoffs.locator(".signoff-form").bounding_box()["y"]
     signoffs.get_by_role("radio", name="Disagree").check()
     signoffs.get_by_role("button", name="Sign off").click()
     expect(signoffs.locator(".invalid-feedback")).to_have_count(2)
@@ -242,12 +257,19 @@ def test_resident_reviews_and_physician_signs_off_saved_cases(
     page.wait_for_url(re.compile(r"#signoffs$"))
     signoff = signoffs.locator(".signoff-disagree")
     expect(signoff).to_contain_text("Disagree — Guidance outdated")
-    expect(signoff).to_contain_text("ward-physician")
+    expect(signoff).to_contain_text("Attending sign-off:")
+    expect(signoff).to_contain_text("ward-attending")
     expect(signoff).to_contain_text("revision 1")
     expect(signoff).to_contain_text("The team chose otherwise after the morning discussion.")
     expect(signoffs.get_by_role("button", name="Sign off")).to_have_count(0)  # once per revision
     expect(page.locator("#comments .review-comment")).to_contain_text("ward-resident")
+    status = page.locator(".case-review-status")
+    expect(status).to_contain_text("Sign-off: Disagree (Guidance outdated), ward-attending")
+    expect(status).to_contain_text("Open questions: none.")
 
+    # The author amends: back to the physician.
+    _log_out_and_in(page, live_server, "ward-physician")
+    page.goto(f"{base}/cases/{gpa_case}/")
     # Amending: the plan page's form asks for the reason of revision 2.
     page.get_by_role("button", name="Amend: new revision from changed answers").click()
     expect(page.get_by_role("heading", level=1, name="Review your answers")).to_be_visible()

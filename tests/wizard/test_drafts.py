@@ -69,7 +69,7 @@ def test_refresh_shows_saved_answers_on_the_same_step(physician_client, draft, p
     post_step(physician_client, draft, "patient")
     html = physician_client.get(step_url(draft, "patient")).content.decode()
     assert 'value="54"' in html
-    assert '<option value="gpa" selected>' in html
+    assert 'id="id_etiology_gpa" value="gpa" checked>' in html
 
 
 def test_home_lists_unfinished_drafts_newest_first(physician_client, physician, published_guideline):

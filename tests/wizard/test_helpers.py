@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
+
+from dahguide.wizard import services
 
 from .conftest import HTMX, VALID, complete_steps, post_step, step_url
 
@@ -62,10 +65,46 @@ def test_out_of_range_value_shows_the_allowed_range(physician_client, draft, pub
     assert "from 0 to 120 years" in response.content.decode()
 
 
-def test_creatinine_value_without_unit_asks_for_the_unit(physician_client, draft, published_guideline):
+def test_a_creatinine_typed_alone_takes_the_sites_default_unit(physician_client, draft, published_guideline):
+    complete_steps(physician_client, draft, upto="kidney")
+    html = physician_client.get(step_url(draft, "kidney")).content.decode()
+    assert '<option value="mg/dL" selected>mg/dL</option>' in html  # shown preselected
+    assert post_step(physician_client, draft, "kidney", {"creatinine_value": "1.8"}).status_code == 302
+    draft.refresh_from_db()
+    assert draft.answers["creatinine_unit"] == "mg/dL"
+
+
+def test_a_unit_chosen_is_remembered_for_the_next_assessment(physician_client, physician, draft,
+                                                             published_guideline):
+    complete_steps(physician_client, draft, upto="kidney")
+    post_step(physician_client, draft, "kidney", {"creatinine_value": "160", "creatinine_unit": "umol/L"})
+    second = services.draft_create(owner=physician, first_step="patient")
+    complete_steps(physician_client, second, upto="kidney")
+    html = physician_client.get(step_url(second, "kidney")).content.decode()
+    assert '<option value="umol/L" selected>µmol/L</option>' in html
+    post_step(physician_client, second, "kidney", {"creatinine_value": "160"})
+    second.refresh_from_db()
+    assert second.answers["creatinine_unit"] == "umol/L"
+
+
+@override_settings(DAHGUIDE_DEFAULT_CREATININE_UNIT="")
+def test_without_a_default_unit_a_creatinine_typed_alone_asks_for_the_unit(physician_client, draft,
+                                                                          published_guideline):
     complete_steps(physician_client, draft, upto="kidney")
     response = post_step(physician_client, draft, "kidney", {"creatinine_value": "1.8"})
     assert "choose the unit" in response.content.decode()
+
+
+def test_a_value_that_does_not_fit_its_unit_is_shown_as_a_warning(physician_client, draft, published_guideline):
+    response = _convert(physician_client, draft, **{"for": "creatinine_value", "creatinine_value": "300",
+                                                    "creatinine_unit": "mg/dL"})
+    assert response["X-Conversion"] == "warning"
+    fine = _convert(physician_client, draft, **{"for": "creatinine_value", "creatinine_value": "3"})
+    assert fine["X-Conversion"] == "ok" and fine.content.decode().startswith("3 mg/dL = ")
+    complete_steps(physician_client, draft, upto="kidney")
+    post_step(physician_client, draft, "kidney", {"creatinine_value": "300", "creatinine_unit": "mg/dL"}, action="back")
+    html = physician_client.get(step_url(draft, "kidney")).content.decode()
+    assert 'class="converted mt-1 mb-1 converted-warning"' in html
 
 
 def test_pf_calculator_without_javascript_fills_the_ratio(physician_client, draft, published_guideline):
@@ -75,7 +114,7 @@ def test_pf_calculator_without_javascript_fills_the_ratio(physician_client, draf
     html = response.content.decode()
     assert response.status_code == 200
     assert 'name="pao2_fio2_ratio" id="id_pao2_fio2_ratio" value="150"' in html
-    assert 'value="high_flow" selected' in html
+    assert 'value="high_flow" checked' in html
 
 
 def test_pf_calculator_converts_kpa(physician_client, draft, published_guideline):

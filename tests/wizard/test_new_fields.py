@@ -27,11 +27,12 @@ def _complete_steps_after(client, draft, code: str) -> None:
 # -- Rendered with the partials of their kind -------------------------------------------------------
 
 
-def test_sex_is_a_select_with_an_explicit_unknown(physician_client, draft, published_guideline):
+def test_sex_is_a_row_of_buttons_with_an_explicit_unknown(physician_client, draft, published_guideline):
     html = _step_html(physician_client, draft, "patient")
-    assert '<select class="form-select input-choice" name="sex" id="id_sex" aria-describedby="sex-help">' in html
-    assert '<option value="" selected>Unknown</option><option value="female">Female</option>' \
-           '<option value="male">Male</option>' in html
+    assert '<fieldset class="mb-3 question" id="q-sex" aria-describedby="sex-help">' in html
+    assert 'name="sex" id="id_sex_unknown" value="" checked>' in html
+    assert '<label class="btn btn-choice" for="id_sex_female">Female</label>' in html
+    assert '<label class="btn btn-choice" for="id_sex_male">Male</label>' in html
 
 
 def test_sex_is_asked_between_age_and_weight(physician_client, draft, published_guideline):
@@ -43,13 +44,14 @@ def test_sex_help_names_predicted_body_weight(physician_client, draft, published
     assert "predicted body weight in ventilation" in _step_html(physician_client, draft, "patient")
 
 
-def test_anticoagulant_is_a_select_with_readable_drug_names(physician_client, draft, published_guideline):
+def test_anticoagulant_is_a_row_of_buttons_with_readable_drug_names(physician_client, draft, published_guideline):
     complete_steps(physician_client, draft, upto="haematology")
     html = _step_html(physician_client, draft, "haematology")
-    assert 'name="anticoagulant" id="id_anticoagulant"' in html
-    assert '<option value="" selected>Unknown</option><option value="none">None</option>' in html
-    assert '<option value="factor_xa_inhibitor">Apixaban, rivaroxaban or edoxaban</option>' in html
-    assert '<option value="vitamin_k_antagonist">Vitamin K antagonist (warfarin' in html
+    assert 'name="anticoagulant" id="id_anticoagulant_unknown" value="" checked>' in html
+    assert '<label class="btn btn-choice" for="id_anticoagulant_none">None</label>' in html
+    assert '<label class="btn btn-choice" for="id_anticoagulant_factor_xa_inhibitor">Apixaban, rivaroxaban or ' \
+           'edoxaban</label>' in html
+    assert 'for="id_anticoagulant_vitamin_k_antagonist">Vitamin K antagonist (warfarin' in html
 
 
 def test_anticoagulant_help_says_it_decides_the_reversal(physician_client, draft, published_guideline):
@@ -82,7 +84,7 @@ def test_patient_step_accepts_and_keeps_sex(physician_client, draft, published_g
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.answers["sex"] == "male"
-    assert '<option value="male" selected>Male</option>' in _step_html(physician_client, draft, "patient")
+    assert 'id="id_sex_male" value="male" checked>' in _step_html(physician_client, draft, "patient")
 
 
 def test_haematology_step_accepts_and_keeps_anticoagulant_and_fibrinogen(physician_client, draft,
@@ -96,7 +98,7 @@ def test_haematology_step_accepts_and_keeps_anticoagulant_and_fibrinogen(physici
     assert "haematology" in draft.completed_steps
     assert (draft.answers["anticoagulant"], draft.answers["fibrinogen_g_per_l"]) == ("vitamin_k_antagonist", "1.2")
     html = _step_html(physician_client, draft, "haematology")
-    assert '<option value="vitamin_k_antagonist" selected>' in html
+    assert 'id="id_anticoagulant_vitamin_k_antagonist" value="vitamin_k_antagonist" checked>' in html
     assert 'value="1.2"' in html
 
 
@@ -155,7 +157,7 @@ def test_fibrinogen_outside_its_range_is_refused_beside_the_field(physician_clie
     assert response.status_code == 200
     assert f'<div class="invalid-feedback d-block" id="fibrinogen_g_per_l-error">{FIBRINOGEN_ERROR}</div>' in html
     assert 'value="25"' in html
-    assert '<option value="dabigatran" selected>' in html  # every other answer kept
+    assert 'id="id_anticoagulant_dabigatran" value="dabigatran" checked>' in html  # every other answer kept
     draft.refresh_from_db()
     assert "haematology" not in draft.completed_steps
 

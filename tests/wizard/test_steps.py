@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
-from dahguide.wizard.forms import STEP_CODES
+from dahguide.wizard.forms import REQUIRED_STEP_CODES, STEP_CODES
 from dahguide.wizard.models import DraftAssessment
 
 from .conftest import HTMX, INVALID, VALID, complete_steps, post_step, step_url
@@ -67,8 +69,60 @@ def test_invalid_post_does_not_advance(physician_client, draft, published_guidel
     complete_steps(physician_client, draft, upto=code)
     post_step(physician_client, draft, code, INVALID[code][0])
     later_urls = [step_url(draft, c) for c in STEP_CODES[STEP_CODES.index(code) + 1:]]
-    for url in [*later_urls, reverse("wizard:review", args=[draft.pk])]:
+    if code in REQUIRED_STEP_CODES:  # the review (and the plan) wait for the steps that decide plasma exchange
+        later_urls.append(reverse("wizard:review", args=[draft.pk]))
+    for url in later_urls:
         assert physician_client.get(url).status_code == 302
+    draft.refresh_from_db()
+    assert code not in draft.completed_steps
+
+
+def test_the_plan_can_be_seen_once_the_steps_that_decide_plasma_exchange_are_saved(
+    physician_client, draft, published_guideline
+):
+    complete_steps(physician_client, draft, upto="kidney")
+    html = physician_client.get(step_url(draft, "kidney")).content.decode()
+    assert '<button type="submit" name="action" value="plan" class="btn btn-outline-primary" id="see-plan">' in html
+    response = post_step(physician_client, draft, "kidney", action="plan")
+    assert response.url == reverse("wizard:plan", args=[draft.pk])
+    plan = physician_client.get(response.url).content.decode()
+    assert "Steps not answered yet" in plan
+    assert f'<a href="{step_url(draft, "haematology")}">Haematology, infection and drug safety</a>' in plan
+
+
+def test_see_the_plan_is_not_offered_before_the_deciding_steps(physician_client, draft, published_guideline):
+    complete_steps(physician_client, draft, upto="respiratory")
+    assert 'value="plan"' not in physician_client.get(step_url(draft, "respiratory")).content.decode()
+    response = post_step(physician_client, draft, "respiratory", action="plan")
+    assert response.url == step_url(draft, "kidney")  # an early "plan" is an ordinary save
+
+
+def test_the_plan_waits_for_the_deciding_steps(physician_client, draft, published_guideline):
+    complete_steps(physician_client, draft, upto="kidney")
+    assert physician_client.get(reverse("wizard:plan", args=[draft.pk])).url == step_url(draft, "kidney")
+
+
+def test_the_first_question_has_the_focus_and_an_error_summary_takes_it(physician_client, draft,
+                                                                         published_guideline):
+    html = physician_client.get(step_url(draft, "patient")).content.decode()
+    assert html.count(" autofocus") == 1
+    assert re.search(r'<input[^>]* id="id_age_years"[^>]* autofocus>', html)
+    html = post_step(physician_client, draft, "patient", {"age_years": "fifty"}).content.decode()
+    assert html.count(" autofocus") == 1
+    assert 'id="error-summary" tabindex="-1" autofocus>' in html
+
+
+def test_a_radio_question_first_focuses_its_checked_button(physician_client, draft, published_guideline):
+    complete_steps(physician_client, draft, upto="respiratory")
+    html = physician_client.get(step_url(draft, "respiratory")).content.decode()
+    assert 'id="id_oxygen_support_unknown" value="" checked autofocus>' in html
+
+
+def test_yes_no_unknown_are_radio_buttons_shown_as_buttons(physician_client, draft, published_guideline):
+    html = physician_client.get(step_url(draft, "patient")).content.decode()
+    assert '<input class="btn-check" type="radio" name="anti_gbm_positive" id="id_anti_gbm_positive_true" ' \
+           'value="true">' in html
+    assert '<label class="btn btn-choice" for="id_anti_gbm_positive_unknown">Unknown</label>' in html
 
 
 @pytest.mark.parametrize("code", LATER_STEPS)
@@ -205,7 +259,7 @@ def test_htmx_step_response_asks_the_plan_so_far_panel_to_refresh(physician_clie
 def test_every_question_has_an_explicit_unknown(physician_client, draft, published_guideline):
     html = physician_client.get(step_url(draft, "patient")).content.decode()
     assert 'id="id_anti_gbm_positive_unknown"' in html
-    assert '<option value="" selected>Unknown</option>' in html
+    assert 'id="id_etiology_unknown" value="" checked' in html
     assert "Leave empty if unknown." in html
 
 
