@@ -3,8 +3,9 @@
 A physician saves two cases from their plan pages; a guideline version 2 is published; a resident
 filters the list, opens a case, re-evaluates it under version 2 and comments; the physician ticks
 and unticks a checklist item with the keyboard; an attending (never the case's author) signs the
-case off ("disagree", with a reason code and a comment); the physician opens an amendment. Every case page, and each of its forms with an error
-showing, passes axe (WCAG 2.x A/AA) with no CSP violation (``check_page``).
+case off ("disagree", with a reason code and a comment); the physician opens an amendment. Every
+case page, and each of its forms with an error showing, passes axe (WCAG 2.x A/AA) with no CSP
+violation (``check_page``).
 
 The wizard itself is covered by test_physician_journey.py: the drafts are prepared through the
 wizard's services, and the browser starts on their plan pages.
@@ -21,7 +22,6 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from dahguide.accounts.roles import ATTENDING
-
 from tests.browser.conftest import BROWSER_PASSWORD, check_page, login
 from tests.cases.conftest import ANSWERS, finished_draft
 
