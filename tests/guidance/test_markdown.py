@@ -7,8 +7,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.utils.safestring import SafeString
+from hypothesis import given
+from hypothesis import strategies as st
 
-from dahguide.guidance.markdown import render_markdown
+from dahguide.guidance.markdown import CONTROL_CHARACTERS, render_markdown
 
 XSS_PAYLOADS = {
     "script_tag": "<script>alert(1)</script>",
@@ -89,8 +91,56 @@ def test_javascript_link_keeps_its_text_but_loses_its_target():
     assert render_markdown("[x](javascript:alert(1))") == '<p><a rel="noopener noreferrer">x</a></p>'
 
 
-def test_image_is_dropped():
-    assert "img" not in render_markdown("![x](https://example.org/x.png)")
+def test_an_image_from_elsewhere_is_replaced_by_a_visible_note():
+    html = render_markdown("See ![Chest X-ray, day 1](https://example.org/x.png) first.")
+    assert html == "<p>See <em>[Image not shown: Chest X-ray, day 1]</em> first.</p>"
+
+
+def test_an_image_of_the_apps_own_guidance_images_is_shown():
+    html = render_markdown('![Timeline](/static/guidance/timeline.png "Figure 1")')
+    assert html == '<p><img alt="Timeline" src="/static/guidance/timeline.png" title="Figure 1"></p>'
+
+
+def test_an_image_path_leaving_the_guidance_folder_is_not_shown():
+    assert "img" not in render_markdown("![x](/static/guidance/../admin/x.png)")
+
+
+def test_a_reference_image_from_elsewhere_is_replaced_by_a_visible_note():
+    html = render_markdown("A ![chart][1] here.\n\n[1]: https://example.org/c.png")
+    assert html == "<p>A <em>[Image not shown: chart]</em> here.</p>"
+
+
+@pytest.mark.parametrize("image", ['![](e.png"()', "![x](e.png'()", '![a"](e.png"(<(a)', '![x](https://e.org/a"(b.png)'])
+def test_text_after_an_image_with_a_quote_inside_is_kept(image):
+    html = render_markdown(f"Before {image} after the image. (Then more) text.")
+    assert "after the image. (Then more) text." in html
+
+
+def test_text_after_a_link_with_an_unbalanced_quote_is_kept():
+    html = render_markdown('See [KDIGO](https://kdigo.org/"() for the dose. (Twice) daily.')
+    assert "for the dose. (Twice) daily." in html
+
+
+@given(
+    alt=st.text(alphabet='"\'<>`[]() a\\&=', max_size=5),
+    target=st.text(alphabet='"\'<>`[]() a\\&=.', max_size=8),
+    bang=st.sampled_from(["!", ""]),
+)
+def test_no_word_after_an_image_or_link_is_ever_lost(alt, target, bang):
+    html = render_markdown(f"A {bang}[{alt}](e.png{target}) TAILWORD end.")
+    assert "TAILWORD" in html
+
+
+@pytest.mark.parametrize("text", ["Bell\x07 here", "Escape \x1b[31m red", "Null \x00 byte", "C1 \x85 next line",
+                                  "Entity &#7; bell", "Entity &#x1b; escape", "Markdown's own \x02 placeholder \x03"])
+def test_no_control_character_reaches_the_html(text):
+    html = render_markdown(text)
+    assert not CONTROL_CHARACTERS.search(html)
+    assert CONTROL_CHARACTERS.sub("", text.split()[0]) in html  # the text around it stays
+
+
+def test_tabs_and_line_breaks_are_kept():
+    assert render_markdown("one\ntwo") == "<p>one\ntwo</p>"
 
 
 def test_links_keep_http_https_and_mailto_with_rel_noopener():
