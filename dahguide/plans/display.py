@@ -222,7 +222,8 @@ class CautionGroup:
 def _alert(w: Mapping[str, Any], sources: _Sources) -> Alert:
     return Alert(
         code=w["code"], severity=w["severity"], severity_label=labels.label_for(labels.SEVERITY_LABELS, w["severity"]),
-        text=w.get("text", ""), detail=w.get("detail", ""), why=tuple(w.get("why", ())),
+        text=w.get("text", ""), detail=wording.without_internal_references(w.get("detail", "")),
+        why=tuple(w.get("why", ())),
         marker=marker(w.get("verification")), sources=sources.of(w.get("citations", ())),
     )
 

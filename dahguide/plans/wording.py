@@ -107,6 +107,15 @@ def _observed(value: Decimal, unit: str, thresholds: dict[str, Decimal] | None) 
     return f"{_fmt(value, unit)} ({_fmt(shown, other)})"
 
 
+# "(REFERENCE §4.4)" and the like: the engine's pointers into its own design documents.
+_INTERNAL_REFERENCE = re.compile(r"\s*\((?:see )?REFERENCE §[^)]*\)")
+
+
+def without_internal_references(text: str) -> str:
+    """An engine string (a warning's detail, a reason) without pointers to the project's documents."""
+    return _INTERNAL_REFERENCE.sub("", text or "")
+
+
 def hypoxemia_threshold(threshold: str) -> str:
     match = _HYPOXEMIA_THRESHOLD.search(threshold or "")
     if not match:

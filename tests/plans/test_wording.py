@@ -40,6 +40,13 @@ def test_an_unreadable_engine_threshold_is_shown_as_given():
     assert wording.creatinine_criterion("about 3", {})[1] == "about 3"
 
 
+def test_pointers_into_the_projects_documents_are_left_out():
+    detail = "Anti-GBM antibody positive with the etiology recorded as MPA: consider re-classifying (REFERENCE §4.4)."
+    assert wording.without_internal_references(detail) == (
+        "Anti-GBM antibody positive with the etiology recorded as MPA: consider re-classifying."
+    )
+
+
 def test_hypoxemia_threshold_in_words():
     assert wording.hypoxemia_threshold("any oxygen support, P/F ≤ 300 mmHg or SpO₂ < 90%") == (
         "any oxygen support, P/F at or below 300 mmHg, or SpO₂ below 90%"
