@@ -8,7 +8,9 @@ Two formats:
   (consistent while the app runs). PostgreSQL: ``pg_dump --format=custom``, restored with
   ``pg_restore --clean --if-exists``.
 
-The database is the one the app uses (``DATABASE_URL``, see README "Configuration").
+The database is the one the app uses (``DATABASE_URL``, see README "Configuration"). A backup holds
+password hashes and case data: its file is readable and writable by its owner only (0600), and a
+directory the script creates is the owner's only (0700).
 """
 
 from __future__ import annotations
@@ -62,7 +64,10 @@ def backup(target_dir: Path, *, native: bool) -> Path:
     connection = _django()
     from django.core.management import call_command
 
-    target_dir.mkdir(parents=True, exist_ok=True)
+    target_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Every file made below (by gzip, SQLite or pg_dump) is born 0600: never readable by others,
+    # not even for the moment before a chmod.
+    os.umask(0o077)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     kind = connection.vendor if native else "json"
     if kind not in SUFFIXES:
@@ -84,6 +89,7 @@ def backup(target_dir: Path, *, native: bool) -> Path:
         args, env = _pg_env(connection.settings_dict)
         command = [_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(partial), *args]
         subprocess.run(command, env=env, check=True)  # noqa: S603 (our arguments, from settings)
+    partial.chmod(0o600)  # whatever made it, and whatever umask the caller had
     partial.rename(path)  # a backup file exists only once it is complete
     return path
 

@@ -9,6 +9,7 @@ at PostgreSQL (CI's second run). The suite's own test database is never touched.
 from __future__ import annotations
 
 import json
+import stat
 import sys
 from pathlib import Path
 
@@ -35,6 +36,8 @@ def test_migrate_from_empty_then_backup_and_restore_round_trip(scratch_database,
     assert before["drafts"] and before["published"] and before["published_snapshot_version"]
     portable = _backup(scratch_database, tmp_path / "backups")
     native = _backup(scratch_database, tmp_path / "backups", "--native")
+    # They hold password hashes and case data: the owner's only, whatever the caller's umask.
+    assert [_mode(portable), _mode(native), _mode(portable.parent)] == [0o600, 0o600, 0o700]
 
     wiped = _drill("wipe", scratch_database)
     assert wiped["drafts"] == [] and wiped["published"] is None
@@ -45,6 +48,10 @@ def test_migrate_from_empty_then_backup_and_restore_round_trip(scratch_database,
     _drill("wipe", scratch_database)
     run_against(["bin/restore", str(native), "--yes"], scratch_database)
     assert _drill("state", scratch_database) == before
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
 
 
 def test_restore_refuses_without_yes(tmp_path):
