@@ -64,6 +64,8 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("guidance", "guidancetext"): ("add", "change", "view"),
         ("guidance", "versiontransition"): ("view",),
         ("guidance", "goldencase"): ("add", "change", "delete", "view"),
+        ("guidance", "stance"): ("add", "change", "delete", "view"),
+        ("guidance", "dose"): ("add", "change", "delete", "view"),
     },
     # Reviewers read content and move versions through the workflow (services check the role);
     # they do not edit content, so the two-person rule can hold.
@@ -82,6 +84,8 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("guidance", "warningcontent"): ("view",),
         ("guidance", "disagreement"): ("view",),
         ("guidance", "guidancetext"): ("view",),
+        ("guidance", "stance"): ("view",),
+        ("guidance", "dose"): ("view",),
     },
 }
 

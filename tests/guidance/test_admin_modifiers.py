@@ -243,13 +243,15 @@ def test_history_page_opens(client, admin_user, pulse, model):
     assert client.get(reverse(f"admin:guidance_{model._meta.model_name}_history", args=[item.pk])).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,  # the page has no stance rows for the editor
-    reason="dahguide/accounts/roles.py does not yet give content editors the stance and dose permissions",
-)
 def test_content_editor_edits_stances_on_the_recommendation_page(client, content_editor, pulse):
     client.force_login(content_editor)
     data = set_stance(page_form(client, pulse), "low_platelets", "withheld", "Not below the platelet limit.")
     assert client.post(change_url(pulse), data).status_code == 302
     assert stance(pulse, "low_platelets").stance == "withheld"
+
+
+def test_reviewer_reads_but_cannot_change_a_stance(client, clinical_reviewer, pulse):
+    client.force_login(clinical_reviewer)
+    item = pulse.version.stances.first()
+    assert client.get(reverse("admin:guidance_stance_change", args=[item.pk])).status_code == 200
+    assert not clinical_reviewer.has_perm("guidance.change_stance")
