@@ -7,6 +7,7 @@ by importing the settings in a fresh interpreter, then applied to this process.
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from datetime import timedelta
@@ -185,3 +186,12 @@ def test_an_administrator_unlocks_an_account_from_the_user_admin(client, nurse, 
     )
     client.logout()
     assert _login(client, PASSWORD).status_code == 302
+
+
+def test_a_slowed_down_attempt_is_logged_with_its_address(client, nurse, caplog):
+    for n in range(5):
+        _login(client, "wrong", remote=f"198.51.100.{n}")
+    with caplog.at_level(logging.INFO, logger="dahguide.security"):
+        _login(client, PASSWORD, remote="198.51.100.99")
+    slowed = next(r for r in caplog.records if getattr(r, "event", "") == "login_slowed")
+    assert (slowed.username, slowed.client_ip) == ("nurse", "198.51.100.99")
