@@ -180,6 +180,19 @@ def test_gpa_high_flow_journey_by_keyboard_alone_in_at_most_45_key_presses(
     assert csp_violations == []
 
 
+def test_a_link_from_the_strip_opens_the_disclosure_it_points_into(live_server, page, make_user,
+                                                                    published_guideline):
+    from tests.cases.conftest import ANSWERS, finished_draft
+
+    draft = finished_draft(make_user("ward-physician", "physician"), ANSWERS)
+    login(page, live_server, "ward-physician", BROWSER_PASSWORD)
+    page.goto(f"{live_server.url}/assessments/{draft.pk}/plan/")
+    page.get_by_role("link", name="Guidelines disagree: read the positions").click()
+    expect(page.locator("#positions-plasma_exchange .position").first).to_be_visible()
+    page.locator(".first-actions").get_by_role("link", name="Pulse intravenous methylprednisolone").click()
+    expect(page.locator("#rec-glucocorticoid_pulse .calc").first).to_be_visible()  # the dose's calculation
+
+
 def test_focus_is_visible_on_a_ward_monitor(live_server, page, make_user, published_guideline):
     """WCAG 2.2 focus appearance: a solid outline of at least 2 px on the focused answer button."""
     make_user("ward-physician", "physician")

@@ -80,7 +80,7 @@ def _message(page, text: str):
 
 
 def _platelet_recommendation(page):
-    return page.locator("article.recommendation", has=page.locator(f"#rec-{RECOMMENDATION_CODE}"))
+    return page.locator(f"li.rec#rec-{RECOMMENDATION_CODE}")
 
 
 def _open_version_review(page, live_server, number: int) -> None:
@@ -183,15 +183,15 @@ def test_a_reviewed_guideline_change_reaches_the_next_plan_but_not_a_saved_case(
     draft = _completed_draft(physician)  # the next patient's answers, as the wizard would save them
     page.goto(f"{live_server.url}/assessments/{draft.pk}/plan/")
     expect(page.get_by_role("heading", level=1, name="Plan")).to_be_visible()
-    expect(page.locator(".guideline-banner").first).to_contain_text("Guideline version 2")
+    expect(page.locator(".guideline-line").first).to_contain_text("Guideline version 2")
     recommendation = _platelet_recommendation(page)
-    expect(recommendation.locator(".rec-text")).to_contain_text(NEW_WORDING)
-    expect(recommendation.locator(".why-list")).to_contain_text("(< 30)")
+    expect(recommendation.locator(".rec-body")).to_contain_text(NEW_WORDING)
+    expect(recommendation.locator(".why")).to_contain_text("(< 30)")
 
     page.goto(f"{live_server.url}/cases/{case.pk}/")
     expect(page.get_by_role("heading", name="Plan as decided")).to_be_visible()
-    expect(page.locator(".guideline-banner").first).to_contain_text("Guideline version 1")
+    expect(page.locator(".guideline-line").first).to_contain_text("Guideline version 1")
     recommendation = _platelet_recommendation(page)
-    expect(recommendation.locator(".rec-text")).to_contain_text(OLD_WORDING)
-    expect(recommendation.locator(".why-list")).to_contain_text("(< 50)")
+    expect(recommendation.locator(".rec-body")).to_contain_text(OLD_WORDING)
+    expect(recommendation.locator(".why")).to_contain_text("(< 50)")
     check_page(page, "case-detail-older-version", csp_violations)

@@ -57,7 +57,7 @@ def test_back_after_logout_shows_no_clinical_content(live_server, page, make_use
     services.draft_save_answers(draft=draft, answers=answers, current_step="review", complete=STEP_CODES)
     login(page, live_server, "ward-physician", BROWSER_PASSWORD)
     page.goto(f"{live_server.url}/assessments/{draft.pk}/plan/")
-    expect(page.locator(".plex-decision")).to_have_text("Plasma exchange: consider")
+    expect(page.locator("#decision-title")).to_have_text("Plasma exchange: consider")
 
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(re.compile(r"/accounts/login/$"))
