@@ -265,6 +265,7 @@ class Waiting:
 
     missing: tuple[MissingAnswer, ...]
     drugs: tuple[str, ...]
+    population: str = ""  # "adults" / "under 18" when both are shown (age unknown)
 
 
 @dataclass(frozen=True)
@@ -308,9 +309,10 @@ class Recommendation:
         groups: dict[tuple[str, ...], list[DoseLine]] = {}
         for d in self.doses:
             if not d.amount and d.missing:
-                groups.setdefault(tuple(m.name for m in d.missing), []).append(d)
+                groups.setdefault((d.population, *(m.name for m in d.missing)), []).append(d)
         return tuple(
-            Waiting(lines[0].missing, tuple(dict.fromkeys(line.drug for line in lines))) for lines in groups.values()
+            Waiting(lines[0].missing, tuple(dict.fromkeys(line.drug for line in lines)), lines[0].population)
+            for lines in groups.values()
         )
 
 

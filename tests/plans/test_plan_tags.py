@@ -85,3 +85,11 @@ def test_positions_panel_escapes_and_names_its_panel():
     html = positions_panel([Position(HOSTILE, HOSTILE, HOSTILE, None, (KDIGO,))], HOSTILE, "plasma_exchange")
     assert "<script>" not in html
     assert 'id="positions-plasma_exchange"' in html
+
+
+def test_with_age_unknown_each_dose_says_whom_it_is_for():
+    adult = _dose(amount="500–1000 mg", population="adults")
+    child = _dose(amount="", population="under 18", missing=(WEIGHT,))
+    html = strip_doses(_rec(doses=(adult, child)))
+    assert "adults: <strong>Methylprednisolone</strong> 500–1000 mg" in html
+    assert "under 18: Methylprednisolone: <span class=\"needed\">" in html

@@ -121,7 +121,9 @@ def strip_doses(rec: Recommendation) -> SafeString:
     the other doses wait for."""
     ready = (format_html('<span class="dose">{}</span>', dose_text(d)) for d in rec.ready_doses)
     waiting = (
-        format_html('<span class="dose">{}: {}</span>', ", ".join(w.drugs), _needed(w.missing)) for w in rec.waiting
+        format_html('<span class="dose">{}{}: {}</span>', format_html("{}: ", w.population) if w.population else "",
+                    ", ".join(w.drugs), _needed(w.missing))
+        for w in rec.waiting
     )
     return _join([*ready, *waiting])
 
