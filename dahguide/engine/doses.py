@@ -68,7 +68,8 @@ def doses_for(
     paediatric = facts["paediatric"].value if "paediatric" in facts else None
     out = []
     for dose in snapshot.doses.get(recommendation, ()):
-        if (dose.population == "adult" and paediatric is True) or (dose.population == "paediatric" and paediatric is False):
+        wrong_group = {"adult": True, "paediatric": False}.get(dose.population)
+        if wrong_group is not None and paediatric is wrong_group:
             continue
         out.append(_compute(dose, intake, facts, snapshot, paediatric))
     return tuple(out)

@@ -161,7 +161,8 @@ def etiology_group(intake: Intake) -> Fact:
     e = intake.etiology
     if drug_induced_aav(intake).value is True:  # REFERENCE §8.2: product-owner decision, joins SCOPE_AAV
         anca = FIELDS["anca_type"].choice_label(intake.anca_type)  # type: ignore[arg-type]
-        return Fact("etiology_group", "aav_scope", (f"etiology is a drug or toxin with {anca}: drug-induced ANCA vasculitis",))
+        reason = f"etiology is a drug or toxin with {anca}: drug-induced ANCA vasculitis"
+        return Fact("etiology_group", "aav_scope", (reason,))
     if e in SCOPE_AAV:
         group = "aav_scope"
     elif e in OTHER_AI:
@@ -431,7 +432,8 @@ def anticoagulation_or_coagulopathy(intake: Intake, inr: Fact, fibrinogen: Fact)
         return Fact(name, True, tuple(reasons))
     if drug == "none" and inr.value is False:
         return Fact(name, False, ("no anticoagulant or antiplatelet drug", *inr.reasons))
-    missing = [label for label, known in (("anticoagulant", drug is not None), ("INR", inr.value is not None)) if not known]
+    missing = [label for label, known in (("anticoagulant", drug is not None), ("INR", inr.value is not None))
+               if not known]
     return Fact(name, None, (f"{' and '.join(missing)} not recorded",))
 
 

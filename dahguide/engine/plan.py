@@ -31,8 +31,8 @@ from .content import Citation, Snapshot
 from .doses import PlanDose, doses_for
 from .facts import ANTI_GBM_ETIOLOGIES, Facts, after_decision, describe
 from .intake import FIELDS, INPUT_NAMES, DataQualityIssue, Intake, IntakeResult
-from .plasma_exchange import UNKNOWN, PlasmaExchangeCheck, check_plasma_exchange
 from .modifiers import Caveat, apply_modifiers
+from .plasma_exchange import UNKNOWN, PlasmaExchangeCheck, check_plasma_exchange
 from .rules import evaluate_rule
 from .vocabulary import MODIFIERS, OTHER_AI, SECTIONS, SEVERITIES, THRESHOLD_CODES
 

@@ -156,7 +156,8 @@ THRESHOLD_CODES = (
     "transplant_remission_months", "older_age_years", "paediatric_age_years", "egfr_low_ml_min",
     # REFERENCE §8 (docs/design/patient-modifiers.md).
     "vte_prophylaxis_min_platelets", "cyclophosphamide_older_age_years", "inr_raised", "fibrinogen_low_g_per_l",
-    "fibrinogen_low_pregnancy_g_per_l", "ecmo_contact_pf", "ecmo_referral_pf", "cyclophosphamide_creatinine_band_umol_l",
+    "fibrinogen_low_pregnancy_g_per_l", "ecmo_contact_pf", "ecmo_referral_pf",
+    "cyclophosphamide_creatinine_band_umol_l",
 )
 TEXT_CODES = (
     "disclaimer", "plex_decision_recommended", "plex_decision_consider", "plex_decision_not_indicated",

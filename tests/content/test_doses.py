@@ -40,13 +40,15 @@ def test_adult_pulse_is_the_fixed_range() -> None:
 
 
 def test_paediatric_pulse_is_30_mg_per_kg() -> None:
-    dose = doses({**MPA, "age_years": 17, "weight_kg": 25}, "glucocorticoid_pulse")["methylprednisolone_pulse_paediatric"]
+    pulse = doses({**MPA, "age_years": 17, "weight_kg": 25}, "glucocorticoid_pulse")
+    dose = pulse["methylprednisolone_pulse_paediatric"]
     assert dose["amount"] == "750"
     assert dose["calculation"] == "30 mg/kg × 25 kg = 750 mg"
 
 
 def test_paediatric_pulse_never_exceeds_1_g() -> None:
-    dose = doses({**MPA, "age_years": 15, "weight_kg": 34}, "glucocorticoid_pulse")["methylprednisolone_pulse_paediatric"]
+    pulse = doses({**MPA, "age_years": 15, "weight_kg": 34}, "glucocorticoid_pulse")
+    dose = pulse["methylprednisolone_pulse_paediatric"]
     assert dose["amount"] == "1000"
     assert "capped at the maximum of 1000 mg" in dose["calculation"]
 

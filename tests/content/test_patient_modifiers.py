@@ -183,7 +183,8 @@ def test_platelet_transfusion_stops_once_bleeding_is_controlled() -> None:
 
 
 def test_ecmo_with_heparinised_circuit_gets_no_separate_prophylaxis() -> None:
-    plan = _plan({**MPA, "oxygen_support": "ecmo", "bleeding_controlled": True, "anticoagulant": "unfractionated_heparin"})
+    plan = _plan({**MPA, "oxygen_support": "ecmo", "bleeding_controlled": True,
+                  "anticoagulant": "unfractionated_heparin"})
     withheld = {w["code"] for w in plan["withheld"]}
     assert {"thromboprophylaxis_once_bleeding_controlled", "reversal_unfractionated_heparin"} <= withheld
 
@@ -215,7 +216,8 @@ def test_day_one_patient_with_pf_55_on_the_ventilator_gets_ecmo_and_expert_centr
     plan = _plan({**MPA, "age_years": 50, "oxygen_support": "invasive_ventilation", "pao2_fio2_ratio": 55,
                   "refractory_to_initial_therapy": False})
     codes = {r["code"] for r in plan["recommendations"]}
-    assert {"ecmo_rescue", "expert_centre_life_threatening", "lung_protective_ventilation", "prone_positioning"} <= codes
+    expected = {"ecmo_rescue", "expert_centre_life_threatening", "lung_protective_ventilation", "prone_positioning"}
+    assert expected <= codes
 
 
 def test_anti_gbm_package_follows_the_antibody_not_the_label() -> None:
