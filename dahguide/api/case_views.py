@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from dahguide.api import openapi, rest
 from dahguide.api.fhir import validated
 from dahguide.api.fhir.case import case_bundle
-from dahguide.api.views import COMMON_RESPONSES, ApiView
+from dahguide.api.views import BAD_QUERY, COMMON_RESPONSES, ApiView
 from dahguide.cases import selectors, services
 from dahguide.cases.models import CaseAccessLog
 
@@ -25,17 +25,24 @@ class CaseFHIRView(ApiView):
             "QuestionnaireResponse (the inputs), GuidanceResponse and RequestGroup (the plan), OperationOutcome "
             "(its warnings), of the current revision or of `revision`. Physicians and residents."
         ),
-        parameters=[OpenApiParameter("revision", int, description="A revision number; the current one by default.")],
+        parameters=[
+            OpenApiParameter("case_id", rest.id_schema(rest.MAX_BIG_ID), OpenApiParameter.PATH),
+            OpenApiParameter(
+                "revision", rest.id_schema(), description="A revision number; the current one by default.",
+            ),
+        ],
         responses={
-            200: openapi.FHIRResource, **COMMON_RESPONSES,
+            200: openapi.FHIRResource, 400: BAD_QUERY, **COMMON_RESPONSES,
             404: OpenApiResponse(openapi.Detail, description="No such case or revision."),
         },
     )
     def get(self, request: Request, case_id: int) -> Response:
-        number = request.query_params.get("revision", "")
+        number = request.query_params.get("revision")
+        if number is not None and not (number.isascii() and number.isdigit() and len(number) <= 19):
+            return Response({"errors": {"revision": ["revision must be a revision number."]}}, status=400)
         revision = selectors.case_revision_get(
             case_id=rest.existing_id(case_id, rest.MAX_BIG_ID),
-            number=rest.existing_id(int(number)) if number.isdigit() else None,
+            number=rest.existing_id(int(number)) if number is not None else None,
         )
         services.case_access_record(case_id=revision.case_id, user=request.user, action=CaseAccessLog.Action.VIEW)
         bundle = case_bundle(

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
@@ -33,6 +34,28 @@ def existing_id(value: int, maximum: int = MAX_INTEGER_ID) -> int:
     if not 0 < value <= maximum:
         raise exceptions.NotFound("Not found.")
     return value
+
+
+def id_schema(maximum: int = MAX_INTEGER_ID) -> dict[str, Any]:
+    """The OpenAPI schema of an id: the range ``existing_id`` lets through."""
+    return {"type": "integer", "minimum": 1, "maximum": maximum}
+
+
+class PathIdConverter:
+    """``<api_id:name>``: an id in an API path, matched whatever the segment holds.
+
+    Django's ``int`` converter lets ``/cases/abc/fhir`` fall through to the site's HTML 404 page;
+    this one hands the view 0 instead (no object has it), so ``existing_id`` answers the API's
+    JSON 404. Longer digit strings than any id are 0 too (``int()`` refuses very long ones).
+    """
+
+    regex = "[^/]+"
+
+    def to_python(self, value: str) -> int:
+        return int(value) if value.isascii() and value.isdigit() and len(value) <= 19 else 0
+
+    def to_url(self, value: int) -> str:
+        return str(value)
 
 
 class BearerTokenAuthentication(TokenAuthentication):
@@ -108,6 +131,23 @@ class SafeJSONParser(BaseParser):
             return load_json(stream.read(MAX_BODY_BYTES + 1), encoding)
         except ValueError as exc:
             raise exceptions.ParseError(str(exc)) from None
+
+
+class StrictContentNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, except that a ``?format=`` naming none of the view's formats is refused.
+
+    DRF ignores an empty one and answers an unknown one 404; the schema lists the formats as an
+    enum, so both are a 400 saying which formats there are.
+    """
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        name = self.settings.URL_FORMAT_OVERRIDE
+        formats = [renderer.format for renderer in renderers]
+        if name and any(value not in formats for value in request.query_params.getlist(name)):
+            raise exceptions.ValidationError(
+                {"errors": {name: [f"{name} must be one of: {', '.join(formats)} (or left out)."]}}
+            )
+        return super().select_renderer(request, renderers, format_suffix)
 
 
 class FHIRJSONRenderer(JSONRenderer):

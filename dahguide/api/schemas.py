@@ -53,7 +53,8 @@ def field_schemas(spec: FieldSpec) -> dict[str, dict[str, Any]]:
         )
         value = _ranged({"type": "number", "nullable": True}, spec)
         value["description"] = (
-            f"{spec.label}, in the unit given by `{spec.unit_field}` (required with a value). {spec.help_text} "
+            f"{spec.label}, in the unit given by `{spec.unit_field}`: a value requires `{spec.unit_field}` (400 "
+            f"without it). {spec.help_text} "
             f"Plausible per unit: {plausible}; outside it the value is treated as unknown with a data-quality "
             f"warning. {UNKNOWN_NOTE}"
         )
@@ -84,14 +85,33 @@ def field_schemas(spec: FieldSpec) -> dict[str, dict[str, Any]]:
     return {spec.name: schema}
 
 
+def dependent_inputs(spec: FieldSpec) -> dict[str, Any] | None:
+    """The rule an input adds on the others: a lab value needs its unit.
+
+    OpenAPI 3.0 has no ``dependentRequired`` (and ``parse_intake`` also refuses a null unit), so it
+    is written as "no value, or a unit", which schemathesis and any JSON Schema validator read.
+    """
+    if spec.kind != "lab":
+        return None
+    return {
+        "description": f"`{spec.name}` requires `{spec.unit_field}`.",
+        "anyOf": [
+            {"properties": {spec.name: {"not": {"type": "number"}}}},  # with its own schema: null or absent
+            {"required": [spec.unit_field], "properties": {spec.unit_field: {"type": "string"}}},
+        ],
+    }
+
+
 def intake_schema() -> dict[str, Any]:
     properties: dict[str, Any] = {}
     for spec in FIELDS.values():
         properties.update(field_schemas(spec))
+    rules = [rule for spec in FIELDS.values() if (rule := dependent_inputs(spec)) is not None]
     return {
         "type": "object",
         "additionalProperties": False,
         "properties": properties,
+        "allOf": rules,
         "description": (
             "The DAH intake (CONTRACT.md): every field may be left out or null (unknown). Values are refused "
             "(400) for a wrong type, a value outside the hard range or an unknown choice; a value implausible "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,6 +28,7 @@ COMMON_RESPONSES = {
     429: OpenApiResponse(openapi.Throttled, description="Too many requests; see `Retry-After`."),
 }
 _NO_GUIDELINE = OpenApiResponse(openapi.Detail, description="No guideline version is published.")
+BAD_QUERY = OpenApiResponse(openapi.FieldErrors, description="A query parameter has a value it does not take.")
 
 
 class ApiView(APIView):
@@ -35,6 +36,7 @@ class ApiView(APIView):
     permission_classes = [rest.HasRole]
     throttle_classes = [rest.ApiUserThrottle]
     parser_classes = [rest.SafeJSONParser]
+    content_negotiation_class = rest.StrictContentNegotiation
 
 
 def _no_guideline() -> Response:
@@ -74,7 +76,7 @@ class GuidelineView(ApiView):
     @extend_schema(
         operation_id="guideline",
         summary="The published guideline version",
-        responses={200: openapi.GuidelineVersion, **COMMON_RESPONSES, 503: _NO_GUIDELINE},
+        responses={200: openapi.GuidelineVersion, 400: BAD_QUERY, **COMMON_RESPONSES, 503: _NO_GUIDELINE},
     )
     def get(self, request: Request) -> Response:
         version = get_published_version()
@@ -119,8 +121,12 @@ def _frozen_version(number: int) -> tuple[Snapshot | None, str]:
 
 
 _FHIR_RESPONSES = {
-    200: openapi.FHIRResource, **COMMON_RESPONSES, 404: openapi.Detail, 503: _NO_GUIDELINE,
+    200: openapi.FHIRResource, 400: BAD_QUERY, **COMMON_RESPONSES,
+    404: OpenApiResponse(openapi.Detail, description="No such published or retired version."), 503: _NO_GUIDELINE,
 }
+_VERSION_NUMBER = OpenApiParameter(
+    "number", rest.id_schema(), OpenApiParameter.PATH, description="A published or retired version's number.",
+)
 
 
 @extend_schema(
@@ -139,3 +145,14 @@ class QuestionnaireView(_GuidelineFHIRView):
 class PlanDefinitionView(_GuidelineFHIRView):
     build = staticmethod(fhir_guideline.plan_definition)
     filename = "dahguide-plandefinition"
+
+
+# The same views under /guideline/versions/<number>/: subclasses only so the schema can type the number.
+@extend_schema(parameters=[_VERSION_NUMBER])
+class VersionQuestionnaireView(QuestionnaireView):
+    pass
+
+
+@extend_schema(parameters=[_VERSION_NUMBER])
+class VersionPlanDefinitionView(PlanDefinitionView):
+    pass

@@ -8,6 +8,7 @@ It never raises on its data: every problem becomes a message naming the field.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
@@ -32,6 +33,11 @@ from .vocabulary import (
 Range = tuple[Decimal, Decimal]
 UNKNOWN_TOKENS = frozenset({"", "unknown"})
 _MAX_TEXT = 60  # longest input text worth parsing as a number or choice; anything longer is refused
+# Characters no clinician types and a message must not carry as they are: controls, formatting
+# characters (a bidi override reorders the text around it), lone UTF-16 surrogates (no encoder writes
+# them), private-use and unassigned code points, and the line and paragraph separators.
+_UNSHOWABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_MAX_ESCAPES_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -400,7 +406,7 @@ def parse_intake(data: Any, *, implausible: Literal["error", "unknown"] = "unkno
 
     for key in data:
         if not isinstance(key, str) or key not in INPUT_NAMES:
-            name = _shorten(str(key), 80)
+            name = _shown_text(str(key), 80)  # the error's key too: it is written back to the caller
             errors.setdefault(name, []).append(f"'{name}' is not a field of the DAH intake.")
 
     values: dict[str, Any] = {}
@@ -429,6 +435,7 @@ def _is_unknown(raw: Any) -> bool:
 
 
 def _parse_value(spec: FieldSpec, raw: Any) -> Any:
+    _refuse_unshowable(spec.label, raw)
     if _is_unknown(raw):
         return None
     if spec.kind == "boolean":
@@ -463,7 +470,7 @@ def _parse_choice(spec: FieldSpec, raw: Any) -> str:
         word = raw.strip().lower()
         if word in allowed:
             return word
-        shown = f"'{_shorten(raw, 40)}' is not one of the answers"
+        shown = f"'{_shown_text(raw, 40)}' is not one of the answers"
     else:
         shown = "give one of the answers as text"
     raise _Invalid(f"{spec.label}: {shown}. Choose one of: {', '.join(allowed)} (or unknown).")
@@ -476,9 +483,10 @@ def _parse_multi_choice(spec: FieldSpec, raw: Any) -> tuple[str, ...]:
         raise _Invalid(f"{spec.label}: give a list of the factors present (an empty list means none).")
     chosen: set[str] = set()
     for item in items:
+        _refuse_unshowable(spec.label, item)
         word = item.strip().lower() if isinstance(item, str) and len(item) <= _MAX_TEXT else None
         if word not in allowed:
-            shown = f"'{_shorten(item, 40)}'" if isinstance(item, str) else "an item that is not text"
+            shown = f"'{_shown_text(item, 40)}'" if isinstance(item, str) else "an item that is not text"
             raise _Invalid(f"{spec.label}: {shown} is not one of: {', '.join(allowed)}.")
         chosen.add(word)  # type: ignore[arg-type]
     return tuple(v for v in allowed if v in chosen)  # canonical order, no duplicates
@@ -577,6 +585,11 @@ def _parse_lab(
     spec: FieldSpec, raw_value: Any, raw_unit: Any, implausible: str, issues: list[DataQualityIssue]
 ) -> dict[str, Any]:
     unit: str | None = None
+    try:
+        _refuse_unshowable("Creatinine unit", raw_unit)
+    except _Invalid as exc:
+        raise _InvalidUnit(str(exc)) from None
+    _refuse_unshowable(spec.label, raw_value)
     if not _is_unknown(raw_unit):
         unit = units.normalise_creatinine_unit(raw_unit) if isinstance(raw_unit, str) and len(raw_unit) <= 20 else None
         if unit is None:
@@ -608,5 +621,39 @@ def _shown(number: Decimal) -> str:
     return units.format_decimal(number) if -12 <= number.adjusted() <= 12 else "the value entered"
 
 
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _is_unshowable(char: str) -> bool:
+    return unicodedata.category(char) in _UNSHOWABLE_CATEGORIES
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _refuse_unshowable(label: str, raw: Any) -> None:
+    """Refuse text holding a character nobody types (a NUL, a bidi override, a lone surrogate).
+
+    Spaces, tabs and line breaks around an answer are still only trimmed. The message shows the
+    characters escaped (``\\ud800``), never as they are: a lone surrogate cannot be encoded, so
+    echoing it would turn a refusal into a server error.
+    """
+    if not isinstance(raw, str):
+        return
+    found = list(dict.fromkeys(c for c in raw.strip() if _is_unshowable(c)))
+    if found:
+        shown = ", ".join(_escaped(c) for c in found[:_MAX_ESCAPES_SHOWN])
+        more = ", …" if len(found) > _MAX_ESCAPES_SHOWN else ""
+        raise _Invalid(f"{label}: remove the control or invalid character ({shown}{more}) from the answer.")
+
+
+def _shown_text(text: str, limit: int) -> str:
+    """Text echoed in a message: every unshowable character written as an escape, at most ``limit`` long."""
+    pieces = [_escaped(c) if _is_unshowable(c) else c for c in text[: limit + 1]]
+    if sum(map(len, pieces)) <= limit:
+        return "".join(pieces)
+    shown = ""
+    for piece in pieces:
+        if len(shown) + len(piece) > limit - 1:
+            break
+        shown += piece
+    return shown + "…"

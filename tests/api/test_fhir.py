@@ -173,6 +173,28 @@ def test_unknown_version_is_404(client, published_guideline, physician_token):
     assert client.get(reverse("api:version_questionnaire", args=[99]), **auth(physician_token)).status_code == 404
 
 
+@pytest.mark.parametrize("number", ["x", "1.5", "-1", "%E2%82%81", "9" * 30])
+def test_version_number_that_is_not_an_id_is_a_json_404(client, published_guideline, physician_token, number):
+    response = client.get(f"/api/v1/guideline/versions/{number}/fhir/questionnaire", **auth(physician_token))
+    assert (response.status_code, response["Content-Type"]) == (404, "application/fhir+json")
+    assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize("value", ["", "xml", "api", "FHIR"])
+def test_format_that_is_empty_or_unknown_is_refused_with_the_formats(
+    client, published_guideline, physician_token, value
+):
+    response = client.get(reverse("api:guideline_questionnaire"), {"format": value}, **auth(physician_token))
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"format": ["format must be one of: fhir, json (or left out)."]}}
+
+
+@pytest.mark.parametrize(("value", "media_type"), [("fhir", "application/fhir+json"), ("json", "application/json")])
+def test_format_of_the_view_chooses_the_media_type(client, published_guideline, physician_token, value, media_type):
+    response = client.get(reverse("api:guideline_questionnaire"), {"format": value}, **auth(physician_token))
+    assert (response.status_code, response["Content-Type"]) == (200, media_type)
+
+
 def test_guideline_export_without_a_published_version_is_503(client, physician_token):
     assert client.get(reverse("api:guideline_plandefinition"), **auth(physician_token)).status_code == 503
 
@@ -207,6 +229,19 @@ def test_case_export_is_logged_as_an_access(client, case, physician_token):
 def test_case_export_of_a_missing_revision_is_404(client, case, physician_token):
     response = client.get(reverse("api:case_fhir", args=[case.pk]), {"revision": 2}, **auth(physician_token))
     assert response.status_code == 404
+
+
+def test_case_id_that_is_not_a_number_is_a_json_404(client, case, physician_token):
+    response = client.get(f"/api/v1/cases/{case.pk}x/fhir", **auth(physician_token))
+    assert (response.status_code, response["Content-Type"]) == (404, "application/fhir+json")
+    assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize("revision", ["", "first", "1.0", "-1"])
+def test_case_export_of_a_revision_that_is_not_a_number_is_400(client, case, physician_token, revision):
+    response = client.get(reverse("api:case_fhir", args=[case.pk]), {"revision": revision}, **auth(physician_token))
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"revision": ["revision must be a revision number."]}}
 
 
 def test_case_export_runs_a_bounded_number_of_queries(client, case, physician_token, django_assert_max_num_queries):

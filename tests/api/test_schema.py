@@ -90,6 +90,39 @@ def test_contract_intake_is_valid_against_the_intake_schema():
     jsonschema.validate(INTAKE, _json_schema(schemas.intake_schema()))
 
 
+@pytest.mark.parametrize(("intake", "valid"), [
+    ({"creatinine_value": 1.2, "creatinine_unit": "mg/dL"}, True),
+    ({"creatinine_value": None}, True),
+    ({"creatinine_unit": "mg/dL"}, True),
+    ({"creatinine_value": 1.2}, False),
+    ({"creatinine_value": 1.2, "creatinine_unit": None}, False),
+])
+def test_intake_schema_says_a_creatinine_value_requires_its_unit_as_the_parser_does(intake, valid):
+    validator = jsonschema.Draft4Validator(_json_schema(schemas.intake_schema()))
+    assert validator.is_valid(intake) is valid
+    assert parse_intake(intake).is_valid is valid
+
+
+def test_creatinine_value_description_names_the_unit_it_requires(openapi):
+    description = openapi["components"]["schemas"]["Intake"]["properties"]["creatinine_value"]["description"]
+    assert "requires `creatinine_unit`" in description
+
+
+@pytest.mark.parametrize(("path", "name", "maximum"), [
+    ("/api/v1/cases/{case_id}/fhir", "case_id", 2**63 - 1),
+    ("/api/v1/guideline/versions/{number}/fhir/questionnaire", "number", 2**31 - 1),
+    ("/api/v1/guideline/versions/{number}/fhir/plandefinition", "number", 2**31 - 1),
+])
+def test_path_ids_are_documented_as_the_ids_the_database_holds(openapi, path, name, maximum):
+    (parameter,) = [p for p in openapi["paths"][path]["get"]["parameters"] if p["in"] == "path"]
+    assert (parameter["name"], parameter["schema"]) == (name, {"type": "integer", "minimum": 1, "maximum": maximum})
+
+
+def test_read_endpoints_document_the_400_of_a_bad_query_parameter(openapi):
+    assert all("400" in operation["get"]["responses"] for path, operation in openapi["paths"].items()
+               if "get" in operation)
+
+
 def test_evaluate_documents_plan_and_errors(openapi):
     responses = openapi["paths"]["/api/v1/evaluate"]["post"]["responses"]
     assert {"200", "400", "401", "403", "429", "503"} <= set(responses)

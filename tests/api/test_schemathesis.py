@@ -1,7 +1,12 @@
 """schemathesis against the generated schema: no input makes the API fail, every answer is documented.
 
 The schema is loaded from the WSGI application itself (``/api/v1/openapi.json`` needs no login and
-no database), and every generated request carries a physician's token. ``max_examples`` stays
+no database), and every generated request carries a physician's token. Every built-in check runs
+(a 5xx, an undocumented status or content type, a response off its schema, schema-valid data
+refused, schema-invalid data accepted, ...) on valid and on invalid data.
+
+schemathesis never draws a lone UTF-16 surrogate (its own validators cannot hold one), so
+``test_hostile_text.py`` plants those, and control characters, in intakes. ``max_examples`` stays
 modest so the whole run takes well under a minute.
 """
 
@@ -11,14 +16,20 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from dahguide.wsgi import application
 
 pytestmark = pytest.mark.django_db
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+schema.config.generation.update(modes=list(GenerationMode))  # valid and invalid data
+
+# The intake parser also reads the wizard's form data, so it accepts spellings the schema does not
+# list (numbers and yes/no as text, upper case, a lone factor or repeated factors): a body the schema
+# calls invalid can be a valid intake. Query and path parameters are held to the schema.
+LENIENT_BODIES = {"POST /api/v1/evaluate"}
 
 
 @pytest.fixture(autouse=True)
@@ -42,9 +53,9 @@ def _keep_test_connection_open():
 
 
 @schema.parametrize()
-@hypothesis_settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_never_fails_and_answers_as_documented(case, published_guideline, physician_token):
     case.call_and_validate(
         headers={"Authorization": f"Token {physician_token}"},
-        checks=[not_a_server_error, response_schema_conformance, status_code_conformance],
+        excluded_checks=[negative_data_rejection] if case.operation.label in LENIENT_BODIES else [],
     )

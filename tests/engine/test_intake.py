@@ -340,6 +340,76 @@ def test_unicode_digits_are_not_rejected_as_crashes() -> None:
     assert parsed({"age_years": "٤٠"}).age_years == 40
 
 
+# -- Text nobody types: lone surrogates, controls, bidi overrides ----------------------------------
+
+UNSHOWABLE = ["\ud800", "\udfff", "\x00", "\x1b", "\x7f", "\u202e", "\u200b", "\ufeff", "\U000e0001", "\uf8ff"]
+
+
+def _encodable(errors_: dict[str, list[str]]) -> bool:
+    return all(text.encode("utf-8") for key, messages in errors_.items() for text in (key, *messages))
+
+
+def test_lone_surrogate_answer_is_refused_naming_the_field_and_shown_escaped() -> None:
+    assert errors({"etiology": "\ud800"}) == {
+        "etiology": ["Cause of the DAH: remove the control or invalid character (\\ud800) from the answer."],
+    }
+
+
+def test_lone_surrogate_field_name_is_refused_shown_escaped() -> None:
+    assert errors({"\ud800": 1}) == {"\\ud800": ["'\\ud800' is not a field of the DAH intake."]}
+
+
+def test_lone_surrogate_in_a_list_is_refused_naming_the_field() -> None:
+    assert errors({"steroid_toxicity_factors": ["diabetes", "\udc00"]}) == {
+        "steroid_toxicity_factors": [
+            "Steroid-toxicity risk factors: remove the control or invalid character (\\udc00) from the answer."
+        ],
+    }
+
+
+@pytest.mark.parametrize(("answer", "escape"), [
+    ({"etiology": "gpa\x00"}, "\\u0000"), ({"sex": "\u202efemale"}, "\\u202e"),
+    ({"on_dialysis": "yes\u200b"}, "\\u200b"), ({"age_years": "4\x000"}, "\\u0000"), ({"inr": "1.5\x1b"}, "\\u001b"),
+    ({"creatinine_value": "1.2\x00", "creatinine_unit": "mg/dL"}, "\\u0000"),
+])
+def test_control_character_inside_an_answer_is_refused_not_cleaned(answer: dict[str, Any], escape: str) -> None:
+    name = next(iter(answer))
+    assert errors(answer) == {
+        name: [f"{FIELDS[name].label}: remove the control or invalid character ({escape}) from the answer."],
+    }
+
+
+def test_control_character_in_the_creatinine_unit_is_refused_on_the_unit() -> None:
+    assert errors({"creatinine_value": 1.2, "creatinine_unit": "mg/dL\x00"}) == {
+        "creatinine_unit": ["Creatinine unit: remove the control or invalid character (\\u0000) from the answer."],
+    }
+
+
+def test_whitespace_around_an_answer_is_still_trimmed() -> None:
+    intake = parsed({"etiology": "\tgpa\n", "age_years": "\r\n54 ", "on_dialysis": " no\u2028"})
+    assert (intake.etiology, intake.age_years, intake.on_dialysis) == ("gpa", 54, False)
+
+
+def test_message_names_at_most_three_unshowable_characters() -> None:
+    message = errors({"etiology": "\x01\x02\x03\x04gpa"})["etiology"][0]
+    assert "(\\u0001, \\u0002, \\u0003, …)" in message
+
+
+def test_long_unknown_field_name_of_escapes_stays_within_80_characters() -> None:
+    (key,) = errors({"\ud800" * 50: 1})
+    assert len(key) <= 80
+    assert key.endswith("…")
+
+
+@pytest.mark.parametrize("name", INPUT_NAMES)
+@pytest.mark.parametrize("text", UNSHOWABLE)
+def test_unshowable_text_anywhere_gives_messages_that_encode_and_show_it_escaped(name: str, text: str) -> None:
+    for data in ({name: text}, {name: f"a{text}b"}, {name: [text]}, {f"{name}{text}": 1}):
+        found = errors(data)
+        assert _encodable(found)
+        assert not any(text in message for key, messages in found.items() for message in (key, *messages))
+
+
 # -- Normalised JSON -------------------------------------------------------------------------------
 
 
