@@ -66,7 +66,8 @@ def measure(user) -> PlanWeight:
     from dahguide.wizard import services
     from dahguide.wizard.forms import STEP_CODES
 
-    client = Client(HTTP_HOST="localhost")
+    # As the proxy sends requests (the full bench runs with production settings: HTTPS only).
+    client = Client(HTTP_HOST="localhost", HTTP_X_FORWARDED_PROTO="https")
     client.force_login(user)
     pages: dict[str, int] = {}
     for answer_set in answer_sets():
