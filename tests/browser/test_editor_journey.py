@@ -109,9 +109,9 @@ def _editor_prepares_and_submits_version_2(page, live_server, csp_violations) ->
     expect(_message(page, "was changed successfully")).to_be_visible()
     expect(page.locator(f"[name='{prefix}-value']")).to_have_value(re.compile(r"^30(\.0+)?$"))
 
-    # The wording, on the recommendation's own page (the inline is an index with change links).
-    row = page.locator("tr.form-row", has=page.locator(f"input[value='{RECOMMENDATION_CODE}']"))
-    row.get_by_role("link", name="Change").click()
+    # The wording, on the recommendation's own page (the version page lists recommendations as links).
+    index = page.locator("table.guidance-recommendation-index")
+    index.get_by_role("link", name=RECOMMENDATION_CODE, exact=True).click()
     text = page.get_by_label("Text:")
     old_text = text.input_value()
     assert OLD_WORDING in old_text
