@@ -198,25 +198,23 @@ def _basis(dose: Dose, intake: Intake, missing: list[str], notes: list[str]) -> 
             return dose.weight_cap_kg, f"{format_decimal(dose.weight_cap_kg)} kg (capped)"
         return weight, f"{format_decimal(weight)} kg"
     if dose.basis == "per_m2":
-        if weight is None:
-            missing.append("weight_kg")
-        if height is None:
-            missing.append("height_cm")
-        if weight is None or height is None:
+        if _absent(intake, ("weight_kg", "height_cm"), missing):
             return None, ""
         bsa = body_surface_area(height, weight)
         return bsa, f"{format_decimal(bsa)} m² (Mosteller, rounded to 0.01 m²)"
     if dose.basis == "per_kg_predicted_body_weight":
-        sex = intake.sex
-        if height is None:
-            missing.append("height_cm")
-        if sex is None:
-            missing.append("sex")
-        if height is None or sex is None:
+        if _absent(intake, ("height_cm", "sex"), missing):
             return None, ""
-        pbw = predicted_body_weight(height, sex)
+        pbw = predicted_body_weight(height, intake.sex)
         return pbw, f"{format_decimal(pbw)} kg predicted body weight"
     return Decimal(1), ""
+
+
+def _absent(intake: Intake, names: tuple[str, ...], missing: list[str]) -> bool:
+    """Name every input of ``names`` the intake lacks; true when any is lacking."""
+    lacking = [name for name in names if getattr(intake, name) is None]
+    missing.extend(lacking)
+    return bool(lacking)
 
 
 def body_surface_area(height_cm: Decimal, weight_kg: Decimal) -> Decimal:
