@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "dahguide.plans",
     "dahguide.wizard",
     "dahguide.cases",
+    "dahguide.feedback",
     "dahguide.api",
 ]
 

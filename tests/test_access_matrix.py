@@ -210,6 +210,12 @@ ACCESS: dict[str, Row] = {
     "cases:amend":      Row(own_case,                  (LOGIN, 302,   403,   403,   403,   403,   403), method="post"),
     "cases:save":       Row(physicians_finished_draft, (LOGIN, 302,   404,   403,   403,   403,   404), method="post",
                             data=lambda w: {"label": "GPA", "content_hash": w.published_version.content_hash}),
+    # Recommendations not followed (dahguide/feedback): physicians mark them on a case (the form page;
+    # the POST is tested in tests/feedback), editors and reviewers read the counts, never a case.
+    "feedback:not_followed": Row(own_case,          (LOGIN, 200,   200,   403,   403,   403,   200)),
+    "feedback:overview": Row(no_args,               (LOGIN, 403,   403,   403,   200,   200,   200)),
+    "feedback:version":  Row(published_number,      (LOGIN, 403,   403,   403,   200,   200,   200)),
+    "feedback:export":   Row(no_args,               (LOGIN, 403,   403,   403,   200,   200,   200)),
     # The JSON API (token or session; 401 without), CDS Hooks (a signed JWT only) and the CDS card's link.
     "api:evaluate":     Row(no_args,                   (401,   200,   200,   403,   403,   403,   200), method="post",
                             data=_api_intake, json=True),

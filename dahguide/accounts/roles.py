@@ -38,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("cases", "checklistevent"): ("add", "view"),
         ("cases", "reviewcomment"): ("add", "view"),
         ("cases", "signoff"): ("view",),
+        # A recommendation marked not followed is never changed (no change permission exists).
+        ("feedback", "notfollowed"): ("add", "view"),
     },
     ATTENDING: {
         ("cases", "signoff"): ("add", "view"),
@@ -48,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("cases", "checklistevent"): ("view",),
         ("cases", "reviewcomment"): ("add", "view"),
         ("cases", "signoff"): ("view",),
+        ("feedback", "notfollowed"): ("view",),
     },
     CONTENT_EDITOR: {
         ("guidance", "guidelineversion"): ("add", "change", "view"),

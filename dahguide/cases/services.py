@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dahguide.accounts.roles import ATTENDING, has_role
+from dahguide.cases.extensions import revisions_saved
 from dahguide.cases.models import (
     Case,
     CaseAccessLog,
@@ -101,6 +102,7 @@ def case_create(*, author, label: str, plan: SavedPlan, source_draft: DraftAsses
             case.save(force_insert=True)
             revision.case = case  # now with its id
             revision.save(force_insert=True)
+            revisions_saved([revision])
             case_id, user_id = case.pk, author.pk
             transaction.on_commit(lambda: security_event("case_saved", case_id=case_id, user_id=user_id, revision=1))
     except IntegrityError:
@@ -160,6 +162,7 @@ def case_revision_add(
         )
         if updated:
             revision.save(force_insert=True)
+            revisions_saved([revision])
             case_id, user_id = case.pk, user.pk
             transaction.on_commit(
                 lambda: security_event("case_amended", case_id=case_id, user_id=user_id, revision=number)
@@ -261,4 +264,5 @@ def _bulk_batch(*, author, plans: Iterable[tuple[str, SavedPlan, datetime]]) -> 
     for case, (_label, plan, at) in zip(cases, plans, strict=True):
         revisions.append(_revision(case=case, number=1, reason="", plan=plan, user=author, at=at))
     CaseRevision.objects.bulk_create(revisions)
+    revisions_saved(revisions)
     return cases

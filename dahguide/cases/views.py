@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from dahguide.accounts.roles import ATTENDING, PHYSICIAN, RESIDENT, has_role
-from dahguide.cases import display, selectors, services
+from dahguide.cases import display, extensions, selectors, services
 from dahguide.cases.forms import (
     AmendCaseForm,
     CaseFilterForm,
@@ -277,6 +277,8 @@ def _detail_context(request: HttpRequest, page: selectors.RevisionPage, **forms:
         "can_sign_off": has_role(user, ATTENDING) and is_current and not signed_by_me and not wrote_it,
         "comment_form": forms.get("comment_form") or CommentForm(),
         "signoff_form": forms.get("signoff_form") or SignOffForm(),
+        # Panels of apps above the cases (recommendations not followed), after the plan as decided.
+        "panels": extensions.case_panels(request, revision, is_current),
     }
 
 
@@ -333,6 +335,7 @@ def case_reevaluate(request: HttpRequest, pk: int) -> HttpResponse:
     services.case_access_record(case_id=pk, user=request.user, action=CaseAccessLog.Action.REEVALUATE)
     if context["diff"] is not None:
         context.update(_diff_labels(context["diff"], revision))
+        context["panels"] = extensions.reevaluation_panels(request, revision, context["diff"])
     template = "cases/_reevaluation.html" if _is_partial(request) else "cases/reevaluate.html"
     return render(request, template, context)
 
