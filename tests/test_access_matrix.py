@@ -229,6 +229,8 @@ ACCESS: dict[str, Row] = {
     "api:cds_discovery": Row(no_args,                  (200,   200,   200,   200,   200,   200,   200)),
     "api:cds_service":  Row(no_args,                   (401,   401,   401,   401,   401,   401,   401), method="post",
                             data=lambda w: {"hook": "patient-view"}, json=True),
+    "api:cds_feedback": Row(no_args,                   (401,   401,   401,   401,   401,   401,   401), method="post",
+                            data=lambda w: {"feedback": []}, json=True),
     "api:from_cds":     Row(no_args,                   (LOGIN, 200,   200,   403,   403,   403,   200),
                             query=_cds_link),
     # SMART App Launch: the launch URL answers everyone (an EHR opens it; without a launch it explains itself),

@@ -35,6 +35,7 @@ urlpatterns = [
     ),
     path("cds-services", cds_views.discovery, name="cds_discovery"),
     path(f"cds-services/{cds_views.SERVICE_ID}", cds_views.service, name="cds_service"),
+    path(f"cds-services/{cds_views.SERVICE_ID}/feedback", cds_views.feedback, name="cds_feedback"),
     path("assessments/from-cds/", cds_views.from_cds, name="from_cds"),
 ]
 

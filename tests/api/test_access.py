@@ -39,6 +39,7 @@ EXPECTED_ACCESS: dict[str, dict[str, int]] = {
     "cds_discovery": _statuses(200, 200, 200, 200, 200, 200),
     # A logged-in session is no CDS client: only a signed JWT is (test_cds.py).
     "cds_service": _statuses(401, 401, 401, 401, 401, 401),
+    "cds_feedback": _statuses(401, 401, 401, 401, 401, 401),
     "from_cds": _statuses(302, 200, 403, 403, 403, 200),
 }
 
@@ -56,6 +57,8 @@ def _request(client, name: str, physician) -> Any:
         return post_json(client, reverse("api:evaluate"), INTAKE)
     if name == "cds_service":
         return post_json(client, reverse("api:cds_service"), {"hook": "patient-view"})
+    if name == "cds_feedback":
+        return post_json(client, reverse("api:cds_feedback"), {"feedback": []})
     if name in {"version_questionnaire", "version_plandefinition"}:
         return client.get(reverse(f"api:{name}", args=[1]))
     if name == "case_fhir":

@@ -33,17 +33,19 @@ class CdsAuthError(Exception):
     """The request is not from an allowed CDS client; the message says why (no secrets in it)."""
 
 
-def authenticate(request: HttpRequest) -> CdsClient:
+def authenticate(request: HttpRequest, *, service_path: str = "") -> CdsClient:
+    """The calling client, or ``CdsAuthError``. ``service_path``: a sub-resource of a service (its
+    feedback endpoint) also accepts a token whose audience is the service's own URL."""
     if not settings.CDS_HOOKS_REQUIRE_AUTH:
         return CdsClient("")
     try:
-        return _verify(request)
+        return _verify(request, service_path=service_path)
     except CdsAuthError as exc:
         security_event("cds_auth_rejected", reason=str(exc))
         raise
 
 
-def _verify(request: HttpRequest) -> CdsClient:
+def _verify(request: HttpRequest, *, service_path: str = "") -> CdsClient:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -58,13 +60,14 @@ def _verify(request: HttpRequest) -> CdsClient:
     if not secret:
         raise CdsAuthError("The token's issuer is not an allowed CDS client.")
     audience = request.build_absolute_uri(request.path)
+    audiences = [audience, request.build_absolute_uri(service_path)] if service_path else [audience]
     try:
         claims = jwt.decode(
-            token, secret, algorithms=ALGORITHMS, audience=audience, issuer=issuer, leeway=LEEWAY_SECONDS,
+            token, secret, algorithms=ALGORITHMS, audience=audiences, issuer=issuer, leeway=LEEWAY_SECONDS,
             options={"require": ["iss", "aud", "exp", "iat", "jti"]},
         )
     except jwt.InvalidAudienceError:
-        raise CdsAuthError(f"The token's audience must be this service's URL ({audience}).") from None
+        raise CdsAuthError(f"The token's audience must be this service's URL ({audiences[-1]}).") from None
     except jwt.ExpiredSignatureError:
         raise CdsAuthError("The token has expired.") from None
     except jwt.PyJWTError as exc:

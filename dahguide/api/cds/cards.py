@@ -28,6 +28,7 @@ from dahguide.api.cds.mapping import MappingResult
 from dahguide.api.fhir.common import code_system
 from dahguide.api.plan_text import MARKDOWN
 from dahguide.engine.intake import FIELDS
+from dahguide.feedback.models import Reason
 
 SUMMARY_LIMIT = 140  # CDS Hooks: "<140-character summary"
 DECISION_INDICATOR = {"recommended": "critical", "consider": "warning", "not_indicated": "info",
@@ -54,6 +55,33 @@ TOPICS = {
 }
 
 
+def override_reasons() -> list[dict[str, str]]:
+    """CDS Hooks 2.0 ``overrideReasons``: the bedside's code list of why a recommendation was not followed."""
+    system = code_system("override_reason")
+    return [{"system": system, "code": code, "display": label} for code, label in Reason.choices]
+
+
+# The plasma-exchange decision card stands for the plasma-exchange recommendations when exchange is
+# recommended or to consider; "Give now" for the other actions for now. Each recommendation of a
+# response is thus counted (shown, accepted, overridden) on one card only.
+PLEX_SECTION = "plasma_exchange"
+_PLEX_DECISIONS_ADVISED = frozenset({"recommended", "consider"})
+
+
+def card_recommendations(card: Mapping[str, Any], plan: Mapping[str, Any]) -> tuple[str, ...]:
+    """The recommendation codes of the plan that a card stands for (its feedback counts for them)."""
+    topic = card["source"]["topic"]["code"]
+    recs = plan.get("recommendations", [])
+    if topic == "decision" and plan["plasma_exchange"]["decision"] in _PLEX_DECISIONS_ADVISED:
+        return tuple(r["code"] for r in recs if r.get("section") == PLEX_SECTION)
+    if topic == "give_now":
+        return tuple(
+            r["code"] for r in recs
+            if r.get("kind") == "action" and r.get("timing") == "now" and r.get("section") != PLEX_SECTION
+        )
+    return ()
+
+
 def summary(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) < SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 2] + "…"
@@ -78,6 +106,7 @@ def _card(summary_text: str, indicator: str, detail: str, source: Mapping[str, s
         "detail": detail,
         "source": {**source, "topic": {"system": code_system("cds_card"), "code": topic, "display": TOPICS[topic]}},
         "links": [dict(link)],
+        "overrideReasons": override_reasons(),
     }
 
 

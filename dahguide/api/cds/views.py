@@ -21,10 +21,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from dahguide.api.cds import auth, cards, mapping, prefill
+from dahguide.api.cds import feedback as cds_feedback
 from dahguide.api.rest import MAX_BODY_BYTES, load_json
 from dahguide.api.services import draft_create_from_ehr
 from dahguide.engine.intake import FIELDS
 from dahguide.engine.plan import evaluate
+from dahguide.feedback import services as feedback_services
 from dahguide.guidance.selectors import get_published_snapshot
 from dahguide.wizard.forms import STEP_CODES, display_answer
 from dahguide.wizard.views import physician_required
@@ -94,7 +96,7 @@ def discovery(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST", "OPTIONS"])
 def service(request: HttpRequest) -> HttpResponse:
     try:
-        auth.authenticate(request)
+        client = auth.authenticate(request)
     except auth.CdsAuthError as exc:
         return _error(401, str(exc), **{"WWW-Authenticate": 'Bearer realm="cds-services"'})
     try:
@@ -120,9 +122,45 @@ def service(request: HttpRequest) -> HttpResponse:
         "type": "absolute",
     }
     source = {"label": f"DAH Guide (guideline version {snapshot.version})", "url": request.build_absolute_uri("/")}
-    return JsonResponse({
-        "cards": cards.build_cards(plan, mapped, fhir_server=bool(body.get("fhirServer")), source=source, link=link),
-    })
+    built = cards.build_cards(plan, mapped, fhir_server=bool(body.get("fhirServer")), source=source, link=link)
+    # Each card by its uuid, for the feedback endpoint and the editors' counts: no patient data.
+    feedback_services.cds_cards_record(
+        cards=[
+            feedback_services.IssuedCard(c["uuid"], c["source"]["topic"]["code"], cards.card_recommendations(c, plan))
+            for c in built
+        ],
+        guideline_version=int(snapshot.version), issuer=client.issuer,
+    )
+    return JsonResponse({"cards": built})
+
+
+@csrf_exempt
+@_cors
+@require_http_methods(["POST", "OPTIONS"])
+def feedback(request: HttpRequest) -> HttpResponse:
+    """CDS Hooks 2.0 feedback on the service's cards: accepted, or overridden with a reason.
+
+    Authenticated as the service is (its URL or this one as the token's audience); idempotent per
+    card; all items are stored or none. 200 with what was stored, 400 for bad input, 409 when a card
+    already has a different outcome.
+    """
+    try:
+        client = auth.authenticate(request, service_path=reverse("api:cds_service"))
+    except auth.CdsAuthError as exc:
+        return _error(401, str(exc), **{"WWW-Authenticate": 'Bearer realm="cds-services"'})
+    try:
+        items = cds_feedback.parse(load_json(request.read(MAX_BODY_BYTES + 1)))
+    except ValueError as exc:
+        return _error(400, str(exc))
+    except cds_feedback.FeedbackInvalid as exc:
+        return JsonResponse({"error": "The feedback was not stored.", "problems": exc.problems}, status=400)
+    try:
+        stored = feedback_services.cds_feedback_record(issuer=client.issuer, items=items)
+    except feedback_services.FeedbackRefused as exc:
+        problems = {f"feedback[{i}].card": p for i, p in exc.problems.items()}
+        return JsonResponse({"error": "The feedback was not stored.", "problems": problems},
+                            status=409 if exc.conflict else 400)
+    return JsonResponse({"stored": sum(stored), "already_stored": len(stored) - sum(stored)})
 
 
 def _request_problem(body: Any) -> str:
