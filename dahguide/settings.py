@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After CSRF and authentication: a form is kept through the idle logout only with a valid token.
+    "dahguide.accounts.middleware.IdleSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -128,8 +130,14 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=15 * 60)
 # The page warns this many seconds before the idle logout (at most half the timeout).
 SESSION_IDLE_WARNING = env.int("SESSION_IDLE_WARNING", default=60)
-SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
-SESSION_SAVE_EVERY_REQUEST = True
+# Activity is recorded in the session at most this often (seconds), so a read costs no database
+# write; the logout therefore comes between TIMEOUT - INTERVAL and TIMEOUT after the last activity.
+SESSION_ACTIVITY_INTERVAL = env.int("SESSION_ACTIVITY_INTERVAL", default=60)
+# The session row outlives the idle timeout (the idle rule is enforced on every request by
+# dahguide.accounts.middleware.IdleSessionMiddleware) so that the idle logout still knows whose
+# session it ends and can keep what they were typing for them. The cookie ends with the browser.
+SESSION_COOKIE_AGE = env.int("SESSION_MAX_AGE", default=12 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # The wizard reads a creatinine typed without a unit in the unit the laboratory reports ("mg/dL",

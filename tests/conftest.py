@@ -64,10 +64,13 @@ def _restore_rows(dump: list[tuple[type, list[dict]]]) -> bool:
     from django.core.management.color import no_style
     from django.db import connection, transaction
 
+    from dahguide.guidance.frozen import restoring_published_rows
+
     for model, rows in dump:
         if model._base_manager.filter(pk__in=[r[model._meta.pk.attname] for r in rows]).exists():
             return False
-    with transaction.atomic():  # foreign keys are checked at commit, when every row is in
+    # The rows were imported and published for real once in this process: put back as they were.
+    with transaction.atomic(), restoring_published_rows():  # foreign keys are checked at commit
         for model, rows in dump:
             model._base_manager.bulk_create([model(**row) for row in rows])
         # PostgreSQL's sequences do not move for explicit ids: move them past the inserted rows.
@@ -115,3 +118,25 @@ def clinical_reviewer(django_user_model):
 @pytest.fixture
 def admin_user(django_user_model):
     return _user(django_user_model, "admin", None, superuser=True)
+
+
+class IdleClock:
+    """The idle logout's clock (dahguide.accounts.idle.now), moved by hand."""
+
+    def __init__(self, start: int) -> None:
+        self.at = start
+
+    def __call__(self) -> int:
+        return self.at
+
+    def advance(self, seconds: int) -> None:
+        self.at += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    from dahguide.accounts import idle
+
+    fake = IdleClock(idle.now())
+    monkeypatch.setattr(idle, "now", fake)
+    return fake

@@ -8,3 +8,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from dahguide import observability  # noqa: F401  (connects the security-event receivers)
+        from dahguide.accounts import receivers  # noqa: F401  (starts the idle clock at log-in)

@@ -25,6 +25,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
 
+from dahguide.accounts.idle import keeps_input, take_kept_input
 from dahguide.accounts.roles import CLINICAL_REVIEWER, CONTENT_EDITOR, PHYSICIAN, RESIDENT, has_role
 from dahguide.engine.content import Snapshot
 from dahguide.engine.intake import FIELDS, STEPS, Step
@@ -190,6 +191,11 @@ def resume(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 # -- Steps --------------------------------------------------------------------------------------
 
 
+def _step_page(pk: uuid.UUID, step: str) -> str:
+    return reverse("wizard:step", args=[pk, step])
+
+
+@keeps_input(page=_step_page)
 @physician_required
 @require_http_methods(["GET", "POST"])
 def step(request: HttpRequest, pk: uuid.UUID, step: str) -> HttpResponse:
@@ -205,7 +211,15 @@ def step(request: HttpRequest, pk: uuid.UUID, step: str) -> HttpResponse:
     return_to = request.POST.get("return_to") or request.GET.get("return_to") or ""
     return_to = return_to if return_to in RETURN_TARGETS else ""
     if request.method == "GET":
-        return _render_step(request, draft, current, draft.answers, return_to=return_to)
+        kept = take_kept_input(request, request.path)
+        if kept is None:
+            return _render_step(request, draft, current, draft.answers, return_to=return_to)
+        # Typed before the idle logout: shown again, unsaved, for the physician to check and save.
+        raw = forms.raw_from_post(current, kept, draft.answers, _lab_units(request))
+        return _render_step(
+            request, draft, current, {**draft.answers, **raw}, return_to=return_to,
+            notice="What you typed on this step before the idle logout is back. Check it, then save.",
+        )
 
     action = request.POST.get("action", "next")
     raw = forms.raw_from_post(current, request.POST, draft.answers, _lab_units(request))

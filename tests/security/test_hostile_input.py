@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from dahguide.engine import units
 from dahguide.engine.intake import FIELDS, INPUT_NAMES, STEPS, FieldSpec
 from dahguide.wizard import services
-from dahguide.wizard.forms import HELPER_INPUTS, NONE_OF_THESE, STEP_CODES, is_asked
+from dahguide.wizard.forms import HELPER_INPUTS, NONE_OF_THESE, SESSION_UNITS, STEP_CODES, is_asked
 from tests.wizard.conftest import VALID
 
 pytestmark = pytest.mark.django_db
@@ -169,6 +169,11 @@ def test_hostile_step_posts_get_a_message_per_invalid_field_and_keep_valid_answe
     def check(post: tuple[dict[str, Any], dict[str, str]], htmx: bool) -> None:
         data, how = post
         draft = _draft_at(physician, code)
+        # Each example starts from the site's default units: a unit chosen in an earlier example is
+        # remembered for the session and would change how a number typed alone is read.
+        session = physician_client.session
+        session.pop(SESSION_UNITS, None)
+        session.save()
         headers = {"HX-Request": "true"} if htmx else {}
         response = physician_client.post(
             reverse("wizard:step", args=[draft.pk, code]), {**data, "action": "next"}, headers=headers

@@ -27,7 +27,8 @@ SETTING_NAMES = (
     "DEBUG", "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
     "SESSION_COOKIE_HTTPONLY", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
     "X_FRAME_OPTIONS", "SECURE_REFERRER_POLICY", "SECURE_CONTENT_TYPE_NOSNIFF", "CONTENT_SECURITY_POLICY",
-    "SESSION_COOKIE_AGE", "SESSION_SAVE_EVERY_REQUEST", "SESSION_EXPIRE_AT_BROWSER_CLOSE", "PERMISSIONS_POLICY",
+    "SESSION_COOKIE_AGE", "SESSION_IDLE_TIMEOUT", "SESSION_ACTIVITY_INTERVAL", "SESSION_SAVE_EVERY_REQUEST",
+    "SESSION_EXPIRE_AT_BROWSER_CLOSE", "PERMISSIONS_POLICY",
 )
 
 
@@ -90,8 +91,10 @@ def test_production_csp_allows_no_inline_code(production_settings):
 
 
 def test_production_session_ends_after_15_idle_minutes_by_default(production_settings):
-    assert production_settings["SESSION_COOKIE_AGE"] == 15 * 60
-    assert production_settings["SESSION_SAVE_EVERY_REQUEST"] is True
+    assert production_settings["SESSION_IDLE_TIMEOUT"] == 15 * 60
+    assert production_settings["SESSION_ACTIVITY_INTERVAL"] == 60
+    # Enforced by IdleSessionMiddleware, not by saving the session on every request.
+    assert production_settings["SESSION_SAVE_EVERY_REQUEST"] is False
     assert production_settings["SESSION_EXPIRE_AT_BROWSER_CLOSE"] is True
 
 
