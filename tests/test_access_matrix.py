@@ -164,6 +164,7 @@ ACCESS: dict[str, Row] = {
     # name                 URL arguments             anon   phys   attend res    editor reviewer admin
     "login":           Row(no_args,                 (200,   302,   302,   302,   302,   302,   302)),
     "logout":          Row(no_args,                 (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN), method="post"),
+    "activity":        Row(no_args,                 (401,   204,   204,   204,   204,   204,   204),   method="post"),
     "home":            Row(no_args,                 (LOGIN, 200,   200,   200,   200,   200,   200)),
     "wizard:new":      Row(no_args,                 (LOGIN, 302,   302,   403,   403,   403,   302), method="post"),
     "wizard:resume":   Row(own_draft,               (LOGIN, 302,   302,   403,   403,   403,   302), owner_only=True),

@@ -29,6 +29,7 @@ from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from dahguide.accounts.idle import keeps_input, take_kept_input
 from dahguide.accounts.roles import ATTENDING, PHYSICIAN, RESIDENT, has_role
 from dahguide.cases import display, extensions, selectors, services
 from dahguide.cases.forms import (
@@ -275,11 +276,22 @@ def _detail_context(request: HttpRequest, page: selectors.RevisionPage, **forms:
         "can_tick": is_physician and is_current,
         "can_amend": is_physician and case.author_id == user.pk,
         "can_sign_off": has_role(user, ATTENDING) and is_current and not signed_by_me and not wrote_it,
-        "comment_form": forms.get("comment_form") or CommentForm(),
-        "signoff_form": forms.get("signoff_form") or SignOffForm(),
+        "comment_form": forms.get("comment_form") or CommentForm(initial=_kept(request, "cases:comment", case.pk)),
+        "signoff_form": forms.get("signoff_form") or SignOffForm(initial=_kept(request, "cases:signoff", case.pk)),
         # Panels of apps above the cases (recommendations not followed), after the plan as decided.
         "panels": extensions.case_panels(request, revision, is_current),
     }
+
+
+def _kept(request: HttpRequest, url_name: str, pk: int) -> dict[str, str] | None:
+    """A comment or sign-off the user was typing when the idle logout came, to finish now."""
+    kept = take_kept_input(request, reverse(url_name, args=[pk]))
+    if kept is None:
+        return None
+    messages.info(
+        request, "What you were typing before the idle logout is back in the form below. Check it, then send it."
+    )
+    return {key: kept.get(key, "") for key in kept}
 
 
 def _render_detail(
@@ -360,6 +372,15 @@ def _diff_labels(diff: PlanDiff, revision: CaseRevision) -> dict[str, Any]:
 # -- Acting on a case ---------------------------------------------------------------------------
 
 
+def _comments_page(pk: int) -> str:
+    return reverse("cases:detail", args=[pk]) + "#comments"
+
+
+def _signoffs_page(pk: int) -> str:
+    return reverse("cases:detail", args=[pk]) + "#signoffs"
+
+
+@keeps_input(page=_comments_page)
 @clinical_required
 @require_POST
 def case_comment(request: HttpRequest, pk: int) -> HttpResponse:
@@ -371,6 +392,7 @@ def case_comment(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, selectors.case_revision_page(case_id=pk), status=400, comment_form=form)
 
 
+@keeps_input(page=_signoffs_page)
 @attending_required
 @require_POST
 def case_signoff(request: HttpRequest, pk: int) -> HttpResponse:
