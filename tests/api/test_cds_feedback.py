@@ -3,7 +3,6 @@ overridden outcomes, idempotency, bad input (clear 400s, never a 5xx) and no pat
 
 from __future__ import annotations
 
-
 import pytest
 
 from dahguide.feedback.models import CdsCard, CdsFeedback, Impression, Reason
@@ -85,7 +84,8 @@ def test_an_anonymous_call_gets_401(client, cards):
 
 
 def test_a_token_signed_with_another_secret_gets_401(client, cards):
-    response = send(client, accepted(cards[0]), **cds_auth(aud=CDS_SERVICE_URL, secret="not-the-secret-but-long-enough-0123456789abcdef"))
+    wrong = "not-the-secret-but-long-enough-0123456789abcdef"
+    response = send(client, accepted(cards[0]), **cds_auth(aud=CDS_SERVICE_URL, secret=wrong))
     assert response.status_code == 401
 
 
