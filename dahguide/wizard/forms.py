@@ -555,17 +555,43 @@ class AnswerRow:
     label: str
     display: str
     asked: bool = True
+    origin: str = ""  # FROM_EHR, ENTERED, or "" (a draft not prefilled from the EHR, or no answer)
+    source: str = ""  # for FROM_EHR: what the chart said, and when
 
 
-def answer_rows(step: Step, answers: Mapping[str, Any]) -> list[AnswerRow]:
+FROM_EHR = "ehr"
+ENTERED = "entered"
+
+
+def answer_rows(
+    step: Step, answers: Mapping[str, Any], sources: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[AnswerRow]:
     rows = []
     for name in step.fields:
         spec = FIELDS[name]
         if not is_asked(name, answers):
             rows.append(AnswerRow(name, spec.label, ASKED_WHEN[name].not_asked, asked=False))
             continue
-        rows.append(AnswerRow(name, spec.label, display_answer(spec, answers)))
+        origin, source = answer_origin(spec, answers, sources or {})
+        rows.append(AnswerRow(name, spec.label, display_answer(spec, answers), origin=origin, source=source))
     return rows
+
+
+def answer_origin(
+    spec: FieldSpec, answers: Mapping[str, Any], sources: Mapping[str, Mapping[str, Any]]
+) -> tuple[str, str]:
+    """Where an answer of a draft prefilled from the EHR came from: (FROM_EHR, its source) while every
+    prefilled input still holds the chart's value, (ENTERED, "") once the physician typed or changed
+    it, ("", "") for a draft not prefilled from the EHR or an answer left empty."""
+    if not sources:
+        return "", ""
+    prefilled = [name for name in spec.input_names if name in sources]
+    if prefilled and all(answers.get(name) == sources[name].get("value") for name in prefilled):
+        said = dict.fromkeys(str(sources[name].get("source") or "") for name in prefilled)
+        return FROM_EHR, "; ".join(text for text in said if text)
+    value = answers.get(spec.name)
+    answered = bool(value) if isinstance(value, list) else bool(str(value or "").strip())
+    return (ENTERED, "") if answered else ("", "")
 
 
 def display_answer(spec: FieldSpec, answers: Mapping[str, Any]) -> str:

@@ -22,6 +22,9 @@ class DraftAssessment(models.Model):
     answers = models.JSONField(default=dict, blank=True)
     current_step = models.CharField(max_length=32)
     completed_steps = models.JSONField(default=list, blank=True)
+    # Answers prefilled from the EHR: input name -> {"value", "source", "read_at"}. An answer still
+    # equal to its "value" is shown as "from the EHR" (with its source), any other as "entered".
+    sources = models.JSONField(default=dict, blank=True)
     # The published guideline version when the draft was started ("" when none was published).
     guideline_version = models.CharField(max_length=64, blank=True)
     finished = models.BooleanField(default=False)

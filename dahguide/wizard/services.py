@@ -11,8 +11,13 @@ from dahguide.wizard.models import DraftAssessment
 
 # One write each: inside a caller's transaction no savepoint of their own is needed.
 @transaction.atomic(savepoint=False)
-def draft_create(*, owner, first_step: str, guideline_version: str = "") -> DraftAssessment:
-    draft = DraftAssessment(owner=owner, current_step=first_step, guideline_version=guideline_version)
+def draft_create(
+    *, owner, first_step: str, guideline_version: str = "", sources: Mapping[str, dict[str, str]] | None = None
+) -> DraftAssessment:
+    """A new draft; ``sources`` records the answers prefilled from the EHR (DraftAssessment.sources)."""
+    draft = DraftAssessment(
+        owner=owner, current_step=first_step, guideline_version=guideline_version, sources=dict(sources or {})
+    )
     # The owner is the logged-in user and the id a fresh UUID: skip their existence queries.
     draft.full_clean(exclude=["owner", "id"])
     draft.save(force_insert=True)

@@ -429,11 +429,19 @@ def _answer_groups(draft: DraftAssessment, step_urls: dict[str, str]) -> list[di
     return [
         {
             "step": _step_view(step),
-            "rows": forms.answer_rows(step, draft.answers),
+            "rows": forms.answer_rows(step, draft.answers, draft.sources),
             "edit_url": f"{step_urls[step.code]}?return_to={REVIEW}",
         }
         for step in STEPS
     ]
+
+
+def _origin_counts(groups: list[dict[str, Any]]) -> dict[str, int]:
+    """How many answers came from the EHR and how many were entered (empty when none came from it)."""
+    origins = [row.origin for group in groups for row in group["rows"]]
+    if not any(origins):
+        return {}
+    return {"from_ehr": origins.count(forms.FROM_EHR), "entered": origins.count(forms.ENTERED)}
 
 
 @physician_required
@@ -460,7 +468,8 @@ def plan(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         "indicator": _indicator(draft, "plan", step_urls),
         "plan": plan,
         "started_under_older_version": bool(draft.guideline_version) and draft.guideline_version != snapshot.version,
-        "groups": _answer_groups(draft, step_urls),
+        "groups": (groups := _answer_groups(draft, step_urls)),
+        "origins": _origin_counts(groups),
         "optional_steps": [
             {"title": s.title, "url": step_urls[s.code] if _can_open(draft, s.code) else ""}
             for s in STEPS if s.code not in draft.completed_steps

@@ -189,7 +189,8 @@ def from_cds(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         snapshot = get_published_snapshot()
         draft = draft_create_from_ehr(
-            owner=request.user, answers=data.answers, guideline_version=snapshot.version if snapshot else ""
+            owner=request.user, answers=data.answers, guideline_version=snapshot.version if snapshot else "",
+            sources=dict.fromkeys(data.answers, "sent with the EHR's CDS Hooks card"),
         )
         return redirect("wizard:step", pk=draft.pk, step=STEP_CODES[0])
     rows = [

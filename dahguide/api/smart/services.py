@@ -137,26 +137,13 @@ def stored_prefill(*, session: MutableMapping[str, Any], prefill_id: str) -> Cha
 
 def prefill_confirm(*, session: MutableMapping[str, Any], prefill: ChartPrefill, owner,
                     guideline_version: str) -> DraftAssessment:
-    """Start a wizard draft with the chart's answers (the CDS link's service) and record their sources."""
-    draft = draft_create_from_ehr(owner=owner, answers=prefill.answers, guideline_version=guideline_version)
+    """Start a wizard draft with the chart's answers (the CDS link's service), each with its source."""
+    draft = draft_create_from_ehr(owner=owner, answers=prefill.answers, guideline_version=guideline_version,
+                                  sources=prefill.sources, read_at=prefill.read_at)
     store = _store(session)
     store.get("prefills", {}).pop(prefill.id, None)
-    # Which answers came from the EHR, and from what: an answer the physician later changes no longer
-    # equals its value here, so the display can tell "from the EHR" from "entered".
-    provenance = store.setdefault("provenance", {})
-    provenance[str(draft.pk)] = {
-        name: {"value": value, "source": prefill.sources.get(name, ""), "read_at": prefill.read_at}
-        for name, value in prefill.answers.items()
-    }
-    store["provenance"] = dict(list(provenance.items())[-MAX_FLOWS:])
     _save(session, store)
     return draft
-
-
-def answer_sources(*, session: MutableMapping[str, Any], draft: DraftAssessment) -> dict[str, str]:
-    """Input name -> its EHR source, for the answers of ``draft`` still equal to what the EHR sent."""
-    recorded = _store(session).get("provenance", {}).get(str(draft.pk), {})
-    return {name: entry["source"] for name, entry in recorded.items() if draft.answers.get(name) == entry["value"]}
 
 
 # -- Helpers ------------------------------------------------------------------------------------

@@ -4,13 +4,17 @@ the confirmation page and the draft it starts; every failure a clear page, never
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 import requests
 from django.urls import reverse
 
 from dahguide.api.smart import services, transport
+from dahguide.wizard import services as wizard_services
+from dahguide.wizard.forms import STEP_CODES
 from dahguide.wizard.models import DraftAssessment
+from tests.wizard.conftest import VALID
 
 from .conftest import LAUNCH_URL, authorize, callback_path, launch, query_of
 
@@ -259,16 +263,51 @@ def test_answers_remember_that_they_came_from_the_ehr(physician_client, ehr, phy
     launch(physician_client, ehr)
     physician_client.post(reverse("smart:confirm"), {"p": _only_prefill_id(physician_client)})
     draft = DraftAssessment.objects.get(owner=physician)
-    sources = services.answer_sources(session=physician_client.session, draft=draft)
-    assert sources["creatinine_value"].startswith("Serum creatinine 342 µmol/L")
+    assert draft.sources["creatinine_value"]["source"].startswith("Serum creatinine 342 µmol/L")
+    assert draft.sources["creatinine_value"]["value"] == "342"
+    assert draft.sources["creatinine_value"]["read_at"]
 
 
-def test_an_answer_changed_by_the_physician_is_no_longer_from_the_ehr(physician_client, ehr, physician):
+def test_the_review_marks_each_answer_from_the_ehr_or_entered(physician_client, ehr, physician):
     launch(physician_client, ehr)
     physician_client.post(reverse("smart:confirm"), {"p": _only_prefill_id(physician_client)})
     draft = DraftAssessment.objects.get(owner=physician)
-    draft.answers["inr"] = "2.0"
-    assert "inr" not in services.answer_sources(session=physician_client.session, draft=draft)
+    answers = {**draft.answers, "inr": "2.0", "infection_status": "excluded"}  # changed, and typed
+    wizard_services.draft_save_answers(draft=draft, answers=answers, current_step="review", complete=STEP_CODES)
+    html = physician_client.get(reverse("wizard:review", args=[draft.pk])).content.decode()
+    rows = dict(re.findall(r'<dt class="col-sm-5 fw-normal">([^<]+)</dt>\s*<dd[^>]*>(.*?)</dd>', html, re.S))
+    creatinine = next(v for k, v in rows.items() if k.startswith("Serum creatinine"))
+    assert "from the EHR" in creatinine and "Serum creatinine 342 µmol/L" in creatinine
+    inr = next(v for k, v in rows.items() if k.startswith("INR"))
+    assert "entered" in inr and "from the EHR" not in inr
+    infection = next(v for k, v in rows.items() if k.startswith("Infection"))
+    assert "entered" in infection
+
+
+def test_the_plan_says_how_many_answers_came_from_the_ehr(physician_client, ehr, physician):
+    launch(physician_client, ehr)
+    physician_client.post(reverse("smart:confirm"), {"p": _only_prefill_id(physician_client)})
+    draft = DraftAssessment.objects.get(owner=physician)
+    wizard_services.draft_save_answers(
+        draft=draft, answers={**draft.answers, "inr": "2.0", **VALID["haematology"], **VALID["course"],
+                               "active_dah": "true"},
+        current_step="review", complete=STEP_CODES)
+    draft.refresh_from_db()
+    review = physician_client.get(reverse("wizard:review", args=[draft.pk])).content.decode()
+    from_ehr = review.count('class="answer-origin origin-ehr"')
+    entered = review.count('class="answer-origin origin-entered"')
+    assert from_ehr > 0 and entered > 0
+    plan = physician_client.get(reverse("wizard:plan", args=[draft.pk])).content.decode()
+    assert f"{from_ehr} answers from the EHR, {entered} entered" in plan
+
+
+def test_a_draft_typed_by_hand_carries_no_origin_marks(physician_client, physician, published_guideline):
+    draft = wizard_services.draft_create(owner=physician, first_step="patient")
+    answers = {k: v for code in STEP_CODES for k, v in VALID[code].items()}
+    wizard_services.draft_save_answers(draft=draft, answers=answers, current_step="review", complete=STEP_CODES)
+    html = physician_client.get(reverse("wizard:review", args=[draft.pk])).content.decode()
+    assert "answer-origin" not in html
+    assert "from the EHR" not in physician_client.get(reverse("wizard:plan", args=[draft.pk])).content.decode()
 
 
 def test_confirm_is_post_only(physician_client):
