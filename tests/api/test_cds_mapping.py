@@ -130,8 +130,47 @@ def test_value_older_than_its_window_is_stale_and_not_used(what, loinc, value, u
 def test_staleness_windows_are_as_documented():
     assert {k: v.total_seconds() / 3600 for k, v in STALE_AFTER.items()} == {
         "creatinine": 48, "spo2": 24, "platelets": 72, "inr": 24, "fibrinogen": 24,
-        "egfr": 48, "weight": 7 * 24, "height": 365 * 24,
+        "egfr": 48, "weight": 7 * 24, "height": 365 * 24, "pf": 24, "pao2": 24, "fio2": 24,
     }
+
+
+def test_a_horowitz_index_observation_is_the_pf_ratio():
+    mapped = mapped_observations(observation("50984-4", 180, "mm[Hg]"))
+    assert mapped.data == {"pao2_fio2_ratio": Decimal(180)}
+    assert mapped.sources["pao2_fio2_ratio"].startswith("PaO₂/FiO₂ 180 mmHg")
+
+
+def test_pao2_and_fio2_taken_together_make_the_pf_ratio():
+    mapped = mapped_observations(observation("2703-7", 9, "kPa", hours_ago=1), observation("3150-0", 60, "%",
+                                                                                          hours_ago=1.5))
+    assert mapped.data == {"pao2_fio2_ratio": Decimal(113)}  # 9 kPa = 67.5 mmHg, / 0.6
+    assert "calculated from PaO₂ 9 kPa" in mapped.used[0] and "FiO₂ 60%" in mapped.used[0]
+
+
+def test_pao2_and_fio2_hours_apart_make_no_pf_ratio():
+    mapped = mapped_observations(observation("2703-7", 70, "mm[Hg]", hours_ago=1), observation("3150-0", 0.4, "1",
+                                                                                             hours_ago=4))
+    assert "pao2_fio2_ratio" not in mapped.data
+    assert "not taken within an hour" in mapped.problems[0]
+
+
+def test_a_stale_blood_gas_makes_no_pf_ratio():
+    mapped = mapped_observations(observation("2703-7", 70, "mm[Hg]", hours_ago=30), observation("3150-0", 40, "%",
+                                                                                              hours_ago=30))
+    assert "pao2_fio2_ratio" not in mapped.data
+    assert "older than 24 h" in mapped.stale[0]
+
+
+def test_a_pf_ratio_observation_wins_over_a_blood_gas_pair():
+    mapped = mapped_observations(observation("50984-4", 210, "mm[Hg]"), observation("2703-7", 60, "mm[Hg]"),
+                                 observation("3150-0", 100, "%"))
+    assert mapped.data == {"pao2_fio2_ratio": Decimal(210)}
+
+
+def test_an_implausible_fio2_is_refused_with_the_reason():
+    mapped = mapped_observations(observation("2703-7", 70, "mm[Hg]"), observation("3150-0", 400, "%"))
+    assert "pao2_fio2_ratio" not in mapped.data
+    assert "FiO₂ 400 is outside" in mapped.problems[0]
 
 
 def test_value_dated_in_the_future_is_not_used():

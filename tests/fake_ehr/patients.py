@@ -77,7 +77,7 @@ def _order(pid: str, mid: str, rxnorm: str, display: str) -> dict[str, Any]:
 
 
 def _anna(now: datetime) -> list[dict[str, Any]]:
-    """GPA with pulmonary-renal syndrome: creatinine in µmol/L, on oxygen, on apixaban."""
+    """GPA with pulmonary-renal syndrome: creatinine in µmol/L, on oxygen with a blood gas, on apixaban."""
     pid = "anna"
     oxygen = [{
         "code": {"coding": [{"system": LOINC, "code": "3151-8", "display": "Inhaled oxygen flow rate"}]},
@@ -97,6 +97,11 @@ def _anna(now: datetime) -> list[dict[str, Any]]:
              now - timedelta(hours=4)),
         _obs(pid, "anna-spo2", "59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry", 88, "%", "%",
              now - timedelta(hours=1), components=oxygen),
+        # An arterial gas: PaO₂ and FiO₂ as two Observations taken together (P/F 155 mmHg).
+        _obs(pid, "anna-pao2", "2703-7", "Oxygen [Partial pressure] in Arterial blood", 62, "mmHg", "mm[Hg]",
+             now - timedelta(minutes=50)),
+        _obs(pid, "anna-fio2", "3150-0", "Inhaled oxygen concentration", 40, "%", "%",
+             now - timedelta(minutes=52)),
         _obs(pid, "anna-egfr", "98979-8", "Glomerular filtration rate/1.73 sq M.predicted (CKD-EPI 2021)", 12,
              "mL/min/1.73m2", "mL/min/{1.73_m2}", now - timedelta(hours=3)),
         _obs(pid, "anna-weight", "29463-7", "Body weight", 64, "kg", "kg", now - timedelta(days=1)),
@@ -107,7 +112,7 @@ def _anna(now: datetime) -> list[dict[str, Any]]:
 
 
 def _bruno(now: datetime) -> list[dict[str, Any]]:
-    """MPA coded in ICD-10 only: creatinine in mg/dL, platelets too old, no SpO₂, on warfarin."""
+    """MPA coded in ICD-10 only: creatinine in mg/dL, platelets too old, a P/F but no SpO₂, on warfarin."""
     pid = "bruno"
     return [
         _patient(pid, "Bruno", "Keller", "male", "1949-11-02"),
@@ -117,6 +122,8 @@ def _bruno(now: datetime) -> list[dict[str, Any]]:
              "10*9/L", now - timedelta(days=6)),
         _obs(pid, "bruno-inr", "6301-6", "INR in Platelet poor plasma by Coagulation assay", 2.8, "{INR}",
              "{INR}", now - timedelta(hours=5)),
+        _obs(pid, "bruno-pf", "50984-4", "Horowitz index in Arterial blood", 230, "mmHg", "mm[Hg]",
+             now - timedelta(hours=2)),
         _obs(pid, "bruno-fib", "3255-7", "Fibrinogen [Mass/volume] in Platelet poor plasma", 320, "mg/dL",
              "mg/dL", now - timedelta(hours=5)),
         _condition(pid, "bruno-mpa", ICD10, "M31.7", "Microscopic polyangiitis"),

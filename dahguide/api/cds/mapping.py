@@ -45,11 +45,18 @@ FIBRINOGEN_LOINC = ("3255-7",)  # fibrinogen [mass/volume] in platelet-poor plas
 EGFR_LOINC = ("98979-8", "62238-1", "33914-3", "48642-3", "48643-1", "88293-6", "88294-4", "77147-7")
 WEIGHT_LOINC = ("29463-7", "3141-9")  # body weight; body weight measured
 HEIGHT_LOINC = ("8302-2", "3137-7", "8306-3")  # body height; measured; lying (a child's length)
+PF_LOINC = ("50984-4",)  # Horowitz index (PaO₂/FiO₂) in arterial blood, mm[Hg]
+PAO2_LOINC = ("2703-7",)  # oxygen partial pressure in arterial blood
+FIO2_LOINC = (O2_CONCENTRATION_LOINC,)  # inhaled oxygen concentration, as an Observation of its own
 # Each quantity read from the observations, with its LOINC codes (the first match wins).
 QUANTITIES = (
     ("creatinine", CREATININE_LOINC), ("platelets", PLATELETS_LOINC), ("spo2", SPO2_LOINC), ("inr", INR_LOINC),
     ("fibrinogen", FIBRINOGEN_LOINC), ("egfr", EGFR_LOINC), ("weight", WEIGHT_LOINC), ("height", HEIGHT_LOINC),
+    ("pf", PF_LOINC), ("pao2", PAO2_LOINC), ("fio2", FIO2_LOINC),
 )
+# PaO₂ and FiO₂ read separately make a P/F only when taken together: a gas drawn on another
+# oxygen setting gives a ratio the patient never had [U].
+PF_PAIR_WITHIN = timedelta(hours=1)
 OBSERVATION_CODES = tuple(code for _, codes in QUANTITIES for code in codes)
 
 # How old a value may be and still count as the patient's current one.
@@ -64,6 +71,10 @@ STALE_AFTER = {
     # vitamin K, PCC, plasma or an exchange, so a day-old value is not the current one [U].
     "inr": timedelta(hours=24),
     "fibrinogen": timedelta(hours=24),
+    # P/F, PaO₂ and FiO₂: oxygenation, like SpO₂ above.
+    "pf": timedelta(hours=24),
+    "pao2": timedelta(hours=24),
+    "fio2": timedelta(hours=24),
     # eGFR is computed from the creatinine: it is current exactly as long as the creatinine (KDIGO 2012 AKI).
     "egfr": timedelta(hours=48),
     # Doses per kg are display only and confirmed before prescribing; a week-old weight is close enough [U].
@@ -142,7 +153,8 @@ _POUND = Decimal("0.45359237")  # kg, by definition
 _WEIGHT_FACTORS = {"kg": Decimal(1), "g": Decimal("0.001"), "[lb_av]": _POUND, "lb": _POUND}
 _HEIGHT_FACTORS = {"cm": Decimal(1), "m": Decimal(100), "[in_i]": Decimal("2.54"), "in": Decimal("2.54")}
 _LABELS = {"creatinine": "Serum creatinine", "platelets": "Platelets", "spo2": "SpO₂", "inr": "INR",
-           "fibrinogen": "Fibrinogen", "egfr": "eGFR", "weight": "Weight", "height": "Height"}
+           "fibrinogen": "Fibrinogen", "egfr": "eGFR", "weight": "Weight", "height": "Height",
+           "pf": "PaO₂/FiO₂", "pao2": "PaO₂", "fio2": "FiO₂"}
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _SAFE_TEXT = re.compile(r"[^A-Za-z0-9 %/.^{}µμ-]")
 
@@ -370,10 +382,12 @@ def _observations(bundle: Mapping[str, Any], now: datetime, out: MappingResult) 
         groups[what].append((obs, effective))
     if undated:
         out.problems.append(f"{undated} observation(s) without a date were not used.")
-    for what, found in groups.items():
-        if found:
-            obs, effective = max(found, key=lambda pair: pair[1])
+    newest = {what: max(found, key=lambda pair: pair[1]) for what, found in groups.items() if found}
+    for what, (obs, effective) in newest.items():
+        if what not in {"pao2", "fio2"}:
             _map_newest(what, obs, effective, now, out)
+    if "pao2_fio2_ratio" not in out.data and "pao2" in newest and "fio2" in newest:
+        _map_pf_pair(newest["pao2"], newest["fio2"], now, out)
 
 
 def _map_newest(what: str, obs: Mapping[str, Any], effective: datetime, now: datetime, out: MappingResult) -> None:
@@ -402,8 +416,53 @@ def _map_newest(what: str, obs: Mapping[str, Any], effective: datetime, now: dat
         _map_oxygen(obs, source, out)
 
 
+_PAO2_UNITS = {"mm[hg]": "mmHg", "mmhg": "mmHg", "kpa": "kPa"}
+_FIO2_UNITS = {"%": "percent", "1": "fraction", "{fraction}": "fraction", "": "fraction"}
+
+
+def _map_pf_pair(
+    pao2: tuple[Mapping[str, Any], datetime], fio2: tuple[Mapping[str, Any], datetime], now: datetime,
+    out: MappingResult,
+) -> None:
+    """P/F from the newest PaO₂ and FiO₂ Observations, when both are current and taken together."""
+    readings = []
+    for what, (obs, effective) in (("pao2", pao2), ("fio2", fio2)):
+        ref = _reference(obs)
+        source = f"{_when(effective, now)}" + (f" ({ref})" if ref else "")
+        quantity = _quantity(obs.get("valueQuantity"))
+        code = None if quantity is None else (_PAO2_UNITS if what == "pao2" else _FIO2_UNITS).get(
+            quantity[1].strip().lower())
+        if quantity is None or code is None:
+            out.problems.append(f"The newest {_LABELS[what]} result, {source}, has no usable value or unit: "
+                                "P/F not calculated.")
+            return
+        if now - effective > STALE_AFTER[what]:
+            hours = int(STALE_AFTER[what].total_seconds() // 3600)
+            out.stale.append(f"{_LABELS[what]} {units.format_decimal(quantity[0])} {safe_text(quantity[1])}, "
+                             f"{source} is older than {hours} h: P/F not calculated.")
+            return
+        readings.append((quantity[0], code, source, effective))
+    (pao2_value, pao2_unit, pao2_source, pao2_at), (fio2_value, fio2_unit, fio2_source, fio2_at) = readings
+    if abs(pao2_at - fio2_at) > PF_PAIR_WITHIN:
+        out.problems.append(f"PaO₂ ({pao2_source}) and FiO₂ ({fio2_source}) were not taken within an hour "
+                            "of each other: P/F not calculated.")
+        return
+    result = units.pao2_fio2_ratio(pao2_value, pao2_unit, fio2_value, fio2_unit)
+    if result.ratio_mmhg is None:
+        out.problems.append(f"P/F not calculated from the EHR's PaO₂ and FiO₂: {' '.join(result.problems)}")
+        return
+    ratio = result.ratio_mmhg.quantize(Decimal(1))
+    fio2_shown = f"{units.format_decimal(fio2_value)}{'%' if fio2_unit == 'percent' else ''}"
+    out.use({"pao2_fio2_ratio": ratio}, f"PaO₂/FiO₂ {units.format_decimal(ratio)} mmHg, calculated from PaO₂ "
+            f"{units.format_decimal(pao2_value)} {pao2_unit} ({pao2_source}) and FiO₂ {fio2_shown} ({fio2_source})")
+
+
 def _convert(what: str, value: Decimal, unit: str) -> tuple[dict[str, Any], str] | None:
     """(intake data, value as shown) or None when the unit is not one we convert."""
+    if what == "pf":
+        if unit.strip().lower() not in {"mm[hg]", "mmhg"}:
+            return None
+        return {"pao2_fio2_ratio": value}, f"{units.format_decimal(value)} mmHg"
     if what == "creatinine":
         code = units.normalise_creatinine_unit(unit) if len(unit) <= 20 else None
         if code is None:
