@@ -69,6 +69,7 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("guidance", "goldencase"): ("add", "change", "delete", "view"),
         ("guidance", "stance"): ("add", "change", "delete", "view"),
         ("guidance", "dose"): ("add", "change", "delete", "view"),
+        ("guidance", "changenote"): ("add", "change", "delete", "view"),
     },
     # Reviewers read content and move versions through the workflow (services check the role);
     # they do not edit content, so the two-person rule can hold.
@@ -89,6 +90,7 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("guidance", "guidancetext"): ("view",),
         ("guidance", "stance"): ("view",),
         ("guidance", "dose"): ("view",),
+        ("guidance", "changenote"): ("view",),
     },
 }
 

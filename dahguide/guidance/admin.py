@@ -1,9 +1,11 @@
 """Editors' admin for guideline content, and the reviewers' workflow pages (``views.py``).
 
-Published and retired versions are view-only. Every save carries the ``lock_version`` it was
-opened with, so a second editor saving a stale page gets a conflict message instead of silently
-overwriting the first one's change (optimistic locking). Any edit of a submitted, under-review
-or approved version sends it back to draft (``workflow.version_content_edited``).
+Published and retired versions are view-only here, and refused by the models whatever the path
+(``frozen``). Every save and delete goes through the editing services (``editing``): a save carries
+the ``lock_version`` it was opened with, so a second editor saving a stale page gets a conflict
+message instead of silently overwriting the first one's change (optimistic locking); any edit of a
+submitted, under-review or approved version sends it back to draft; an item something refers to
+is not offered for deletion. Choice lists offer only rows of editable versions.
 """
 
 from __future__ import annotations
@@ -24,9 +26,18 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from dahguide.guidance import labels, views
+from dahguide.guidance.editing import (
+    LOCK_FIELD,
+    content_delete,
+    content_delete_problems,
+    content_lock_check,
+    content_save,
+)
+from dahguide.guidance.frozen import frozen_filter
 from dahguide.guidance.golden import golden_case_check
 from dahguide.guidance.markdown import render_markdown
 from dahguide.guidance.models import (
+    ChangeNote,
     Citation,
     Condition,
     Disagreement,
@@ -46,10 +57,6 @@ from dahguide.guidance.models import (
     WarningContent,
 )
 from dahguide.guidance.selectors import get_published_snapshot, recommendation_index
-from dahguide.guidance.workflow import version_content_edited
-
-CONFLICT_MESSAGE = "This item was changed by someone else since you opened it; reload to see their change."
-LOCK_FIELD = "lock_version"
 
 
 def _is_frozen(obj) -> bool:
@@ -63,12 +70,9 @@ def _is_frozen(obj) -> bool:
     return obj.version_id is not None and obj.version.is_frozen
 
 
-def _version_of(obj) -> GuidelineVersion | None:
-    if isinstance(obj, Condition):
-        obj = obj.item
-    if isinstance(obj, GuidelineVersion):
-        return obj
-    return getattr(obj, "version", None)
+def editable_rows(model) -> models.QuerySet:
+    """The rows of a content model that belong to a version still being prepared."""
+    return model._default_manager.exclude(**frozen_filter(model))
 
 
 def _limit_citations(form_class: type[forms.BaseForm], version_id: int | None) -> None:
@@ -80,7 +84,7 @@ def _limit_citations(form_class: type[forms.BaseForm], version_id: int | None) -
         if version_id is not None:
             field.queryset = Citation.objects.filter(version_id=version_id)
         else:
-            field.queryset = Citation.objects.exclude(version__status__in=GuidelineVersion.FROZEN_STATUSES)
+            field.queryset = editable_rows(Citation)
 
 
 # --- optimistic locking ----------------------------------------------------------------------
@@ -89,9 +93,10 @@ def _limit_citations(form_class: type[forms.BaseForm], version_id: int | None) -
 class LockedForm(forms.ModelForm):
     """Refuses to save over a change someone else saved after this form was opened.
 
-    The page carries the row's ``lock_version`` in a hidden field; the row is read again under a
-    row lock (the admin's save runs in one transaction) and must still have that number. A save
-    then bumps it. An inline row the editor did not touch is not saved, so it is not checked.
+    The page carries the row's ``lock_version`` in a hidden field; ``editing.content_lock_check``
+    reads the row again under a row lock (the admin's save runs in one transaction), so the conflict
+    shows on the form; ``editing.content_save`` checks again and bumps the number when the admin
+    saves. An inline row the editor did not touch is not saved, so it is not checked.
     """
 
     check_unchanged = True  # the main form is saved even when unchanged; inline rows are not
@@ -105,22 +110,18 @@ class LockedForm(forms.ModelForm):
             return cleaned
         if not self.check_unchanged and not self.has_changed():
             return cleaned
-        current = (
-            type(self.instance)._default_manager.select_for_update()
-            .filter(pk=self.instance.pk).values_list(LOCK_FIELD, flat=True).first()
-        )
-        if current is None or cleaned.get(LOCK_FIELD) != current:
-            raise ValidationError(CONFLICT_MESSAGE, code="conflict")
+        opened = cleaned.get(LOCK_FIELD)
+        content_lock_check(instance=self.instance, lock_version=-1 if opened is None else opened)
         return cleaned
 
     def has_changed(self) -> bool:
         # The lock number differs whenever someone else saved the row; that alone is no edit.
         return any(name != LOCK_FIELD for name in self.changed_data)
 
-    def save(self, commit=True):
-        if LOCK_FIELD in self.fields and self.instance.pk is not None:
-            self.instance.lock_version = self.cleaned_data[LOCK_FIELD] + 1
-        return super().save(commit)
+    @property
+    def opened_lock_version(self) -> int | None:
+        """The number the page was opened with (None when the form carries none: a read-only page)."""
+        return self.cleaned_data.get(LOCK_FIELD) if LOCK_FIELD in self.fields else None
 
 
 class LockedInlineForm(LockedForm):
@@ -189,39 +190,71 @@ class FrozenInlineMixin(FrozenReadOnlyMixin):
         return super().has_add_permission(request, obj) and not _is_frozen(obj)
 
 
-class ContentEditMixin:
-    """After a real edit, a version that was submitted, under review or approved returns to draft."""
+class ContentFormSetMixin:
+    """An inline row marked for deletion is refused on the form when something refers to it."""
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if form.has_changed() or any(formset.has_changed() for formset in formsets):
-            self._content_edited(request, form.instance)
+    def clean(self):
+        super().clean()
+        problems = [
+            problem
+            for form in self.deleted_forms
+            if form.instance.pk is not None
+            for problem in content_delete_problems(form.instance)
+        ]
+        if problems:
+            raise ValidationError(problems, code="referenced")
+
+
+class ContentInlineFormSet(ContentFormSetMixin, forms.BaseInlineFormSet):
+    pass
+
+
+class ContentServiceMixin:
+    """Every save and delete of the admin goes through ``editing``; Delete is offered only where allowed."""
+
+    def save_model(self, request, obj, form, change):
+        content_save(
+            instance=obj, user=request.user, lock_version=getattr(form, "opened_lock_version", None),
+            edited=form.has_changed() or not change, validated=True,
+        )
+
+    def save_formset(self, request, form, formset, change):
+        saved = {id(instance) for instance in formset.save(commit=False)}
+        for obj in formset.deleted_objects:
+            content_delete(instance=obj, user=request.user)
+        for inline_form in formset.forms:
+            if id(inline_form.instance) in saved:
+                content_save(
+                    instance=inline_form.instance, user=request.user,
+                    lock_version=getattr(inline_form, "opened_lock_version", None), validated=True,
+                )
+        formset.save_m2m()
 
     def delete_model(self, request, obj):
-        version = _version_of(obj)
-        super().delete_model(request, obj)
-        if version is not None and version.pk is not None:
-            self._content_edited(request, version)
+        content_delete(instance=obj, user=request.user)
 
-    def delete_queryset(self, request, queryset):
-        if queryset.model is GuidelineVersion:  # deleting drafts: nothing is left to send back
-            return super().delete_queryset(request, queryset)
-        versions = {_version_of(obj) for obj in queryset}
-        super().delete_queryset(request, queryset)
-        for version in versions - {None}:
-            self._content_edited(request, version)
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or not content_delete_problems(obj))
 
-    def _content_edited(self, request, obj) -> None:
-        version = _version_of(obj)
-        if version is not None:
-            version_content_edited(version=version, user=request.user)
+    def get_actions(self, request):
+        # Deleting several items at once would skip the reasons one item cannot go: one at a time.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if hasattr(db_field.related_model, "VERSION_LOOKUP"):  # a content row: only editable ones
+            kwargs["queryset"] = editable_rows(db_field.related_model)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class HistoryReadOnlyMixin:
     """History pages show every past state; they do not revert one.
 
     simple-history's revert saves outside the admin's transaction and skips ``save_related``, so
-    it would bypass optimistic locking and would not send a reviewed version back to draft. An
+    it would bypass the editing services (``editing``): optimistic locking, sending a reviewed
+    version back to draft. An
     editor copies the old wording into the current item instead.
     """
 
@@ -234,7 +267,9 @@ class HistoryReadOnlyMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class ContentAdmin(HistoryReadOnlyMixin, ContentEditMixin, LockedAdminMixin, FrozenReadOnlyMixin, SimpleHistoryAdmin):
+class ContentAdmin(
+    HistoryReadOnlyMixin, ContentServiceMixin, LockedAdminMixin, FrozenReadOnlyMixin, SimpleHistoryAdmin
+):
     """Base of every content model's admin."""
 
     form = LockedForm
@@ -262,10 +297,6 @@ class VersionItemAdmin(ContentAdmin):
             kwargs["assume_scheme"] = "https"  # a DOI or guideline link typed without a scheme
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "version":
-            kwargs["queryset"] = GuidelineVersion.objects.exclude(status__in=GuidelineVersion.FROZEN_STATUSES)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 # --- inlines ---------------------------------------------------------------------------------
@@ -273,6 +304,7 @@ class VersionItemAdmin(ContentAdmin):
 
 class ConditionInline(LockedAdminMixin, FrozenInlineMixin, admin.TabularInline):
     form = LockedInlineForm
+    formset = ContentInlineFormSet
     fields = ("group", "fact", "op", "values")
     extra = 0
     formfield_overrides = {models.JSONField: {"widget": forms.TextInput(attrs={"size": 40})}}
@@ -303,6 +335,7 @@ class VersionInlineMixin(LockedAdminMixin, FrozenInlineMixin):
     """Items edited on their version's page; citations, rules and long texts on each item's own page."""
 
     form = VersionItemInlineForm
+    formset = ContentInlineFormSet
     extra = 0
     show_change_link = True
 
@@ -325,6 +358,15 @@ class GuidanceTextInline(VersionInlineMixin, admin.StackedInline):
 class CitationInline(VersionInlineMixin, admin.TabularInline):
     model = Citation
     fields = ("key", "label", "url", "verification")
+
+
+class ChangeNoteInline(VersionInlineMixin, admin.TabularInline):
+    """One sentence per changed recommendation, for physicians' "What changed" page (required to submit)."""
+
+    model = ChangeNote
+    fields = ("recommendation", "text")
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 70})}}
+    verbose_name_plural = "Change notes for physicians (one per changed recommendation)"
 
 
 class MonitoringItemInline(VersionInlineMixin, admin.TabularInline):
@@ -383,7 +425,7 @@ class StanceInlineForm(StanceCodeMixin, RecommendationPartForm):
     pass
 
 
-class RecommendationPartFormSet(forms.BaseModelFormSet):
+class RecommendationPartFormSet(ContentFormSetMixin, forms.BaseModelFormSet):
     """The stances or doses of one recommendation: the rows of its version that name its code.
 
     Stands in for an inline formset, which needs a foreign key; the document (and so the rows) link
@@ -544,7 +586,10 @@ class GuidelineVersionAdmin(ContentAdmin):
     filter_horizontal = ("plasma_exchange_citations",)
     # Recommendations are an index here, not a formset: each is edited on its own page (text, rule,
     # citations, stances, doses), and 50-odd rows of fields would pass the request's field limit.
-    inlines = (VersionTransitionInline, ThresholdInline, MonitoringItemInline, CitationInline, GuidanceTextInline)
+    inlines = (
+        VersionTransitionInline, ChangeNoteInline, ThresholdInline, MonitoringItemInline, CitationInline,
+        GuidanceTextInline,
+    )
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -728,6 +773,12 @@ class DoseAdmin(VersionItemAdmin):
     formfield_overrides = DoseInline.formfield_overrides
 
 
+@admin.register(ChangeNote)
+class ChangeNoteAdmin(VersionItemAdmin):
+    list_display = ("recommendation", "text", "version")
+    search_fields = ("recommendation", "text")
+
+
 @admin.register(GuidanceText)
 class GuidanceTextAdmin(VersionItemAdmin):
     list_display = ("code", "version")
@@ -750,7 +801,7 @@ for _model in (RecommendationCondition, MonitoringCondition, WarningCondition, D
 
 
 @admin.register(GoldenCase)
-class GoldenCaseAdmin(HistoryReadOnlyMixin, LockedAdminMixin, SimpleHistoryAdmin):
+class GoldenCaseAdmin(HistoryReadOnlyMixin, ContentServiceMixin, LockedAdminMixin, SimpleHistoryAdmin):
     form = LockedForm
     list_display = ("name", "expected_decision", "active", "updated_at")
     list_filter = ("active", "expected_decision")

@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from dahguide.engine import vocabulary
 from dahguide.guidance import labels
+from dahguide.guidance.frozen import ContentManager, refuse_frozen_write
 
 _VERIFICATION_LABELS = {
     "primary": "Primary source checked [R]",
@@ -72,7 +73,34 @@ def dose_population_choices() -> list[tuple[str, str]]:
     return labels.DOSE_POPULATIONS.choices()
 
 
-class GuidelineVersion(models.Model):
+class FrozenGuarded(models.Model):
+    """Refuses to save or delete a row of a published or retired version (``frozen``).
+
+    ``VERSION_LOOKUP`` is the path from the model to its version; the manager's bulk writes
+    (update, delete, bulk_create, bulk_update) check the same, and so does the base manager
+    Django uses for related objects.
+    """
+
+    VERSION_LOOKUP = "version"
+
+    objects = ContentManager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "objects"
+
+    def save(self, *args, **kwargs) -> None:
+        refuse_frozen_write(self, "save", kwargs.get("update_fields"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        refuse_frozen_write(self, "delete")
+        return super().delete(*args, **kwargs)
+
+
+class GuidelineVersion(FrozenGuarded):
+    VERSION_LOOKUP = ""
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted for review"
@@ -117,7 +145,15 @@ class GuidelineVersion(models.Model):
             models.UniqueConstraint(
                 fields=["status"], condition=Q(status="published"), name="one_published_version"
             ),
+            # One version is prepared at a time (workflow.version_create_draft): the same constant for
+            # every open row, unique, so a second open row fails on SQLite and PostgreSQL alike.
+            models.UniqueConstraint(
+                models.Value(1),
+                condition=Q(status__in=["approved", "draft", "submitted", "under_review"]),
+                name="one_open_version",
+            ),
         ]
+        base_manager_name = "objects"
         indexes = [models.Index(fields=["status"], name="guidance_version_status_idx")]
 
     def __str__(self) -> str:
@@ -162,7 +198,7 @@ class LockedItem(models.Model):
         abstract = True
 
 
-class VersionItem(LockedItem):
+class VersionItem(FrozenGuarded, LockedItem):
     """Anything that belongs to exactly one guideline version."""
 
     version = models.ForeignKey(GuidelineVersion, on_delete=models.CASCADE, related_name="%(class)ss")
@@ -171,6 +207,7 @@ class VersionItem(LockedItem):
 
     class Meta:
         abstract = True
+        base_manager_name = "objects"
 
 
 class CodedItem(VersionItem):
@@ -600,7 +637,7 @@ class GuidanceText(CodedItem):
         pass
 
 
-class Condition(LockedItem):
+class Condition(FrozenGuarded, LockedItem):
     """One condition of ``applies_when``: conditions of the same group are AND-ed, groups OR-ed."""
 
     ITEM_FIELD: str  # name of the foreign key to the item, set by each concrete model
@@ -646,6 +683,7 @@ class Condition(LockedItem):
 
 class RecommendationCondition(Condition):
     ITEM_FIELD = "recommendation"
+    VERSION_LOOKUP = "recommendation__version"
     recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="conditions")
 
     class Meta(Condition.Meta):
@@ -654,6 +692,7 @@ class RecommendationCondition(Condition):
 
 class MonitoringCondition(Condition):
     ITEM_FIELD = "monitoring_item"
+    VERSION_LOOKUP = "monitoring_item__version"
     monitoring_item = models.ForeignKey(MonitoringItem, on_delete=models.CASCADE, related_name="conditions")
 
     class Meta(Condition.Meta):
@@ -662,6 +701,7 @@ class MonitoringCondition(Condition):
 
 class WarningCondition(Condition):
     ITEM_FIELD = "warning"
+    VERSION_LOOKUP = "warning__version"
     warning = models.ForeignKey(WarningContent, on_delete=models.CASCADE, related_name="conditions")
 
     class Meta(Condition.Meta):
@@ -677,6 +717,7 @@ class WarningCondition(Condition):
 
 class DisagreementCondition(Condition):
     ITEM_FIELD = "disagreement"
+    VERSION_LOOKUP = "disagreement__version"
     disagreement = models.ForeignKey(Disagreement, on_delete=models.CASCADE, related_name="conditions")
 
     class Meta(Condition.Meta):
@@ -842,3 +883,51 @@ def dose_amount_parts(amount: object) -> tuple[Decimal, ...] | None:
 def _number(value: Decimal) -> str:
     """3.4000 -> "3.4", 300.0000 -> "300" (no exponent)."""
     return format(value.normalize(), "f")
+
+
+class ChangeNote(VersionItem):
+    """What changed in one recommendation, in a sentence for physicians ("What changed" page).
+
+    Written by the editor for every recommendation a version changes (required at submit:
+    ``workflow.version_submit``); frozen with the version when it is published. Not part of the
+    snapshot: the engine never reads it, physicians do.
+    """
+
+    recommendation = models.SlugField(
+        max_length=100, db_index=False, help_text="The code of the changed recommendation (of this version)."
+    )
+    text = models.TextField(help_text="What changed and why, as a physician should read it.")
+
+    class Meta:
+        ordering = ("version", "recommendation")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "recommendation"], name="guidance_changenote_one_per_rec"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation}: {self.text[:60]}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.version_id is None or not self.recommendation:
+            return
+        if not Recommendation.objects.filter(version_id=self.version_id, code=self.recommendation).exists():
+            raise ValidationError(
+                {"recommendation": f"No recommendation of this version has the code '{self.recommendation}'."}
+            )
+
+
+def _connect_link_guards() -> None:
+    from django.db.models.signals import m2m_changed
+
+    from dahguide.guidance.frozen import refuse_frozen_link_change
+
+    owners = (GuidelineVersion, Threshold, Recommendation, MonitoringItem, WarningContent, Disagreement, Stance, Dose)
+    for owner in owners:
+        for field in owner._meta.many_to_many:
+            m2m_changed.connect(
+                refuse_frozen_link_change, sender=field.remote_field.through, dispatch_uid=f"frozen-{field}"
+            )
+
+
+_connect_link_guards()

@@ -23,6 +23,7 @@ from django.utils import timezone
 from dahguide.engine import vocabulary
 from dahguide.engine.content import Snapshot
 from dahguide.guidance import labels
+from dahguide.guidance.frozen import status_change_allowed
 from dahguide.guidance.models import (
     Citation,
     Disagreement,
@@ -112,12 +113,12 @@ def guideline_version_create(
 
 
 def version_status_change(
-    *, version: GuidelineVersion, to_status: str, user=None, comment: str = ""
+    *, version: GuidelineVersion, to_status: str, user=None, comment: str = "", fields: tuple[str, ...] = ()
 ) -> VersionTransition:
     """Move a version to ``to_status`` and log it: the one place a status changes.
 
     Callers hold the version's row lock and have checked the role and the status they start
-    from (``workflow``); this writes the version, one ``VersionTransition`` and, once the
+    from (``workflow``); this writes the version's status and ``fields``, one ``VersionTransition`` and, once the
     transaction commits, one ``content_transition`` security log line.
     """
     from_status = version.status
@@ -125,7 +126,9 @@ def version_status_change(
     version.lock_version += 1
     version._change_reason = TRANSITION_REASON  # read by simple-history
     version.full_clean()
-    version.save()
+    # The one way through the frozen guard (``frozen``): this version's status and ``fields``, nothing else.
+    with status_change_allowed(version.pk):
+        version.save(update_fields=["status", "lock_version", *fields])
     return _log_transition(version=version, from_status=from_status, user=user, comment=comment)
 
 
@@ -520,5 +523,8 @@ def guideline_publish(*, version: GuidelineVersion, user=None, comment: str = ""
         version.published_by = user
         version.snapshot = document
         version.content_hash = document["content_hash"]
-        version_status_change(version=version, to_status=GuidelineVersion.Status.PUBLISHED, user=user, comment=comment)
+        version_status_change(
+            version=version, to_status=GuidelineVersion.Status.PUBLISHED, user=user, comment=comment,
+            fields=("published_at", "published_by", "snapshot", "content_hash"),
+        )
     return version

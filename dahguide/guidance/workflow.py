@@ -106,7 +106,9 @@ def version_submit(*, version: GuidelineVersion, user, change_summary: str) -> G
                 "Describe what changed (the change summary) before submitting.", code="change_summary_required"
             )
         version.change_summary = change_summary
-        version_status_change(version=version, to_status=Status.SUBMITTED, user=user, comment=change_summary)
+        version_status_change(
+            version=version, to_status=Status.SUBMITTED, user=user, comment=change_summary, fields=("change_summary",)
+        )
     return version
 
 

@@ -26,7 +26,7 @@ def admin_for(model, user):
 
 
 def test_every_guidance_model_is_in_the_admin():
-    assert len(GUIDANCE_MODELS) == 16
+    assert len(GUIDANCE_MODELS) == 17
 
 
 @pytest.mark.parametrize("model", GUIDANCE_MODELS, ids=lambda m: m._meta.model_name)

@@ -6,8 +6,9 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from dahguide.guidance.admin import CONFLICT_MESSAGE
+from dahguide.guidance.editing import CONFLICT_MESSAGE
 from dahguide.guidance.models import (
+    ChangeNote,
     Citation,
     GoldenCase,
     GuidelineVersion,
@@ -142,8 +143,8 @@ def test_saving_without_changes_keeps_the_review(client, content_editor, platele
 
 
 def test_deleting_an_item_of_an_approved_version_returns_it_to_draft(client, content_editor, editor_draft, move_to):
+    citation = Citation.objects.create(version=editor_draft, key="uncited", label="Uncited", reference="Test only.")
     version = move_to(editor_draft, Status.APPROVED)
-    citation = Citation.objects.filter(version=version).first()
     client.force_login(content_editor)
     client.post(reverse("admin:guidance_citation_delete", args=[citation.pk]), {"post": "yes"})
     version.refresh_from_db()
@@ -215,7 +216,8 @@ HISTORY_MODELS = [
 ]
 
 
-def test_history_page_opens_for_every_content_model(client, admin_user, golden_cases):
+def test_history_page_opens_for_every_content_model(client, admin_user, golden_cases, editor_draft):
+    ChangeNote.objects.create(version=editor_draft, recommendation="platelet_transfusion", text="Reworded.")
     client.force_login(admin_user)
     statuses = {
         model._meta.model_name: client.get(
@@ -224,7 +226,7 @@ def test_history_page_opens_for_every_content_model(client, admin_user, golden_c
         for model in HISTORY_MODELS
     }
     assert statuses == {model._meta.model_name: 200 for model in HISTORY_MODELS}
-    assert len(statuses) == 15
+    assert len(statuses) == 16
 
 
 def test_history_page_shows_who_changed_the_item(client, content_editor, admin_user, platelet_rec):

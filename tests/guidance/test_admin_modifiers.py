@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from dahguide.guidance import labels
 from dahguide.guidance.models import Dose, GuidelineVersion, Recommendation, Stance
-from tests.guidance.helpers import PAEDIATRIC_PULSE, form_data
+from dahguide.guidance.services import guideline_import
+from tests.guidance.helpers import PAEDIATRIC_PULSE, as_action, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +40,10 @@ def pulse(editor_draft) -> Recommendation:
 
 
 @pytest.fixture
-def published_pulse(published_guideline) -> Recommendation:
-    return make_action(published_guideline)
+def published_pulse(db, guideline_document) -> Recommendation:
+    """The same action in a published version: imported as a draft and published (published rows never change)."""
+    version = guideline_import(document=as_action(guideline_document, PULSE, doses=(PAEDIATRIC_PULSE,)), publish=True)
+    return Recommendation.objects.get(version=version, code=PULSE)
 
 
 def change_url(obj) -> str:

@@ -7,6 +7,7 @@ import logging
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from dahguide.guidance.models import Dose, GuidelineVersion, Recommendation, Stance, Threshold, VersionTransition
 from dahguide.guidance.selectors import get_published_snapshot, version_authors
@@ -201,8 +202,9 @@ def test_published_snapshot_records_number_summary_hash_and_date(editor_draft, m
 
 
 def test_database_still_refuses_two_published_versions(editor_draft):
+    # A plain QuerySet: past the model's frozen guard (frozen.py), down to the database constraint.
     with pytest.raises(IntegrityError), transaction.atomic():
-        GuidelineVersion.objects.filter(pk=editor_draft.pk).update(status=Status.PUBLISHED)
+        QuerySet(GuidelineVersion).filter(pk=editor_draft.pk).update(status=Status.PUBLISHED)
 
 
 # --- two-person rule ---------------------------------------------------------------------------
