@@ -12,23 +12,20 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
-from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from dahguide.accounts.access import is_partial, role_required
 from dahguide.accounts.idle import keeps_input, take_kept_input
 from dahguide.accounts.roles import ATTENDING, PHYSICIAN, RESIDENT, has_role
 from dahguide.cases import display, extensions, selectors, services
@@ -57,35 +54,9 @@ View = Callable[..., HttpResponse]
 DECISION_CHOICE_LABELS = dict(PLEX_DECISION_CHOICES)
 
 
-def _is_partial(request: HttpRequest) -> bool:
-    return bool(request.htmx and not request.htmx.history_restore_request)
-
-
-def _role_required(*roles: str, refusal: str) -> Callable[[View], View]:
-    """Logged in (else the login page, the whole page for htmx) and holding a role (else 403)."""
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
-                if request.htmx:
-                    page = request.htmx.current_url_abs_path or request.get_full_path()
-                    return HttpResponseClientRedirect(f"{reverse('login')}?{urlencode({'next': page})}")
-                return redirect_to_login(request.get_full_path())
-            if not has_role(request.user, *roles):
-                raise PermissionDenied(refusal)
-            response = view(request, *args, **kwargs)
-            patch_vary_headers(response, ("HX-Request",))
-            return response
-
-        return wrapper
-
-    return decorator
-
-
-clinical_required = _role_required(PHYSICIAN, RESIDENT, refusal="Saved cases are open to physicians and residents.")
-physician_required = _role_required(PHYSICIAN, refusal="Only physicians save, amend and tick cases.")
-attending_required = _role_required(ATTENDING, refusal="Only attendings sign off cases.")
+clinical_required = role_required(PHYSICIAN, RESIDENT, refusal="Saved cases are open to physicians and residents.")
+physician_required = role_required(PHYSICIAN, refusal="Only physicians save, amend and tick cases.")
+attending_required = role_required(ATTENDING, refusal="Only attendings sign off cases.")
 
 
 # -- Saving from the wizard's plan page ---------------------------------------------------------
@@ -148,7 +119,7 @@ def case_save(request: HttpRequest, draft_pk) -> HttpResponse:
             else:
                 return _go(request, reverse("cases:detail", args=[case_id]))
     context = {"draft": draft, "form": form, "amend_case": amending, "plan_url": plan_url}
-    template = "cases/_save_form.html" if _is_partial(request) else "cases/save.html"
+    template = "cases/_save_form.html" if is_partial(request) else "cases/save.html"
     return render(request, template, context)
 
 
@@ -162,7 +133,7 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
 
 
 def _go(request: HttpRequest, url: str) -> HttpResponse:
-    return HttpResponseClientRedirect(url) if _is_partial(request) else redirect(url)
+    return HttpResponseClientRedirect(url) if is_partial(request) else redirect(url)
 
 
 # -- The list and its export --------------------------------------------------------------------
@@ -198,7 +169,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "max_counted": selectors.MAX_COUNTED,
         "export_query": query.urlencode(),
     }
-    template = "cases/_list_results.html" if _is_partial(request) else "cases/list.html"
+    template = "cases/_list_results.html" if is_partial(request) else "cases/list.html"
     return render(request, template, context)
 
 
@@ -348,7 +319,7 @@ def case_reevaluate(request: HttpRequest, pk: int) -> HttpResponse:
     if context["diff"] is not None:
         context.update(_diff_labels(context["diff"], revision))
         context["panels"] = extensions.reevaluation_panels(request, revision, context["diff"])
-    template = "cases/_reevaluation.html" if _is_partial(request) else "cases/reevaluate.html"
+    template = "cases/_reevaluation.html" if is_partial(request) else "cases/reevaluate.html"
     return render(request, template, context)
 
 
@@ -442,7 +413,7 @@ def checklist_toggle(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             error = " ".join(exc.messages)
     else:
         error = "Choose tick or untick."
-    if _is_partial(request):
+    if is_partial(request):
         if event is None:
             event = selectors.checklist_state(case_id=pk).latest.get(code)
         state = {"code": code, "due": code in DUE_CODES, "state": event}

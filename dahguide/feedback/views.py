@@ -7,46 +7,26 @@ mark comes back as its own page (400) with everything typed kept; it never raise
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
-from functools import wraps
-from typing import Any
+from collections.abc import Iterator
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dahguide.accounts.roles import CONTENT_ROLES, PHYSICIAN, has_role
+from dahguide.accounts.access import role_required
+from dahguide.accounts.roles import CONTENT_ROLES, PHYSICIAN
 from dahguide.cases import selectors as case_selectors
 from dahguide.feedback import selectors, services
 from dahguide.feedback.forms import NotFollowedForm
 from dahguide.observability import security_event
 
-View = Callable[..., HttpResponse]
-
-
-def _role_required(*roles: str, refusal: str) -> Callable[[View], View]:
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not has_role(request.user, *roles):
-                raise PermissionDenied(refusal)
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-physician_required = _role_required(PHYSICIAN, refusal="Only physicians record that a recommendation was not followed.")
+physician_required = role_required(PHYSICIAN, refusal="Only physicians record that a recommendation was not followed.")
 # Editors and reviewers see counts only: never a case, a user or a comment.
-content_required = _role_required(*CONTENT_ROLES, refusal="Feedback on recommendations is open to content editors "
+content_required = role_required(*CONTENT_ROLES, refusal="Feedback on recommendations is open to content editors "
                                                          "and clinical reviewers.")
 
 

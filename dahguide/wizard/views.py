@@ -8,23 +8,18 @@ restore, and says so with ``Vary: HX-Request``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
-from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
 
+from dahguide.accounts.access import is_partial, logged_in_required, role_required
 from dahguide.accounts.idle import keeps_input, take_kept_input
 from dahguide.accounts.roles import CLINICAL_REVIEWER, CONTENT_EDITOR, PHYSICIAN, RESIDENT, has_role
 from dahguide.engine.content import Snapshot
@@ -42,36 +37,7 @@ _UNSET = object()  # "the caller has not read the snapshot" (None means none is 
 RETURN_TARGETS = frozenset({REVIEW})
 
 
-def _is_partial(request: HttpRequest) -> bool:
-    return bool(request.htmx and not request.htmx.history_restore_request)
-
-
-def _vary_on_htmx(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        patch_vary_headers(response, ("HX-Request",))
-        return response
-
-    return wrapper
-
-
-def physician_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Logged in (else the login page, also for htmx) and a physician (else 403)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            if request.htmx:
-                # A partial of the login page must not land inside the step: send the whole page there.
-                page = request.htmx.current_url_abs_path or request.get_full_path()
-                return HttpResponseClientRedirect(f"{reverse('login')}?{urlencode({'next': page})}")
-            return redirect_to_login(request.get_full_path())
-        if not has_role(request.user, PHYSICIAN):
-            raise PermissionDenied("Only physicians start and edit bedside assessments.")
-        return view(request, *args, **kwargs)
-
-    return _vary_on_htmx(wrapper)
+physician_required = role_required(PHYSICIAN, refusal="Only physicians start and edit bedside assessments.")
 
 
 # -- Flow ---------------------------------------------------------------------------------------
@@ -154,11 +120,9 @@ def _pf_avoid(snapshot: Snapshot | None) -> tuple[Decimal, ...]:
 # -- Home ---------------------------------------------------------------------------------------
 
 
-@_vary_on_htmx
+@logged_in_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
     is_physician = has_role(request.user, PHYSICIAN)
     context = {
         "is_physician": is_physician,
@@ -257,7 +221,7 @@ def step(request: HttpRequest, pk: uuid.UUID, step: str) -> HttpResponse:
         draft = services.draft_save_answers(draft=draft, answers=raw, current_step=step, complete=[step])
         services.draft_finish(draft=draft)
         target = reverse("wizard:plan", args=[draft.pk])
-        return HttpResponseClientRedirect(target) if _is_partial(request) else redirect(target)
+        return HttpResponseClientRedirect(target) if is_partial(request) else redirect(target)
 
     completed = set(draft.completed_steps) | {step}
     following = forms.STEP_CODES[index + 1] if index + 1 < len(forms.STEP_CODES) else REVIEW
@@ -266,7 +230,7 @@ def step(request: HttpRequest, pk: uuid.UUID, step: str) -> HttpResponse:
     draft = services.draft_save_answers(draft=draft, answers=raw, current_step=following, complete=[step])
     if following == REVIEW or not _can_open(draft, following):
         target = _resume_url(draft)
-        return HttpResponseClientRedirect(target) if _is_partial(request) else redirect(target)
+        return HttpResponseClientRedirect(target) if is_partial(request) else redirect(target)
     return _go_to_step(request, draft, forms.STEPS_BY_CODE[following])
 
 
@@ -307,7 +271,7 @@ def _remember_units(request: HttpRequest, chosen: dict[str, str]) -> None:
 def _go_to_step(request: HttpRequest, draft: DraftAssessment, target: Step) -> HttpResponse:
     """After a save: PRG for plain requests; for htmx, the next step's partial and its URL."""
     url = _step_url(draft, target.code)
-    if not _is_partial(request):
+    if not is_partial(request):
         return redirect(url)
     response = _render_step(request, draft, target, draft.answers)
     return push_url(response, url)
@@ -326,7 +290,7 @@ def _render_step(
     same: bool = False,
     snapshot: Snapshot | None | object = _UNSET,
 ) -> HttpResponse:
-    partial = _is_partial(request)
+    partial = is_partial(request)
     index = forms.STEP_CODES.index(step.code)
     lab_units = _lab_units(request)
     context = {
@@ -369,7 +333,7 @@ def preview(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     draft = selectors.draft_get(owner=request.user, pk=pk)
     answers = {**draft.answers, **forms.raw_from_query(request.GET, draft.answers)}
     context = {"preview": preview_of(forms.parse_answers_leniently(answers), get_published_snapshot())}
-    template = "wizard/_preview.html" if _is_partial(request) else "wizard/preview_page.html"
+    template = "wizard/_preview.html" if is_partial(request) else "wizard/preview_page.html"
     context["draft"] = draft
     return render(request, template, context)
 
@@ -395,7 +359,7 @@ def convert(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         text = forms.rising_text(*forms.rising_helper(request.GET))
     else:
         return HttpResponseBadRequest("Unknown conversion.")
-    if _is_partial(request):
+    if is_partial(request):
         response = HttpResponse(text, content_type="text/plain; charset=utf-8")
         # static/js/wizard.js styles the line as a warning: the text itself carries no markup.
         response["X-Conversion"] = "warning" if warning else "ok"
