@@ -14,7 +14,7 @@ from typing import Any
 
 from bench import scenario
 from bench.client import Browser, Response, redirect_path
-from bench.paths import BASELINE_PATH, SNAPSHOT_PATH
+from bench.paths import BARE_PATH, BASELINE_PATH, SNAPSHOT_PATH
 from bench.scenario import AnswerSet, FlowError
 
 # -- engine alone -------------------------------------------------------------------------------
@@ -87,8 +87,18 @@ def django_client(user):
     return client
 
 
-def query_counter(client) -> tuple[Callable, dict[str, int]]:
-    """A ``send`` for scenario flows that records the queries of each page (the maximum seen)."""
+def written_table(sql: str) -> str | None:
+    """The table an INSERT, UPDATE or DELETE writes to; None for any other statement."""
+    head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+    if head not in {"INSERT", "UPDATE", "DELETE"}:
+        return None
+    match = re.search(r'\b(?:INTO|UPDATE|FROM)\s+"?(\w+)"?', sql, re.I)
+    return match.group(1) if match else "?"
+
+
+def query_counter(client, writes: dict[str, set[str]] | None = None) -> tuple[Callable, dict[str, int]]:
+    """A ``send`` for scenario flows that records the queries of each page (the maximum seen),
+    and in ``writes`` the tables any GET wrote to (label -> tables)."""
     from urllib.parse import urlencode
 
     from django.db import connection
@@ -104,31 +114,55 @@ def query_counter(client) -> tuple[Callable, dict[str, int]]:
                 response = client.post(path, data=urlencode(list(form or ()), doseq=True),
                                        content_type="application/x-www-form-urlencoded", headers=headers or {})
         counts[label] = max(counts.get(label, 0), len(captured))
+        if writes is not None and method == "GET":
+            tables = {t for q in captured.captured_queries if (t := written_table(q["sql"]))}
+            if tables:
+                writes.setdefault(label, set()).update(tables)
         return _DjangoReply(response)
 
     return send, counts
 
 
-def count_wizard_queries(user, variants: Mapping[str, AnswerSet]) -> tuple[dict[str, dict[str, int]], int]:
-    """Queries per page for each answer variant (warm snapshot cache), and the plan page's count
-    in a process whose snapshot cache is cold."""
+@dataclass
+class QueryCounts:
+    variants: dict[str, dict[str, int]]  # variant -> page -> queries
+    cold_plan: int  # the plan page in a process whose snapshot cache is cold
+    get_writes: dict[str, set[str]]  # GET page -> tables written (none expected: a read writes nothing)
+    gets: int  # GET requests counted
+
+
+def count_wizard_queries(user, variants: Mapping[str, AnswerSet]) -> QueryCounts:
+    """Queries per page for each answer variant (warm snapshot cache), the plan page's count
+    in a process whose snapshot cache is cold, and any table a GET wrote to.
+
+    The warm-up flow records the session's activity (at most once a minute, see
+    dahguide/accounts/idle.py); the counted flows follow within seconds, so a GET that still
+    writes is a write on every read."""
     from dahguide.guidance.selectors import clear_snapshot_cache
 
     client = django_client(user)
     warm_send, _ = query_counter(client)
     scenario.wizard_flow(warm_send, next(iter(variants.values())).answers)  # warm the cache
     result: dict[str, dict[str, int]] = {}
+    writes: dict[str, set[str]] = {}
+    gets = 0
     pk = ""
     for name, answer_set in variants.items():
-        send, counts = query_counter(client)
-        send("home GET", "GET", "/", None, None)
-        pk = scenario.wizard_flow(send, answer_set.answers, preview=True)
-        scenario.wizard_flow(send, answer_set.answers, htmx=True)
+        send, counts = query_counter(client, writes)
+
+        def counting(label, method, path, form, headers, send=send):
+            nonlocal gets
+            gets += method == "GET"
+            return send(label, method, path, form, headers)
+
+        counting("home GET", "GET", "/", None, None)
+        pk = scenario.wizard_flow(counting, answer_set.answers, preview=True)
+        scenario.wizard_flow(counting, answer_set.answers, htmx=True)
         result[name] = counts
     clear_snapshot_cache()
     cold_send, cold = query_counter(client)
     cold_send("plan GET", "GET", f"/assessments/{pk}/plan/", None, None)
-    return result, cold["plan GET"]
+    return QueryCounts(result, cold["plan GET"], writes, gets)
 
 
 # -- latency against one instance, with the floor interleaved ------------------------------------
@@ -139,19 +173,23 @@ class LatencyResult:
     samples: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     sizes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     floor: list[float] = field(default_factory=list)
+    bare: list[float] = field(default_factory=list)  # bare Django (bench/bare.py), before every page too
     flows: int = 0
     reconnects: int = 0
     step1_path: str = ""
 
 
-def measure_latency(port: int, username: str, password: str, sets: Sequence[AnswerSet], *,
+def measure_latency(port: int, bare_port: int, username: str, password: str, sets: Sequence[AnswerSet], *,
                     iterations: int, warmup: int = 3, time_limit: float = 300.0) -> LatencyResult:
-    """One physician, one request at a time: before every page request, the floor view.
+    """One physician, one request at a time: before every page request, both floors: bare
+    Django on ``bare_port`` (same headers and cookies) and the app's do-nothing view.
 
     Each iteration completes the wizard twice (plain form posts, then htmx posts) with the next
     answer set, plus the home page. The first ``warmup`` iterations are not recorded.
     """
     browser = Browser([port])
+    bare = Browser([bare_port])
+    bare.cookies = browser.cookies  # the same request as the page's, to a Django that ignores it
     result = LatencyResult()
     recording = False
     deadline = time.monotonic() + time_limit
@@ -159,11 +197,15 @@ def measure_latency(port: int, username: str, password: str, sets: Sequence[Answ
     def send(label, method, path, form, headers):
         if time.monotonic() > deadline:
             raise FlowError(f"latency run exceeded its {time_limit:.0f} s bound")
+        lowest = bare.get(BARE_PATH)
+        if lowest.status != 200:
+            raise FlowError(f"bare Django: HTTP {lowest.status}")
         floor = browser.get(BASELINE_PATH)
         if floor.status != 200:
             raise FlowError(f"floor view: HTTP {floor.status}")
         reply = browser.request(method, path, form=form, headers=headers)
         if recording:
+            result.bare.append(lowest.elapsed_ms)
             result.floor.append(floor.elapsed_ms)
             result.samples[label].append(reply.elapsed_ms)
             result.sizes[label] = max(result.sizes[label], reply.wire_bytes)
@@ -184,8 +226,9 @@ def measure_latency(port: int, username: str, password: str, sets: Sequence[Answ
             scenario.wizard_flow(send, answers, htmx=True)
             result.flows += 2 if recording else 0
     finally:
-        result.reconnects = browser.reconnects
+        result.reconnects = browser.reconnects + bare.reconnects
         browser.close()
+        bare.close()
     return result
 
 

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.paths import BASELINE_PATH
+from bench.paths import BARE_PATH, BASELINE_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,12 +20,15 @@ ROOT = Path(__file__).resolve().parents[1]
 # ~/.gunicorn/gunicorn.ctl for both instances (docs: TOOLING.md pitfalls).
 WORKERS = 2
 THREADS = 4
+APP = "dahguide.wsgi:application"
+# Bare Django (bench/bare.py): the same command, its own settings, no middleware.
+BARE = "bench.bare_wsgi:application"
 
 
-def gunicorn_command(port: int, *, workers: int = WORKERS, threads: int = THREADS) -> list[str]:
+def gunicorn_command(port: int, *, app: str = APP, workers: int = WORKERS, threads: int = THREADS) -> list[str]:
     return [
         str(Path(sys.executable).with_name("gunicorn")),
-        "dahguide.wsgi:application",
+        app,
         "--bind", f"127.0.0.1:{port}",
         "--worker-class", "gthread",
         "--workers", str(workers),
@@ -54,26 +57,26 @@ class Server:
                 self.process.wait(timeout=5)
 
 
-def start(name: str, port: int, env: dict[str, str], log_dir: Path) -> Server:
+def start(name: str, port: int, env: dict[str, str], log_dir: Path, *, app: str = APP) -> Server:
     log = log_dir / f"gunicorn-{name}.log"
     handle = log.open("wb")
     process = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn, fixed arguments
-        gunicorn_command(port), cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
+        gunicorn_command(port, app=app), cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
     )
     handle.close()
     server = Server(name, port, process, log)
-    _wait_ready(server)
+    _wait_ready(server, BARE_PATH if app == BARE else BASELINE_PATH)
     return server
 
 
-def _wait_ready(server: Server, timeout: float = 30.0) -> None:
+def _wait_ready(server: Server, ready_path: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"gunicorn {server.name} exited ({server.process.returncode}); see {server.log}")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=2)
-            connection.request("GET", BASELINE_PATH, headers={"Host": "localhost", "X-Forwarded-Proto": "https"})
+            connection.request("GET", ready_path, headers={"Host": "localhost", "X-Forwarded-Proto": "https"})
             if connection.getresponse().status == 200:
                 connection.close()
                 return

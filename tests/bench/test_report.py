@@ -106,12 +106,71 @@ def test_markdown_report_has_the_page_table_with_ratio_queries_and_bytes(tmp_pat
     pages = [_page("plan GET", 8.0, queries=7, size=20480), rpt.PageResult("engine only")]
     checks = [rpt.latency_check(pages, FLOOR)]
     text = rpt.render_markdown(rpt.Report("Bench", "bench/run", FLOOR, pages, checks, [("Extra", "body")]))
-    assert "| page | p50 ms | p95 ms | p95 ÷ floor p95 | (p50 ÷ floor p50) | queries | bytes |" in text
-    assert "| plan GET | 4.0 | 8.0 | 2.00× | (2.00×) | 7 | 20.0 KB |" in text
-    assert "| engine only | – | – | – | – | – | – |" in text
+    assert ("| page | p50 ms | p95 ms | p95 ÷ bare p95 | target | p95 ÷ floor p95 | (p50 ÷ floor p50) | queries "
+            "| bytes |") in text
+    assert "| plan GET | 4.0 | 8.0 | – | – | 2.00× | (2.00×) | 7 | 20.0 KB |" in text
+    assert "| engine only | – | – | – | – | – | – | – | – |" in text
     assert "every target met" in text and "## Extra" in text
     rpt.plot_latency(pages, FLOOR, tmp_path / "latency.png")
     assert (tmp_path / "latency.png").read_bytes()[:4] == b"\x89PNG"
+
+
+BARE = Summary(100, 0.4, 1.0, 2.0)
+
+
+def _grouped(label, p95):
+    return rpt.PageResult(label, Summary(100, p95 / 2, p95, p95), 3, 1000, group=rpt.target_group(label))
+
+
+@pytest.mark.parametrize(("label", "group"), [
+    ("home GET", "home"),
+    ("plan GET", "plan page"),
+    ("3 kidney POST htmx", "wizard step"),
+    ("new assessment POST", "wizard step"),
+    ("review GET", "wizard step"),
+    ("plan-so-far GET htmx", "wizard step"),
+    ("case list GET", ""),
+    ("login GET", ""),
+])
+def test_each_page_falls_under_its_ratio_to_bare_target(label, group):
+    assert rpt.target_group(label) == group
+
+
+def test_bare_checks_judge_home_steps_and_plan_against_their_own_ratio():
+    pages = [_grouped("home GET", 4.0), _grouped("1 patient GET", 6.0), _grouped("plan GET", 10.0),
+             _grouped("case list GET", 50.0)]
+    checks = rpt.bare_checks(pages, BARE)
+    assert [c.status for c in checks] == [rpt.MET, rpt.MET, rpt.MET]
+    assert "10.00× (plan GET" in checks[2].measured
+
+
+def test_bare_checks_name_the_pages_over_their_ratio():
+    pages = [_grouped("home GET", 4.1), _grouped("1 patient GET", 5.0), _grouped("2 respiratory POST", 6.5)]
+    home, steps, plan = rpt.bare_checks(pages, BARE)
+    assert home.status == rpt.MISSED
+    assert steps.status == rpt.MISSED and "over: 2 respiratory POST" in steps.measured
+    assert "1 patient" not in steps.measured.split("over:")[1]
+    assert plan.status == rpt.NOT_MEASURED
+
+
+def test_page_table_gives_the_ratio_to_bare_django_and_the_target():
+    text = rpt.page_table([_grouped("plan GET", 12.0)], FLOOR, BARE)
+    assert "| plan GET | 6.0 | 12.0 | 12.00× | ≤ 10× | 3.00× | (3.00×) | 3 | 1.0 KB | over 10× bare |" in text
+
+
+def test_a_smoke_run_judges_the_flows_and_not_the_targets():
+    slow = rpt.Check("plan page: p95 ≤ 10× bare Django p95", "", "", rpt.MISSED)
+    flows = rpt.Check("50 concurrent physicians on 2 instances", "", "", rpt.MET, smoke=True)
+    broken = rpt.Check("no database write on a read", "", "", rpt.MISSED, smoke=True)
+    assert rpt.exit_code([slow, flows], full=False) == 0
+    assert rpt.exit_code([slow, flows], full=True) == 1
+    assert rpt.exit_code([slow, flows, broken], full=False) == 1
+
+
+def test_a_smoke_report_says_targets_are_judged_on_full_runs_only():
+    slow = rpt.Check("home: p95 ≤ 4× bare Django p95", "", "", rpt.MISSED)
+    text = rpt.render_markdown(rpt.Report("Bench", "bench/run --quick", FLOOR, [], [slow], full=False))
+    assert "smoke run: the flows passed" in text and "judged on full runs only" in text and "(exit 0)" in text
 
 
 def test_response_counts_wire_bytes_and_reads_redirects():

@@ -10,7 +10,7 @@ import pytest
 from django.test import override_settings
 
 from bench import scenario
-from bench.measure import django_client, query_counter
+from bench.measure import django_client, query_counter, written_table
 from bench.paths import BASELINE_PATH, SNAPSHOT_PATH
 from dahguide.guidance.selectors import clear_snapshot_cache
 
@@ -66,3 +66,25 @@ def test_bench_views_do_not_exist_in_the_app():
     for path in (BASELINE_PATH, SNAPSHOT_PATH):
         with pytest.raises(Resolver404):
             resolve(path)
+
+
+@pytest.mark.parametrize(("sql", "table"), [
+    ('UPDATE "django_session" SET "session_data" = %s WHERE "session_key" = %s', "django_session"),
+    ('INSERT INTO "wizard_draftassessment" ("id") VALUES (%s)', "wizard_draftassessment"),
+    ('DELETE FROM "axes_accessattempt" WHERE 1', "axes_accessattempt"),
+    ('SELECT "django_session"."session_data" FROM "django_session"', None),
+    ("SAVEPOINT s1", None),
+])
+def test_written_table_names_the_table_a_statement_writes(sql, table):
+    assert written_table(sql) == table
+
+
+def test_a_get_of_the_wizard_writes_nothing_once_activity_is_recorded(physician, published_guideline):
+    client = django_client(physician)
+    warm, _ = query_counter(client)
+    scenario.wizard_flow(warm, {})  # records the session's activity (once a minute)
+    writes: dict[str, set[str]] = {}
+    send, counts = query_counter(client, writes)
+    scenario.wizard_flow(send, {}, preview=True)
+    assert "plan GET" in counts
+    assert writes == {}
