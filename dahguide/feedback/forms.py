@@ -29,6 +29,9 @@ class NotFollowedForm(forms.Form):
     )
 
     def __init__(self, *args: Any, recommendations: list[tuple[str, str]], **kwargs: Any) -> None:
+        # Ids of their own: the case page also holds the comment and sign-off forms, whose fields
+        # share these names (a label must point at its own form's field).
+        kwargs.setdefault("auto_id", "id_not_followed_%s")
         super().__init__(*args, **kwargs)
         self.fields["recommendation_code"].choices = [("", "Choose a recommendation"), *recommendations]
 

@@ -178,3 +178,21 @@ def test_the_plan_page_after_saving_offers_the_mark_and_returns_to_it(client, ph
     response = client.post(mark_url(case), {**mark_data(revision, revision.summary["recommendations"][0]),
                                             "next": f"{plan_url}#not-followed"})
     assert response["Location"] == f"{plan_url}#not-followed"
+
+
+def test_the_case_page_holds_each_id_once_with_every_form_on_it(client, physician, attending, case):
+    # The not-followed, comment and sign-off forms share field names (comment, reason_code): each
+    # label must point at its own form's field, so no id may appear twice.
+    import re
+    from collections import Counter
+
+    from django.contrib.auth.models import Group
+
+    from dahguide.accounts.roles import PHYSICIAN
+
+    attending.groups.add(Group.objects.get(name=PHYSICIAN))  # can mark, comment and sign off
+    login(client, attending)
+    html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "not-followed-form" in html and "signoff-form" in html and "comment-form" in html
+    repeated = [i for i, n in Counter(re.findall(r'\sid="([^"]+)"', html)).items() if n > 1]
+    assert repeated == []
