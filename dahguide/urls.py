@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("dahguide.api.urls")),
     path("cases/", include("dahguide.cases.urls")),
+    path("guideline/", include("dahguide.guidance.urls")),
     path("feedback/", include("dahguide.feedback.urls")),
     path("smart/", include("dahguide.api.smart.urls")),
     path("", include("dahguide.wizard.urls")),

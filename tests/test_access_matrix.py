@@ -192,6 +192,9 @@ ACCESS: dict[str, Row] = {
     "admin:guidance_guidelineversion_golden":  Row(draft_version, (ADMIN, ADMIN, ADMIN, ADMIN, 200, 200, 200)),
     "admin:guidance_guidelineversion_impact":  Row(draft_version, (ADMIN, ADMIN, ADMIN, ADMIN, 200, 200, 200)),
     "admin:guidance_guidelineversion_diff":    Row(no_args,       (ADMIN, ADMIN, ADMIN, ADMIN, 200, 200, 200)),
+    "admin:guidance_guidelineversion_workspace": Row(no_args,     (ADMIN, ADMIN, ADMIN, ADMIN, 200, 200, 200)),
+    # What changed in the guideline, for every role (dahguide/guidance/urls.py).
+    "guidance:what_changed": Row(no_args,                         (LOGIN, 200,   200,   200,   200, 200, 200)),
     # "submit" is the editors' step: a reviewer is refused; an editor (or the superuser) returns to the review page.
     "admin:guidance_guidelineversion_transition": Row(draft_version_submit, (ADMIN, ADMIN, ADMIN, ADMIN, 302, 403, 302),
                                                       method="post"),
@@ -269,6 +272,12 @@ ADMIN_OVERRIDES: dict[str, dict[str, Expected]] = {
     # A guideline version is added through the workflow's "start a draft": editors only, and
     # only while no other version is open (the world already has one, so the page says why).
     "admin:guidance_guidelineversion_add": {"clinical_reviewer": 403},
+    # Content something refers to is never offered for deletion (guidance/editing.py): the first
+    # row of each of these in the draft is cited, expected by a golden case or read by the engine.
+    **{
+        f"admin:guidance_{model}_delete": {"content_editor": 403, "admin": 403}
+        for model in ("citation", "dose", "guidancetext", "recommendation", "threshold", "warningcontent")
+    },
     # The workflow log is written by the workflow services only, and never deleted.
     "admin:guidance_versiontransition_add": {"admin": 403},
     "admin:guidance_versiontransition_delete": {"admin": 403},
@@ -399,6 +408,7 @@ def world(django_db_setup, django_db_blocker, guideline_document) -> Iterator[Wo
     from django.db import transaction
 
     from dahguide.guidance.golden import golden_cases_load, golden_cases_read
+    from dahguide.guidance.models import ChangeNote
     from dahguide.guidance.selectors import clear_snapshot_cache
     from dahguide.guidance.services import guideline_import
     from dahguide.guidance.workflow import version_create_draft
@@ -421,6 +431,7 @@ def world(django_db_setup, django_db_blocker, guideline_document) -> Iterator[Wo
         published = guideline_import(document=guideline_document, publish=True)
         golden_cases_load(cases=golden_cases_read())
         draft_version = version_create_draft(user=users["content_editor"])
+        ChangeNote.objects.create(version=draft_version, recommendation="platelet_transfusion", text="Reworded.")
         AccessAttempt.objects.create(username="someone", ip_address="10.0.0.1", user_agent="x", failures_since_start=1)
         AccessLog.objects.create(username="someone", ip_address="10.0.0.1", user_agent="x")
         AccessFailureLog.objects.create(username="someone", ip_address="10.0.0.1", user_agent="x")

@@ -595,6 +595,7 @@ class GuidelineVersionAdmin(ContentAdmin):
         wrap = self.admin_site.admin_view
         info = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
+            path("workspace/", wrap(views.workspace), name=f"{info}_workspace"),
             path("<int:pk>/review/", wrap(views.version_review), name=f"{info}_review"),
             path("<int:pk>/transition/<slug:action>/", wrap(views.version_transition), name=f"{info}_transition"),
             path("<int:pk>/golden/", wrap(views.version_golden), name=f"{info}_golden"),

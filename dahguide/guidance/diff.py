@@ -394,3 +394,19 @@ def describe_rule(groups: Any) -> tuple[str, ...]:
     if not groups:
         return ("always",)
     return tuple(" and ".join(describe_condition(c) for c in group) for group in groups)
+
+
+def changed_recommendations(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str, ...]:
+    """Codes of the recommendations of ``new`` that a physician would see changed: the recommendation
+    itself added or edited, or one of its stances, doses or disagreements (in ``new``'s order)."""
+    diff = diff_documents(old, new)
+    changed = {ref.code for ref in diff.section("recommendations").added}
+    changed |= {change.code for change in diff.section("recommendations").changed}
+    parts = {"stances": "recommendation", "doses": "recommendation", "disagreements": "topic"}
+    for key, field in parts.items():
+        section = diff.section(key)
+        old_items, new_items = _items(key, old), _items(key, new)
+        codes = [*(r.code for r in section.added), *(c.code for c in section.changed)]
+        changed |= {str(new_items[code].get(field)) for code in codes}
+        changed |= {str(old_items[r.code].get(field)) for r in section.removed}
+    return tuple(str(r["code"]) for r in new.get("recommendations", []) if str(r["code"]) in changed)

@@ -19,6 +19,7 @@ from django.db.models import Max, Q, QuerySet
 from dahguide.engine.content import Snapshot
 from dahguide.guidance import labels
 from dahguide.guidance.models import (
+    ChangeNote,
     Citation,
     Disagreement,
     DisagreementCondition,
@@ -77,6 +78,7 @@ def clear_snapshot_cache() -> None:
 
 _ITEM_MODELS = (
     Citation, Threshold, Recommendation, MonitoringItem, WarningContent, Disagreement, Stance, Dose, GuidanceText,
+    ChangeNote,
 )
 _CONDITION_MODELS = (RecommendationCondition, MonitoringCondition, WarningCondition, DisagreementCondition)
 
@@ -164,3 +166,58 @@ def version_authors(*, version: GuidelineVersion) -> set[int]:
 
 def _history_users(history: QuerySet) -> set[int]:
     return set(history.exclude(history_user=None).order_by().values_list("history_user_id", flat=True).distinct())
+
+
+# --- what changed, for physicians -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangedRecommendation:
+    code: str
+    title: str
+    note: str
+
+
+@dataclass(frozen=True)
+class PublishedChanges:
+    version: GuidelineVersion
+    recommendations: tuple[ChangedRecommendation, ...]
+
+
+def published_changes(*, limit: int = 20) -> list[PublishedChanges]:
+    """Published and retired versions, newest first, each with its change notes (three queries)."""
+    versions = list(
+        GuidelineVersion.objects.filter(status__in=_FROZEN, published_at__isnull=False)
+        .defer("snapshot").order_by("-published_at")[:limit]
+    )
+    notes = list(ChangeNote.objects.filter(version__in=versions).order_by("version_id", "recommendation"))
+    titles = dict(
+        ((version_id, code), title)
+        for version_id, code, title in Recommendation.objects.filter(
+            version__in=versions, code__in={n.recommendation for n in notes}
+        ).values_list("version_id", "code", "title")
+    )
+    by_version: dict[int, list[ChangedRecommendation]] = defaultdict(list)
+    for note in notes:
+        title = titles.get((note.version_id, note.recommendation), note.recommendation)
+        by_version[note.version_id].append(ChangedRecommendation(note.recommendation, title, note.text))
+    return [PublishedChanges(v, tuple(by_version[v.pk])) for v in versions]
+
+
+def recently_changed(*, version_number: int | str, days: int) -> dict[str, str]:
+    """{recommendation code: change note} of a version published within ``days`` days, else {}.
+
+    A plan marks these recommendations "changed in this version" (``DAHGUIDE_CHANGED_MARK_DAYS``).
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    if days <= 0 or not str(version_number).isdigit():
+        return {}
+    since = timezone.now() - timedelta(days=days)
+    return dict(
+        ChangeNote.objects.filter(
+            version__number=int(version_number), version__status__in=_FROZEN, version__published_at__gte=since
+        ).values_list("recommendation", "text")
+    )

@@ -1,4 +1,5 @@
-"""The reviewers' pages, served inside the admin (``GuidelineVersionAdmin.get_urls``).
+"""The reviewers' pages, served inside the admin (``GuidelineVersionAdmin.get_urls``), and the
+physicians' "What changed" page (``urls``).
 
 Thin: each view checks the role, reads through selectors (or runs a service), and renders a
 template that extends the admin's. The admin site supplies login, staff check and CSRF.
@@ -17,15 +18,18 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from dahguide.accounts.roles import CLINICAL_REVIEWER, CONTENT_EDITOR, has_role
+from dahguide.accounts.access import role_required
+from dahguide.accounts.roles import CLINICAL_REVIEWER, CONTENT_EDITOR, ROLES, has_role
 from dahguide.engine.content import Snapshot
 from dahguide.guidance.diff import diff_documents
+from dahguide.guidance.extensions import workspace_panels
 from dahguide.guidance.golden import golden_cases_run
 from dahguide.guidance.impact import MAX_PER_SOURCE, impact_preview
 from dahguide.guidance.models import GuidelineVersion
 from dahguide.guidance.selectors import (
     get_open_version,
     get_published_version,
+    published_changes,
     version_authors,
     version_document,
     version_transitions,
@@ -34,9 +38,11 @@ from dahguide.guidance.workflow import (
     ACTIONS,
     TWO_PERSON_RULE,
     available_actions,
+    submission_check,
     version_create_draft,
     version_run_action,
 )
+from dahguide.guidance.workspace import workspace_for
 
 Status = GuidelineVersion.Status
 
@@ -58,6 +64,23 @@ class VersionPairForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = [(v.number, f"{v.number}: {v.title} ({v.get_status_display().lower()})") for v in versions]
         self.fields["old"].choices = self.fields["new"].choices = choices
+
+
+@role_required(*ROLES, refusal="What changed in the guideline is shown to the product's users.")
+def what_changed(request: HttpRequest) -> HttpResponse:
+    """Every published version's change notes, newest first: what a physician should know changed."""
+    return render(request, "guidance/what_changed.html", {"versions": published_changes()})
+
+
+def workspace(request: HttpRequest) -> HttpResponse:
+    """The content roles' home: my drafts and their golden cases, waiting for my review, recently published.
+
+    Apps above guidance add their own blocks through ``extensions.register_workspace_panel``.
+    """
+    _require(request, CONTENT_EDITOR, CLINICAL_REVIEWER)
+    return render(request, "guidance/admin/workspace.html", _context(
+        request, "Your workspace", workspace=workspace_for(user=request.user), panels=workspace_panels(request),
+    ))
 
 
 def version_create(request: HttpRequest, *, model_admin) -> HttpResponse:
@@ -94,11 +117,14 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         impact = impact_preview(old=Snapshot.from_dict(baseline_document), new=snapshot)
     actions = available_actions(version=version, user=request.user)
     is_author = any(a.name == "approve" for a in actions) and request.user.pk in version_authors(version=version)
+    submission = None
+    if any(a.name == "submit" for a in actions):
+        submission = submission_check(version=version, document=document, results=results)
     return render(request, "guidance/admin/review.html", _context(
         request, f"Review version {version.number}",
         version=version, baseline=baseline, actions=actions, transitions=version_transitions(version=version),
         results=results, failing=[r for r in results if not r.passed], diff=diff, impact=impact,
-        is_author=is_author, two_person_rule=TWO_PERSON_RULE,
+        is_author=is_author, two_person_rule=TWO_PERSON_RULE, submission=submission,
     ))
 
 
@@ -111,7 +137,8 @@ def version_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
         raise PermissionDenied(f"Unknown action '{action}'.")
     try:
         version = version_run_action(
-            version=version, user=request.user, action=action, text=request.POST.get("text", "")
+            version=version, user=request.user, action=action, text=request.POST.get("text", ""),
+            reason=request.POST.get("reason", ""),
         )
     except ValidationError as exc:
         for message in exc.messages:

@@ -20,8 +20,9 @@ from django.db import transaction
 
 from dahguide.accounts.roles import CLINICAL_REVIEWER, CONTENT_EDITOR, has_role
 from dahguide.engine.content import Snapshot
+from dahguide.guidance.diff import changed_recommendations
 from dahguide.guidance.golden import GoldenResult, golden_cases_run
-from dahguide.guidance.models import GuidelineVersion
+from dahguide.guidance.models import ChangeNote, GuidelineVersion
 from dahguide.guidance.selectors import get_open_version, get_published_version, version_authors
 from dahguide.guidance.services import (
     guideline_compile,
@@ -96,18 +97,76 @@ def version_create_draft(*, user, title: str = "") -> GuidelineVersion:
         )
 
 
-def version_submit(*, version: GuidelineVersion, user, change_summary: str) -> GuidelineVersion:
-    """Send a draft to the reviewers with a summary of what changed (required)."""
+@dataclass(frozen=True)
+class Submission:
+    """What an editor must see before submitting: failing golden cases and missing change notes."""
+
+    failing: tuple[GoldenResult, ...]
+    changed: tuple[str, ...]  # codes of the recommendations this version changes
+    missing_notes: tuple[str, ...]  # of those, the ones without a change note
+
+
+def submission_check(
+    *, version: GuidelineVersion, document: dict | None = None, results: list[GoldenResult] | None = None
+) -> Submission:
+    """Run the golden cases against the draft and list the changed recommendations lacking a note.
+
+    A page that already compiled the draft and ran the cases passes ``document`` and ``results``.
+    """
+    document = document if document is not None else guideline_compile(version=version)
+    if results is None:
+        results = golden_cases_run(snapshot=Snapshot.from_dict(document))
+    failing = tuple(r for r in results if not r.passed)
+    published = get_published_version()
+    changed: tuple[str, ...] = ()
+    if published is not None and published.pk != version.pk:
+        changed = changed_recommendations(published.snapshot or guideline_compile(version=published), document)
+    noted = set(ChangeNote.objects.filter(version=version).values_list("recommendation", flat=True))
+    return Submission(failing, changed, tuple(code for code in changed if code not in noted))
+
+
+def version_submit(
+    *, version: GuidelineVersion, user, change_summary: str, golden_reason: str = ""
+) -> GuidelineVersion:
+    """Send a draft to the reviewers with a summary of what changed (required).
+
+    Every changed recommendation needs a change note for physicians. A draft whose golden cases
+    fail is submitted only with a written reason, kept in the workflow log beside the failures.
+    """
     change_summary = (change_summary or "").strip()
+    golden_reason = (golden_reason or "").strip()
     with transaction.atomic():
         version = _start(version, user, ACTIONS["submit"])
+        errors = []
         if not change_summary:
-            raise ValidationError(
+            errors.append(ValidationError(
                 "Describe what changed (the change summary) before submitting.", code="change_summary_required"
+            ))
+        check = submission_check(version=version)
+        if check.missing_notes:
+            errors.append(ValidationError(
+                "Write a change note for physicians for every changed recommendation: "
+                f"{', '.join(check.missing_notes)} (the version's content page, “Change notes”).",
+                code="change_notes_required",
+            ))
+        if check.failing and not golden_reason:
+            errors.append(ValidationError(
+                [*golden_failure_messages(list(check.failing)),
+                 "Say why you submit it anyway (the reason), or correct the content or the case first."],
+                code="golden_reason_required",
+            ))
+        if errors:
+            raise ValidationError(errors)
+        comment = change_summary
+        if check.failing:
+            failures = "; ".join(f for r in check.failing for f in r.clinical_failures)
+            comment += (
+                f"\n\nSubmitted with {len(check.failing)} failing golden case(s) ({failures}). "
+                f"Reason: {golden_reason}"
             )
         version.change_summary = change_summary
         version_status_change(
-            version=version, to_status=Status.SUBMITTED, user=user, comment=change_summary, fields=("change_summary",)
+            version=version, to_status=Status.SUBMITTED, user=user, comment=comment, fields=("change_summary",)
         )
     return version
 
@@ -174,10 +233,13 @@ def version_content_edited(*, version: GuidelineVersion, user) -> GuidelineVersi
     return version
 
 
-def version_run_action(*, version: GuidelineVersion, user, action: str, text: str = "") -> GuidelineVersion:
-    """Dispatch a named action (``ACTIONS``) with its one text field: the views' single entry point."""
+def version_run_action(
+    *, version: GuidelineVersion, user, action: str, text: str = "", reason: str = ""
+) -> GuidelineVersion:
+    """Dispatch a named action (``ACTIONS``) with its text field (and the submit's golden-case reason):
+    the views' single entry point."""
     if action == "submit":
-        return version_submit(version=version, user=user, change_summary=text)
+        return version_submit(version=version, user=user, change_summary=text, golden_reason=reason)
     if action == "take":
         return version_take_for_review(version=version, user=user)
     if action == "approve":
@@ -196,7 +258,7 @@ def available_actions(*, version: GuidelineVersion, user) -> list[Action]:
 
 def golden_failure_messages(failing: list[GoldenResult]) -> list[str]:
     head = f"{len(failing)} golden case(s) fail with this content; correct the content or the case first:"
-    return [head, *(f"{r.name}: {' '.join(r.failures)}" for r in failing)]
+    return [head, *(f"{r.name}: {r.patient + ': ' if r.patient else ''}{'; '.join(r.changes)}." for r in failing)]
 
 
 def _start(version: GuidelineVersion, user, action: Action) -> GuidelineVersion:

@@ -8,8 +8,9 @@ from django.contrib.auth.models import Group
 from dahguide.accounts.roles import CLINICAL_REVIEWER, CONTENT_EDITOR
 from dahguide.guidance.golden import golden_cases_load, golden_cases_read
 from dahguide.guidance.impact import register_impact_source, registered_impact_sources, unregister_impact_source
-from dahguide.guidance.models import GuidelineVersion
+from dahguide.guidance.models import ChangeNote, GuidelineVersion
 from dahguide.guidance.workflow import (
+    submission_check,
     version_approve,
     version_create_draft,
     version_submit,
@@ -47,12 +48,22 @@ def editor_reviewer(django_user_model):
 
 @pytest.fixture
 def move_to(content_editor, clinical_reviewer):
-    """Move a draft forward to ``status`` through the services, as the editor and the reviewer."""
+    """Move a draft forward to ``status`` through the services, as the editor and the reviewer.
+
+    The editor's submit writes a change note for every changed recommendation and gives a reason
+    when golden cases fail, so the tests reach the reviewer's own gates.
+    """
+
+    def submit(version: GuidelineVersion) -> GuidelineVersion:
+        for code in submission_check(version=version).missing_notes:
+            ChangeNote.objects.create(version=version, recommendation=code, text="Test change note.")
+        return version_submit(
+            version=version, user=content_editor, change_summary="Wording.", golden_reason="Testing the gate."
+        )
 
     def move(version: GuidelineVersion, status: str) -> GuidelineVersion:
         steps = [
-            (GuidelineVersion.Status.SUBMITTED,
-             lambda v: version_submit(version=v, user=content_editor, change_summary="Wording.")),
+            (GuidelineVersion.Status.SUBMITTED, submit),
             (GuidelineVersion.Status.UNDER_REVIEW,
              lambda v: version_take_for_review(version=v, user=clinical_reviewer)),
             (GuidelineVersion.Status.APPROVED, lambda v: version_approve(version=v, user=clinical_reviewer)),
