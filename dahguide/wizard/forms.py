@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -289,12 +290,13 @@ class Question:
     def kind(self) -> str:
         return self.spec.kind
 
-    @property
+    # Cached: read several times per render, and a question is complete (errors set) before it renders.
+    @cached_property
     def label(self) -> str:
         unit = self.spec.unit_label
         return f"{self.spec.label} ({unit})" if unit and self.kind in {"integer", "number"} else self.spec.label
 
-    @property
+    @cached_property
     def help_text(self) -> str:
         parts = [self.spec.help_text] if self.spec.help_text else []
         if self.kind in {"integer", "number"} and self.spec.hard_range:
@@ -339,7 +341,7 @@ class Question:
     def converted_id(self) -> str:
         return f"{self.name}-converted"
 
-    @property
+    @cached_property
     def describedby(self) -> str:
         ids = [self.help_id] if self.help_text else []
         if self.kind == "lab":
@@ -475,8 +477,8 @@ def pf_helper(answers: Mapping[str, Any], avoid: tuple[Decimal, ...] = ()) -> He
     if not raw_pao2.strip() and not raw_fio2.strip():
         return HelperResult("", "")
     pao2, fio2 = _decimal(raw_pao2), _decimal(raw_fio2)
-    problems = [f"{label}: enter a number." for label, number in (("PaO₂", pao2), ("FiO₂", fio2)) if number is None]
-    if problems:
+    if pao2 is None or fio2 is None:
+        problems = [f"{label}: enter a number." for label, number in (("PaO₂", pao2), ("FiO₂", fio2)) if number is None]
         return HelperResult("", " ".join(problems))
     result = units.pao2_fio2_ratio(pao2, _raw(answers, "pao2_unit"), fio2, _raw(answers, "fio2_unit"))
     if result.ratio_mmhg is None:
@@ -599,7 +601,7 @@ def display_answer(spec: FieldSpec, answers: Mapping[str, Any]) -> str:
         items = answers.get(spec.name)
         if not isinstance(items, list) or not items:
             return "Unknown"
-        labels = dict((*spec.choices, (NONE_OF_THESE, "none of these")))
+        labels: dict[str, str] = dict((*spec.choices, (NONE_OF_THESE, "none of these")))
         return capfirst(", ".join(labels.get(v, v) for v in items))
     value = _raw(answers, spec.name).strip()
     if not value or value.lower() == "unknown":
