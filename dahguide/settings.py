@@ -143,6 +143,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # The wizard reads a creatinine typed without a unit in the unit the laboratory reports ("mg/dL",
 # "umol/L" or "mmol/L"); a unit the physician chooses is remembered for the rest of the session.
 DAHGUIDE_DEFAULT_CREATININE_UNIT = env.str("DAHGUIDE_DEFAULT_CREATININE_UNIT", default="mg/dL")
+# A plan marks the recommendations its (published) guideline version changed, for this many days after
+# the publication; 0 turns the marks off (README, "Configuration").
+DAHGUIDE_CHANGED_MARK_DAYS = env.int("DAHGUIDE_CHANGED_MARK_DAYS", default=30)
 
 # django-axes: lock an account+address after repeated failures (docs/operations/deployment.md, "Log-in
 # lockout"). A refused attempt during a lockout does not extend it, so the page can say when it ends.

@@ -293,6 +293,7 @@ class Recommendation:
     positions: tuple[Position, ...]
     sources: tuple[Source, ...]
     reviewed: str
+    changed: str = ""  # the change note, when the current version changed it recently (``changed_marks``)
 
     @property
     def dosed(self) -> bool:
@@ -372,7 +373,20 @@ def _kind_and_timing(r: Mapping[str, Any]) -> tuple[str, str]:
     return "action", labels.SECTION_TIMING[r["section"]]
 
 
-def _recommendation(r: Mapping[str, Any], sources: _Sources, step_url: StepUrl | None) -> Recommendation:
+def changed_marks(doc: Mapping[str, Any]) -> Mapping[str, str]:
+    """The change notes of the recommendations the plan's guideline version changed, while that
+    version is the published one and younger than ``DAHGUIDE_CHANGED_MARK_DAYS`` days (one query)."""
+    from django.conf import settings
+
+    from dahguide.guidance.selectors import recently_changed
+
+    version = doc.get("guideline", {}).get("version", "")
+    return recently_changed(version_number=version, days=settings.DAHGUIDE_CHANGED_MARK_DAYS)
+
+
+def _recommendation(
+    r: Mapping[str, Any], sources: _Sources, step_url: StepUrl | None, changed: Mapping[str, str]
+) -> Recommendation:
     kind, timing = _kind_and_timing(r)
     doses = r.get("doses") or ()
     populations = {d.get("population") for d in doses}
@@ -391,6 +405,7 @@ def _recommendation(r: Mapping[str, Any], sources: _Sources, step_url: StepUrl |
         positions=_positions(r.get("disagreements", ()), sources),
         sources=sources.of(r.get("citations", ())),
         reviewed=_date_display(r.get("last_reviewed", "")),
+        changed=changed.get(r["code"], ""),
     )
 
 
@@ -493,11 +508,13 @@ def plan_view(
     step_url: StepUrl | None = None,
     checklist: Mapping[str, Any] | None = None,
     due: Collection[str] = (),
+    changed: Mapping[str, str] | None = None,
 ) -> PlanView:
     """The display of one plan document (evaluated now, or stored with a saved case).
 
     Without ``step_url`` missing answers are listed without links (a saved plan has no steps).
     ``checklist`` (code → state) and ``due`` attach a saved case's checklist to the monitoring items.
+    ``changed`` (code → change note, from ``changed_marks``) marks recommendations changed recently.
     """
     sources = _Sources()
     decision = _decision(doc, sources)
@@ -507,7 +524,7 @@ def plan_view(
             continue  # the missing answers are listed once, with links
         alert = _alert(w, sources)
         (alerts if w.get("severity") == CRITICAL else cautions).append((w, alert))
-    recommendations = [_recommendation(r, sources, step_url) for r in doc.get("recommendations", ())]
+    recommendations = [_recommendation(r, sources, step_url, changed or {}) for r in doc.get("recommendations", ())]
     withheld = tuple(_withheld(w, sources) for w in doc.get("withheld", ()))
     monitoring = tuple(
         MonitoringItem(

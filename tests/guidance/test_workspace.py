@@ -201,3 +201,62 @@ def test_what_changed_has_bounded_queries(client, physician, noted_publication, 
     client.force_login(physician)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("guidance:what_changed")).status_code == 200
+
+
+def _plan_under_published(intake: dict) -> dict:
+    from dahguide.engine.intake import parse_intake
+    from dahguide.engine.plan import evaluate
+
+    return evaluate(parse_intake(intake, implausible="unknown"), get_published_snapshot()).to_dict()
+
+
+PLATELETS_LOW = {"etiology": "hsct", "oxygen_support": "supplemental_oxygen", "platelets_10e9_per_l": 20}
+
+
+def test_a_plan_marks_a_recommendation_the_current_version_changed(noted_publication):
+    from dahguide.plans.display import changed_marks, plan_view
+
+    doc = _plan_under_published(PLATELETS_LOW)
+    plan = plan_view(doc, changed=changed_marks(doc))
+    recommendation = next(r for s in plan.sections for r in s.recommendations if r.code == "platelet_transfusion")
+    assert recommendation.changed == "Shorter title."
+
+
+def test_the_mark_ends_after_the_configured_days(noted_publication, settings):
+    from datetime import timedelta
+
+    from django.db.models import QuerySet
+    from django.utils import timezone
+
+    from dahguide.plans.display import changed_marks
+
+    settings.DAHGUIDE_CHANGED_MARK_DAYS = 30
+    # Published 31 days ago (past the model's guard: the test moves time, not content).
+    QuerySet(GuidelineVersion).filter(pk=noted_publication.pk).update(published_at=timezone.now() - timedelta(days=31))
+    assert changed_marks(_plan_under_published(PLATELETS_LOW)) == {}
+
+
+def test_no_marks_when_the_setting_is_zero(noted_publication, settings):
+    from dahguide.plans.display import changed_marks
+
+    settings.DAHGUIDE_CHANGED_MARK_DAYS = 0
+    assert changed_marks(_plan_under_published(PLATELETS_LOW)) == {}
+
+
+def test_a_marked_recommendation_says_what_changed(noted_publication):
+    from django.template.loader import render_to_string
+
+    from dahguide.plans.display import changed_marks, plan_view
+
+    doc = _plan_under_published(PLATELETS_LOW)
+    html = render_to_string("plans/_plan.html", {"plan": plan_view(doc, changed=changed_marks(doc))})
+    assert "Changed in this version" in html and "What changed:</span> Shorter title." in html
+
+
+def test_the_guideline_line_links_what_changed(published_guideline):
+    from django.template.loader import render_to_string
+
+    from dahguide.plans.display import plan_view
+
+    html = render_to_string("plans/_guideline.html", {"plan": plan_view(_plan_under_published({}))})
+    assert f'href="{reverse("guidance:what_changed")}#version-1"' in html

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from django import template
+from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -164,9 +165,16 @@ def recommendation_line(rec: Recommendation) -> SafeString:
     )
     positions = positions_panel(rec.positions, "Where guidelines differ", rec.code) if rec.positions else ""
     reviewed = format_html('<p class="reviewed">Content last reviewed {}.</p>', rec.reviewed) if rec.reviewed else ""
+    mark, change = "", ""
+    if rec.changed:  # changed in the current guideline version, recently (DAHGUIDE_CHANGED_MARK_DAYS)
+        mark = format_html(' <span class="badge text-bg-light border rec-changed">Changed in this version</span>')
+        change = format_html(
+            '<p class="rec-change"><span class="fw-semibold">What changed:</span> {} <a href="{}">All changes</a></p>',
+            rec.changed, reverse("guidance:what_changed"),
+        )
     return format_html(
-        '<li class="rec" id="rec-{}"><details><summary><span class="rec-title">{}</span> {}{}</summary>'
-        '<div class="rec-body">{}{}{}{}{}{}{}</div></details></li>\n',
-        rec.code, rec.title, strength_badge(rec), verification_mark(rec.marker),
-        _rendered_markdown(rec.text), doses, caveats, why, positions, _sources_line(rec.sources), reviewed,
+        '<li class="rec" id="rec-{}"><details><summary><span class="rec-title">{}</span> {}{}{}</summary>'
+        '<div class="rec-body">{}{}{}{}{}{}{}{}</div></details></li>\n',
+        rec.code, rec.title, strength_badge(rec), verification_mark(rec.marker), mark,
+        change, _rendered_markdown(rec.text), doses, caveats, why, positions, _sources_line(rec.sources), reviewed,
     )
