@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,26 @@ from dahguide.accounts.roles import ATTENDING, CLINICAL_REVIEWER, CONTENT_EDITOR
 
 GUIDELINE_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "guideline.json"
 TEST_PASSWORD = "test-password-for-tests"  # users log in with client.force_login (django-axes)
+
+# CI runs the suite on SQLite, then again on PostgreSQL with DAHGUIDE_SECOND_DATABASE_PASS=1 (.ci/run).
+# The second pass runs what can differ between databases: every test that uses the database, except
+# the render sweeps (how each page of a kind renders and prints, the same from either database).
+# Tests that never touch the database ran in the first pass and would only repeat it.
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+                               "live_server", "scratch_database"})  # the last: a database of its own
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("DAHGUIDE_SECOND_DATABASE_PASS") != "1":
+        return
+    kept, left_out = [], []
+    for item in items:
+        uses_database = item.get_closest_marker("django_db") is not None or bool(
+            DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+        (kept if uses_database and item.get_closest_marker("render_sweep") is None else left_out).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")

@@ -31,3 +31,27 @@ def test_setup_command_loads_guideline_and_demo_accounts_then_serves():
     steps = [m.group(1) for m in re.finditer(r"manage\.py (\w+)", setup)]
     assert steps[:3] == ["migrate", "load_guideline", "seed_demo"]
     assert steps[-1] == "runserver"
+
+
+def _collected(*args: str, second_pass: bool) -> str:
+    import os
+    import subprocess
+
+    env = {**os.environ, "DAHGUIDE_SECOND_DATABASE_PASS": "1" if second_pass else ""}
+    result = subprocess.run([str(ROOT / ".venv" / "bin" / "pytest"), "--collect-only", "-q", "-p", "no:cacheprovider",
+                             *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return result.stdout
+
+
+def test_the_second_database_pass_runs_the_tests_that_use_the_database():
+    files = ("tests/engine/test_units.py", "tests/security/test_backup_restore.py", "tests/cases/test_list.py")
+    first, second = _collected(*files, second_pass=False), _collected(*files, second_pass=True)
+    assert "tests/engine/test_units.py::" in first
+    assert "tests/engine/test_units.py::" not in second  # pure Python: the same on any database
+    assert "test_migrate_from_empty_then_backup_and_restore_round_trip[postgresql]" in second
+    assert second.count("tests/cases/test_list.py::") == first.count("tests/cases/test_list.py::") > 0
+
+
+def test_ci_marks_only_the_postgresql_pass_as_the_second_one():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert ci.index("export DAHGUIDE_SECOND_DATABASE_PASS=1") > ci.index("export DATABASE_URL=postgres")

@@ -127,6 +127,7 @@ def test_content_administration_pages(live_server, page, make_user, published_gu
     assert problems == [], "\n".join(problems)
 
 
+@pytest.mark.render_sweep
 def test_every_admin_list_and_form(live_server, page, make_user, published_guideline, csp_violations):
     """The administrator's view of every registered model: its list, and the form of one of its objects."""
     from django.contrib import admin

@@ -276,6 +276,7 @@ def _printed_pages(page) -> int:
     return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
 
 
+@pytest.mark.render_sweep
 def test_every_golden_case_answers_first_prints_on_two_pages_and_reads_the_same_without_javascript(
     live_server, browser, make_user, published_guideline
 ):
