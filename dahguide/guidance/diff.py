@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from dahguide.engine import vocabulary
+from dahguide.engine import units, vocabulary
 from dahguide.guidance import labels
 
 SECTIONS = (
@@ -40,6 +40,21 @@ _NUMBER_FIELDS = {
         "weight_cap_kg": "weight cap", "round_to": "rounded down to a multiple of",
     },
 }
+_OTHER_CREATININE_UNIT = {"mg/dL": "µmol/L", "umol/L": "mg/dL", "µmol/L": "mg/dL"}
+
+
+def _converted(value: Decimal | None, unit: str, to: str) -> str:
+    if value is None:
+        return "—"
+    exact = units.convert_creatinine(value, "umol/L" if unit == "µmol/L" else unit, "umol/L" if to == "µmol/L" else to)
+    return units.format_decimal(exact, 1 if to == "µmol/L" else 2)
+
+
+def is_creatinine(code: str, unit: str) -> bool:
+    """A threshold on creatinine (its code says so, its unit is one of creatinine's)."""
+    return "creatinine" in code and unit in _OTHER_CREATININE_UNIT
+
+
 # Choices shown by their labels (the admin's words), not their codes.
 _CHOICE_FIELDS = {
     "recommendations": {"kind": labels.RECOMMENDATION_KINDS, "timing": labels.TIMINGS},
@@ -81,6 +96,7 @@ class NumberChange:
     old_unit: str
     new_unit: str
     label: str = ""  # how a reader names the number, when not by its field name
+    creatinine: bool = False  # a creatinine number: also shown in the other unit (mg/dL ↔ µmol/L)
 
     @property
     def name(self) -> str:
@@ -88,11 +104,19 @@ class NumberChange:
 
     @property
     def text(self) -> str:
-        """ "50 → 30 ×10⁹/L", or both units when the unit changed too."""
+        """ "50 → 30 ×10⁹/L", or both units when the unit changed too; a creatinine in both units:
+        "3.4 → 3 mg/dL (300.6 → 265.2 µmol/L)" (the conversion exact to 0.1, REFERENCE §3)."""
         if self.old_unit == self.new_unit:
-            return f"{format_number(self.old)} → {format_number(self.new)} {display_unit(self.new_unit)}".rstrip()
-        old = f"{format_number(self.old)} {display_unit(self.old_unit)}".rstrip()
-        return f"{old} → {format_number(self.new)} {display_unit(self.new_unit)}".rstrip()
+            text = f"{format_number(self.old)} → {format_number(self.new)} {display_unit(self.new_unit)}".rstrip()
+        else:
+            old = f"{format_number(self.old)} {display_unit(self.old_unit)}".rstrip()
+            text = f"{old} → {format_number(self.new)} {display_unit(self.new_unit)}".rstrip()
+        same_unit = self.old_unit == self.new_unit
+        other = _OTHER_CREATININE_UNIT.get(self.new_unit) if self.creatinine and same_unit else None
+        if other is None:
+            return text
+        old, new = (_converted(n, self.new_unit, other) for n in (self.old, self.new))
+        return f"{text} ({old} → {new} {display_unit(other)})"
 
 
 @dataclass(frozen=True)
@@ -239,9 +263,11 @@ def _item_change(
     key: str, code: str, old: Mapping[str, Any], new: Mapping[str, Any], label: str
 ) -> ItemChange | None:
     number_fields = _NUMBER_FIELDS.get(key, {})
+    creatinine = key == "thresholds" and is_creatinine(code, str(new.get("unit", "")))
     numbers = tuple(
         NumberChange(
-            name, _decimal(old.get(name)), _decimal(new.get(name)), _unit(key, name, old), _unit(key, name, new), reads
+            name, _decimal(old.get(name)), _decimal(new.get(name)), _unit(key, name, old), _unit(key, name, new), reads,
+            creatinine,
         )
         for name, reads in number_fields.items()
         if _decimal(old.get(name)) != _decimal(new.get(name))
@@ -347,7 +373,8 @@ def format_number(value: Decimal | None) -> str:
 
 
 def display_unit(unit: str) -> str:
-    """A unit as a reader writes it: "10^9/L" -> "×10⁹/L"."""
+    """A unit as a reader writes it: "10^9/L" -> "×10⁹/L", "umol/L" -> "µmol/L"."""
+    unit = re.sub(r"^umol/", "µmol/", unit or "")
     unit = re.sub(r"^10\^(-?\d+)", lambda m: "×10" + m.group(1).translate(_SUPERSCRIPT), unit or "")
     return re.sub(r"\^(-?\d+)", lambda m: m.group(1).translate(_SUPERSCRIPT), unit)
 

@@ -41,7 +41,7 @@ def test_threshold_unit_change_shows_both_units(guideline_document):
     new = edited(guideline_document, "thresholds", "plex_creatinine_mg_dl", value="300", unit="umol/L",
                  plausible_min="177", plausible_max="530")
     change = diff_documents(guideline_document, new).section("thresholds").changed[0]
-    assert change.numbers[0].text == "3.4 mg/dL → 300 umol/L"
+    assert change.numbers[0].text == "3.4 mg/dL → 300 µmol/L"
 
 
 def test_wording_change_is_reported_field_by_field(guideline_document):
@@ -224,3 +224,20 @@ def test_a_document_without_kinds_equals_one_with_the_defaults(guideline_documen
     for recommendation in new["recommendations"]:
         recommendation.update(kind="statement", timing="")
     assert diff_documents(old, new).section("recommendations").is_empty
+
+
+def test_a_creatinine_threshold_is_diffed_in_both_units(guideline_document):
+    new = edited(guideline_document, "thresholds", "plex_creatinine_mg_dl", value="3")
+    change = diff_documents(guideline_document, new).section("thresholds").changed[0]
+    assert change.numbers[0].text == "3.4 → 3 mg/dL (300.6 → 265.2 µmol/L)"
+
+
+def test_a_micromolar_creatinine_threshold_reads_in_mg_dl_too(guideline_document):
+    new = edited(guideline_document, "thresholds", "cyclophosphamide_creatinine_band_umol_l", value="350")
+    change = diff_documents(guideline_document, new).section("thresholds").changed[0]
+    assert change.numbers[0].text == "300 → 350 µmol/L (3.39 → 3.96 mg/dL)"
+
+
+def test_a_platelet_threshold_stays_in_its_one_unit(guideline_document):
+    new = edited(guideline_document, "thresholds", "platelet_transfusion_10e9_per_l", value="30")
+    assert diff_documents(guideline_document, new).section("thresholds").changed[0].numbers[0].text == "50 → 30 ×10⁹/L"
