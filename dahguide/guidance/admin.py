@@ -11,6 +11,7 @@ is not offered for deletion. Choice lists offer only rows of editable versions.
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from functools import partial
 
 from django import forms
@@ -68,6 +69,24 @@ def _is_frozen(obj) -> bool:
     if isinstance(obj, GuidelineVersion):
         return obj.is_frozen
     return obj.version_id is not None and obj.version.is_frozen
+
+
+class NumberInput(forms.NumberInput):
+    """A stored decimal as a clinician writes it: 3.4000 -> "3.4" (the database keeps four places)."""
+
+    def format_value(self, value):
+        if isinstance(value, Decimal):
+            value = format(value.normalize(), "f")
+        return super().format_value(value)
+
+
+# The codes and units the engine reads: fixed once an item exists (golden cases, rules and the
+# engine refer to them); a new value is a new item, and a unit is never changed to convert a number.
+ENGINE_FIELDS = ("code", "unit")
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 def editable_rows(model) -> models.QuerySet:
@@ -243,6 +262,11 @@ class ContentServiceMixin:
         actions.pop("delete_selected", None)
         return actions
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.DecimalField):
+            kwargs["widget"] = NumberInput(attrs={"step": "any"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if hasattr(db_field.related_model, "VERSION_LOOKUP"):  # a content row: only editable ones
             kwargs["queryset"] = editable_rows(db_field.related_model)
@@ -283,8 +307,14 @@ class VersionItemAdmin(ContentAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # An item stays in the version it was created in: moving it would change two versions at once.
+        # Codes and the engine's units are fixed once the item exists (ENGINE_FIELDS).
         readonly = tuple(super().get_readonly_fields(request, obj))
-        return (*readonly, "version") if obj is not None else readonly
+        if obj is None:
+            return readonly
+        fixed = tuple(f for f in ENGINE_FIELDS if f in {field.name for field in self.model._meta.fields})
+        if isinstance(obj, Dose):
+            fixed = ("code",)  # a dose's unit is content ("mg", "IU"), read by no rule
+        return (*readonly, "version", *fixed)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -342,15 +372,28 @@ class VersionInlineMixin(LockedAdminMixin, FrozenInlineMixin):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, models.URLField):
             kwargs["assume_scheme"] = "https"
+        if isinstance(db_field, models.DecimalField):
+            kwargs["widget"] = NumberInput(attrs={"step": "any"})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class ThresholdInline(VersionInlineMixin, admin.StackedInline):
+class EngineCodeInlineMixin:
+    """Rows whose codes the engine reads (thresholds, fixed texts): edited, never added, code and unit fixed."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = tuple(f for f in ENGINE_FIELDS if f in {field.name for field in self.model._meta.fields})
+        return (*super().get_readonly_fields(request, obj), *fixed)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ThresholdInline(EngineCodeInlineMixin, VersionInlineMixin, admin.StackedInline):
     model = Threshold
     fields = (("code", "label"), ("value", "unit"), ("plausible_min", "plausible_max"), "note")
 
 
-class GuidanceTextInline(VersionInlineMixin, admin.StackedInline):
+class GuidanceTextInline(EngineCodeInlineMixin, VersionInlineMixin, admin.StackedInline):
     model = GuidanceText
     fields = ("code", "text")
 
@@ -678,8 +721,16 @@ class CitationAdmin(VersionItemAdmin):
 
 @admin.register(Threshold)
 class ThresholdAdmin(VersionItemAdmin):
-    list_display = ("code", "label", "value", "unit", "plausible_min", "plausible_max", "version")
+    list_display = ("code", "label", "threshold", "plausible_range", "version")
     search_fields = ("code", "label", "note")
+
+    @admin.display(description="Value", ordering="value")
+    def threshold(self, obj: Threshold) -> str:
+        return labels.threshold_phrase(obj.code, obj.value, obj.unit)
+
+    @admin.display(description="Plausible range")
+    def plausible_range(self, obj: Threshold) -> str:
+        return f"{_plain(obj.plausible_min)}–{_plain(obj.plausible_max)} {labels.unit_words(obj.unit)}"
     filter_horizontal = ("citations",)
     fieldsets = (
         (None, {"fields": ("version", "code", "label")}),
@@ -766,7 +817,14 @@ class StanceAdmin(VersionItemAdmin):
 
 @admin.register(Dose)
 class DoseAdmin(VersionItemAdmin):
-    list_display = ("code", "drug", "recommendation", "population", "basis", "amount", "unit", "version")
+    list_display = ("code", "drug", "recommendation", "population", "basis", "dose_amount", "version")
+
+    @admin.display(description="Amount", ordering="amount")
+    def dose_amount(self, obj: Dose) -> str:
+        if obj.amount is None:
+            return "by bands (alternatives)"
+        high = f"–{_plain(obj.amount_high)}" if obj.amount_high is not None else ""
+        return f"{_plain(obj.amount)}{high} {obj.unit}{labels.AMOUNT_PER.get(obj.basis, '')}"
     list_filter = ("version", "population", "basis", "verification")
     search_fields = ("code", "drug", "recommendation", "note")
     filter_horizontal = ("citations",)

@@ -8,10 +8,12 @@ Pure Python: the diff imports this without the database.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
-from dahguide.engine import vocabulary
+from dahguide.engine import units, vocabulary
 
 
 @dataclass(frozen=True)
@@ -93,3 +95,51 @@ def missing_modifiers(declared: Iterable[str]) -> tuple[str, ...]:
     """The modifiers an action has no stance for yet, given those it has (publication needs none missing)."""
     declared = set(declared)
     return tuple(m for m in MODIFIERS.values if m not in declared)
+
+
+# --- thresholds named in wording -------------------------------------------------------------
+
+# "{threshold:plex_creatinine_mg_dl}" in a text is replaced by the threshold's value and unit when
+# the version is compiled, so wording that names a threshold cannot go stale when it changes.
+THRESHOLD_PLACEHOLDER = re.compile(r"\{threshold:(?P<code>[a-z0-9_]+)\}")
+_MICRO = {"umol/L": "µmol/L"}
+
+
+def threshold_phrase(code: str, value: Decimal, unit: str) -> str:
+    """A threshold as guidelines write it: "3.4 mg/dL (300 µmol/L)", "50 ×10⁹/L", "90%".
+
+    A creatinine threshold also gives the other unit, rounded as guidelines print it (µmol/L to
+    the nearest 10 from 100, mg/dL to 0.01; REFERENCE §3: 1 mg/dL = 88.4 µmol/L).
+    """
+    shown = f"{_plain(value)}{'' if unit == '%' else ' '}{unit_words(unit)}"
+    if "creatinine" in code and unit in {"mg/dL", "umol/L"}:
+        other = "umol/L" if unit == "mg/dL" else "mg/dL"
+        exact = units.convert_creatinine(value, unit, other)
+        if other == "umol/L":
+            rounded = units.round_half_up(exact / 10, 0) * 10 if exact >= 100 else units.round_half_up(exact, 0)
+        else:
+            rounded = units.round_half_up(exact, 2)
+        shown += f" ({_plain(rounded)} {unit_words(other)})"
+    return shown
+
+
+def render_thresholds(text: str, thresholds: Mapping[str, tuple[Decimal, str]]) -> str:
+    """``text`` with every known ``{threshold:code}`` replaced (an unknown one is left as typed)."""
+
+    def phrase(match: re.Match[str]) -> str:
+        code = match.group("code")
+        if code not in thresholds:
+            return match.group(0)
+        value, unit = thresholds[code]
+        return threshold_phrase(code, value, unit)
+
+    return THRESHOLD_PLACEHOLDER.sub(phrase, text)
+
+
+def _plain(value: Decimal) -> str:
+    return format(Decimal(value).normalize(), "f")
+
+
+def unit_words(unit: str) -> str:
+    unit = _MICRO.get(unit, unit)
+    return "×10⁹/L" if unit == "10^9/L" else unit

@@ -73,6 +73,32 @@ def dose_population_choices() -> list[tuple[str, str]]:
     return labels.DOSE_POPULATIONS.choices()
 
 
+def threshold_placeholder_errors(text: str, version_id: int | None) -> list[str]:
+    """Every ``{threshold:code}`` in ``text`` that names no threshold of the version."""
+    codes = {m.group("code") for m in labels.THRESHOLD_PLACEHOLDER.finditer(text or "")}
+    if not codes or version_id is None:
+        return []
+    known = set(Threshold.objects.filter(version_id=version_id, code__in=codes).values_list("code", flat=True))
+    return [
+        f"{{threshold:{code}}} names no threshold of this version; use a threshold's code, "
+        "e.g. {threshold:plex_creatinine_mg_dl}."
+        for code in sorted(codes - known)
+    ]
+
+
+class PlaceholderText(models.Model):
+    """Its ``text`` may name thresholds as ``{threshold:code}``, rendered from the threshold when the
+    version is compiled (``services.guideline_compile``), so the wording follows the number."""
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        super().clean()
+        if errors := threshold_placeholder_errors(getattr(self, "text", ""), self.version_id):
+            raise ValidationError({"text": errors})
+
+
 class FrozenGuarded(models.Model):
     """Refuses to save or delete a row of a published or retired version (``frozen``).
 
@@ -307,7 +333,7 @@ class Threshold(CodedItem, CitedItem):
             )
 
 
-class Recommendation(CodedItem, ShownItem):
+class Recommendation(PlaceholderText, CodedItem, ShownItem):
     section = models.CharField(max_length=30, choices=section_choices)
     title = models.CharField(max_length=300)
     text = models.TextField(
@@ -338,14 +364,14 @@ class Recommendation(CodedItem, ShownItem):
         indexes = [models.Index(fields=["version", "section", "order"], name="guidance_rec_section_idx")]
 
 
-class MonitoringItem(CodedItem, ShownItem):
+class MonitoringItem(PlaceholderText, CodedItem, ShownItem):
     text = models.TextField()
 
     class Meta(CodedItem.Meta):
         ordering = ("version", "order", "code")
 
 
-class WarningContent(CodedItem, ShownItem):
+class WarningContent(PlaceholderText, CodedItem, ShownItem):
     """A red flag (its conditions decide) or the text of a data-quality warning (the engine decides)."""
 
     class Kind(models.TextChoices):
@@ -628,10 +654,13 @@ def _positive_number(value: object, *, zero: bool = False) -> Decimal | None:
     return number
 
 
-class GuidanceText(CodedItem):
+class GuidanceText(PlaceholderText, CodedItem):
     """A fixed sentence the engine shows (disclaimer, decision texts, criterion names)."""
 
-    text = models.TextField()
+    text = models.TextField(
+        help_text="Name a threshold as {threshold:plex_creatinine_mg_dl}: it is written from the threshold's "
+        "value, e.g. “3.4 mg/dL (300 µmol/L)”, so the wording follows the number."
+    )
 
     class Meta(CodedItem.Meta):
         pass

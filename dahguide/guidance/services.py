@@ -339,8 +339,12 @@ def _messages(exc: ValidationError) -> list[str]:
 # --- compile and hash -----------------------------------------------------------------------
 
 
-def guideline_compile(*, version: GuidelineVersion) -> dict[str, Any]:
-    """The snapshot document of a version's rows, in display order (``Snapshot.from_dict`` input)."""
+def guideline_compile(*, version: GuidelineVersion, raw: bool = False) -> dict[str, Any]:
+    """The snapshot document of a version's rows, in display order (``Snapshot.from_dict`` input).
+
+    Wording that names a threshold (``{threshold:code}``) is written from the threshold's value;
+    ``raw`` keeps the placeholders (a new draft copies them, so they keep following the number).
+    """
     document: dict[str, Any] = {
         "version": str(version.number),
         "title": version.title,
@@ -357,7 +361,20 @@ def guideline_compile(*, version: GuidelineVersion) -> dict[str, Any]:
     document["plasma_exchange_citations"] = _cited_keys(
         GuidelineVersion._meta.get_field("plasma_exchange_citations"), GuidelineVersion.objects.filter(pk=version.pk)
     ).get(version.pk, [])
+    if not raw:
+        _render_thresholds(document)
     return {key: document[key] for key in DOCUMENT_KEYS}
+
+
+_PLACEHOLDER_TEXTS = ("recommendations", "monitoring", "warnings")  # items whose ``text`` may name a threshold
+
+
+def _render_thresholds(document: dict[str, Any]) -> None:
+    thresholds = {t["code"]: (Decimal(t["value"]), t["unit"]) for t in document["thresholds"]}
+    document["texts"] = {code: labels.render_thresholds(text, thresholds) for code, text in document["texts"].items()}
+    for key in _PLACEHOLDER_TEXTS:
+        for item in document[key]:
+            item["text"] = labels.render_thresholds(item["text"], thresholds)
 
 
 def _item_out(kind: _Kind, row: models.Model, citation_keys: list[str]) -> dict[str, Any]:

@@ -89,7 +89,8 @@ def version_create_draft(*, user, title: str = "") -> GuidelineVersion:
             )
         if published is None:
             return guideline_version_create(title=title or "New guideline version", user=user)
-        document = {**(published.snapshot or guideline_compile(version=published))}
+        # The rows, not the snapshot: wording that names a threshold keeps its placeholder.
+        document = guideline_compile(version=published, raw=True)
         if title:
             document["title"] = title
         return guideline_import(

@@ -95,7 +95,7 @@ def test_stale_threshold_inline_on_the_version_page_conflicts(client, content_ed
     stale = open_form(client, editor_draft)
     threshold = Threshold.objects.get(version=editor_draft, code="platelet_transfusion_10e9_per_l")
     client.post(change_url(threshold), {**open_form(client, threshold), "value": ["30"]})
-    prefix = next(k[: -len("-code")] for k, v in stale.items() if k.endswith("-code") and v == [threshold.code])
+    prefix = next(k[: -len("-id")] for k, v in stale.items() if k.endswith("-id") and v == [str(threshold.pk)])
     response = client.post(change_url(editor_draft), {**stale, f"{prefix}-value": ["40"]})
     threshold.refresh_from_db()
     assert CONFLICT_HTML in response.content.decode()

@@ -113,3 +113,62 @@ def test_the_admin_lists_offer_no_bulk_delete(client, content_editor, editor_dra
     client.force_login(content_editor)
     response = client.get(reverse("admin:guidance_citation_changelist"))
     assert "delete_selected" not in response.content.decode()
+
+
+# --- editing in clinical terms -----------------------------------------------------------------
+
+
+def test_a_threshold_value_is_shown_without_trailing_zeros(client, content_editor, editor_draft):
+    threshold = Threshold.objects.get(version=editor_draft, code="plex_creatinine_mg_dl")
+    client.force_login(content_editor)
+    page = client.get(reverse("admin:guidance_threshold_change", args=[threshold.pk])).content.decode()
+    assert 'name="value" value="3.4"' in page
+
+
+def test_the_threshold_list_shows_creatinine_in_both_units(client, content_editor, editor_draft):
+    client.force_login(content_editor)
+    page = client.get(reverse("admin:guidance_threshold_changelist") + "?q=plex_creatinine").content.decode()
+    assert "3.4 mg/dL (300 µmol/L)" in page and "3.4000" not in page
+
+
+def test_an_editor_cannot_change_a_thresholds_code_or_unit(client, content_editor, editor_draft):
+    threshold = Threshold.objects.get(version=editor_draft, code="plex_creatinine_mg_dl")
+    client.force_login(content_editor)
+    page = client.get(reverse("admin:guidance_threshold_change", args=[threshold.pk])).content.decode()
+    assert 'name="code"' not in page and 'name="unit"' not in page
+
+
+def test_wording_that_names_a_threshold_follows_it(editor_draft):
+    from dahguide.guidance.models import GuidanceText
+    from dahguide.guidance.services import guideline_compile
+
+    GuidanceText.objects.filter(version=editor_draft, code="criterion_creatinine_over_3_4_mg_dl").update(
+        text="Serum creatinine above {threshold:plex_creatinine_mg_dl}"
+    )
+    Threshold.objects.filter(version=editor_draft, code="plex_creatinine_mg_dl").update(value="3.5")
+    texts = guideline_compile(version=editor_draft)["texts"]
+    assert texts["criterion_creatinine_over_3_4_mg_dl"] == "Serum creatinine above 3.5 mg/dL (310 µmol/L)"
+
+
+def test_a_placeholder_naming_no_threshold_is_refused(editor_draft):
+    from dahguide.guidance.models import GuidanceText
+
+    text = GuidanceText.objects.get(version=editor_draft, code="criterion_creatinine_over_3_4_mg_dl")
+    text.text = "Creatinine above {threshold:no_such_threshold}"
+    with pytest.raises(ValidationError, match="names no threshold of this version"):
+        text.full_clean()
+
+
+def test_a_new_draft_keeps_the_placeholder(editor_draft, content_editor, move_to, clinical_reviewer):
+    from dahguide.guidance.models import GuidanceText
+    from dahguide.guidance.workflow import version_create_draft, version_publish
+
+    GuidanceText.objects.filter(version=editor_draft, code="criterion_creatinine_over_3_4_mg_dl").update(
+        text="Serum creatinine above {threshold:plex_creatinine_mg_dl}"
+    )
+    published = version_publish(version=move_to(editor_draft, Status.APPROVED), user=clinical_reviewer)
+    assert published.snapshot["texts"]["criterion_creatinine_over_3_4_mg_dl"].endswith("3.4 mg/dL (300 µmol/L)")
+    draft = version_create_draft(user=content_editor)
+    assert GuidanceText.objects.get(version=draft, code="criterion_creatinine_over_3_4_mg_dl").text.endswith(
+        "{threshold:plex_creatinine_mg_dl}"
+    )
