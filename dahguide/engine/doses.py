@@ -65,7 +65,7 @@ def doses_for(
     recommendation: str, intake: Intake, facts: Mapping[str, Fact], snapshot: Snapshot
 ) -> tuple[PlanDose, ...]:
     """The doses of one action that fit this patient's age group, each computed or naming its missing input."""
-    paediatric = facts["paediatric"].value if "paediatric" in facts else None
+    paediatric = facts["paediatric"].truth() if "paediatric" in facts else None
     out = []
     for dose in snapshot.doses.get(recommendation, ()):
         wrong_group = {"adult": True, "paediatric": False}.get(dose.population)
@@ -97,7 +97,7 @@ def _compute(
             dose.max_amount, value_high,
         )
 
-    if low is None or (dose.basis != "fixed" and basis_value is None):
+    if low is None or basis_value is None:  # a fixed dose's basis is 1, never None
         rule = _rule_text(dose, per_unit)
         needed = ", ".join(_INPUT_LABELS.get(m, m) for m in dict.fromkeys(missing))
         return result(None, f"{rule}; {needed} needed" if needed else rule)
@@ -200,11 +200,13 @@ def _basis(dose: Dose, intake: Intake, missing: list[str], notes: list[str]) -> 
     if dose.basis == "per_m2":
         if _absent(intake, ("weight_kg", "height_cm"), missing):
             return None, ""
+        assert height is not None and weight is not None  # _absent returned early otherwise
         bsa = body_surface_area(height, weight)
         return bsa, f"{format_decimal(bsa)} m² (Mosteller, rounded to 0.01 m²)"
     if dose.basis == "per_kg_predicted_body_weight":
         if _absent(intake, ("height_cm", "sex"), missing):
             return None, ""
+        assert height is not None and intake.sex is not None  # _absent returned early otherwise
         pbw = predicted_body_weight(height, intake.sex)
         return pbw, f"{format_decimal(pbw)} kg predicted body weight"
     return Decimal(1), ""

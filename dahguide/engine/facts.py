@@ -27,6 +27,12 @@ class Fact:
     value: FactValue
     reasons: tuple[str, ...] = ()
 
+    def truth(self) -> bool | None:
+        """The value of a boolean fact: true, false or None (unknown)."""
+        if isinstance(self.value, str):
+            raise TypeError(f"{self.name} is a choice fact, not a boolean one")
+        return self.value
+
 
 @dataclass(frozen=True)
 class Facts(Mapping[str, Fact]):
@@ -171,7 +177,7 @@ def etiology_group(intake: Intake) -> Fact:
         group = "non_immune"
     else:
         return Fact("etiology_group", "unknown", ("etiology not recorded or work-up pending",))
-    return Fact("etiology_group", group, (f"etiology is {FIELDS['etiology'].choice_label(e)}",))  # type: ignore[arg-type]
+    return Fact("etiology_group", group, (f"etiology is {FIELDS['etiology'].choice_label(e)}",))
 
 
 def hypoxemia(intake: Intake, spo2_threshold: Decimal, pf_threshold: Decimal) -> Fact:
@@ -248,7 +254,7 @@ def anti_gbm_disease(intake: Intake) -> Fact:
     """REFERENCE §4.4: anti-GBM etiology, or a positive antibody whatever the etiology label."""
     reasons: list[str] = []
     if intake.etiology in ANTI_GBM_ETIOLOGIES:
-        reasons.append(f"etiology is {FIELDS['etiology'].choice_label(intake.etiology)}")  # type: ignore[arg-type]
+        reasons.append(f"etiology is {FIELDS['etiology'].choice_label(intake.etiology)}")
     if intake.anti_gbm_positive is True:
         reasons.append("anti-GBM antibody positive")
     if reasons:
@@ -338,14 +344,13 @@ def rituximab_preferred(intake: Intake, facts: Mapping[str, Fact]) -> Fact:
         elif is_present is None:
             unknown.append(missing)
 
-    paediatric = facts["paediatric"].value
-    check(paediatric, f"age {intake.age_years} years (under 18)", "age")
+    check(facts["paediatric"].truth(), f"age {intake.age_years} years (under 18)", "age")
     check(intake.fertility_preservation_desired, "fertility preservation desired", "fertility preservation")
     anca = intake.anca_type
     check(None if anca in {None, "pending", "not_tested"} else anca == "pr3", "PR3-ANCA", "ANCA type")
     factors = intake.steroid_toxicity_factors
     check(None if factors is None else "frailty" in factors, "frailty", "frailty")
-    check(facts["high_steroid_toxicity_risk"].value, "high steroid-toxicity risk (glucocorticoid sparing)",  # type: ignore[arg-type]
+    check(facts["high_steroid_toxicity_risk"].truth(), "high steroid-toxicity risk (glucocorticoid sparing)",
           "steroid-toxicity risk")
     pregnancy = intake.pregnancy_status
     check(None if pregnancy is None else pregnancy == "pregnant",

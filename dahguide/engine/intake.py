@@ -488,7 +488,7 @@ def _parse_multi_choice(spec: FieldSpec, raw: Any) -> tuple[str, ...]:
         if word not in allowed:
             shown = f"'{_shown_text(item, 40)}'" if isinstance(item, str) else "an item that is not text"
             raise _Invalid(f"{spec.label}: {shown} is not one of: {', '.join(allowed)}.")
-        chosen.add(word)  # type: ignore[arg-type]
+        chosen.add(word)
     return tuple(v for v in allowed if v in chosen)  # canonical order, no duplicates
 
 
