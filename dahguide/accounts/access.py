@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
@@ -22,7 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from dahguide.accounts.roles import has_role
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]  # a page, a redirect or a streamed CSV
 
 
 def is_partial(request: HttpRequest) -> bool:
@@ -46,7 +47,8 @@ def role_required(*roles: str, refusal: str = "") -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            response: HttpResponseBase
             if not request.user.is_authenticated:
                 response = to_login(request)
             elif roles and not has_role(request.user, *roles):

@@ -86,8 +86,9 @@ class AccountSlowdownBackend:
             return None
         wait = slowdown_remaining(lockout_username(request, {"username": username} if username else None))
         if wait:
-            request.axes_locked_out = True
-            request.account_slowdown_seconds = wait
+            # Read by axes and by lockout_response; HttpRequest's stubs declare neither attribute.
+            request.axes_locked_out = True  # type: ignore[attr-defined]
+            request.account_slowdown_seconds = wait  # type: ignore[attr-defined]
             raise PermissionDenied("This account's log-in is slowed down after repeated failures.")
         return None
 

@@ -79,6 +79,7 @@ def _idle_logout(
     request: HttpRequest, view: Callable[..., Any], kwargs: dict[str, Any], at: int
 ) -> HttpResponse | None:
     user_id = request.user.pk
+    assert user_id is not None  # process_view calls this for an authenticated user only
     page = idle.kept_page(view, kwargs) if request.method == "POST" else None
     data = request.POST.copy() if page else None
     minutes = max(1, settings.SESSION_IDLE_TIMEOUT // 60)
