@@ -161,7 +161,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"errors": {"__all__": [str(exc.detail)]}}, status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)
     if isinstance(exc, exceptions.Throttled) and response is not None:
-        wait = int(exc.wait) if exc.wait is not None else None
+        wait = int(exc.wait) if exc.wait is not None else None  # type: ignore[attr-defined]  # stubs omit Throttled.wait
         response.data = {
             "detail": (
                 f"Too many requests: the limit is {settings.API_THROTTLE_RATE} per user. "

@@ -57,7 +57,7 @@ def _verify(request: HttpRequest, *, service_path: str = "") -> CdsClient:
         raise CdsAuthError("The bearer token is not a JWT.") from None
     issuer = unverified.get("iss")
     secret = settings.CDS_HOOKS_CLIENTS.get(issuer) if isinstance(issuer, str) else None
-    if not secret:
+    if not isinstance(issuer, str) or not secret:
         raise CdsAuthError("The token's issuer is not an allowed CDS client.")
     audience = request.build_absolute_uri(request.path)
     audiences = [audience, request.build_absolute_uri(service_path)] if service_path else [audience]

@@ -38,12 +38,13 @@ def parse(body: Any) -> list[CardOutcome]:
     if not 1 <= len(items) <= MAX_ITEMS:
         raise FeedbackInvalid({"feedback": f"Send between 1 and {MAX_ITEMS} feedback items."})
     problems: dict[str, str] = {}
-    outcomes = []
+    outcomes: list[CardOutcome] = []
     for index, item in enumerate(items):
         item_problems: dict[str, str] = {}
         outcome = _item(item, item_problems)
         problems.update({f"feedback[{index}]{'.' if key else ''}{key}": v for key, v in item_problems.items()})
-        outcomes.append(outcome)
+        if outcome is not None:  # None only with a problem named
+            outcomes.append(outcome)
     if problems:
         raise FeedbackInvalid(problems)
     return outcomes
@@ -76,6 +77,7 @@ def _item(item: Any, problems: dict[str, str]) -> CardOutcome | None:
         problems["acceptedSuggestions"] = "acceptedSuggestions go with an 'accepted' outcome only."
     if problems:
         return None
+    assert card is not None and outcome is not None  # each is named in problems otherwise
     return CardOutcome(card=card, outcome=outcome, reason_code=reason_code, user_comment=comment,
                        accepted_suggestions=suggestions, outcome_at=at)
 

@@ -24,8 +24,8 @@ from dahguide.api.cds import auth, cards, mapping, prefill
 from dahguide.api.cds import feedback as cds_feedback
 from dahguide.api.rest import MAX_BODY_BYTES, load_json
 from dahguide.api.services import draft_create_from_ehr
+from dahguide.engine.evaluation import evaluate_parsed
 from dahguide.engine.intake import FIELDS
-from dahguide.engine.plan import evaluate
 from dahguide.feedback import services as feedback_services
 from dahguide.guidance.selectors import get_published_snapshot
 from dahguide.wizard.forms import STEP_CODES, display_answer
@@ -34,6 +34,13 @@ from dahguide.wizard.views import physician_required
 SERVICE_ID = "dah-treatment"
 HOOK = "patient-view"
 _LOINC_CODES = ",".join(f"{mapping.LOINC}|{code}" for code in mapping.OBSERVATION_CODES)
+# What the EHR sends with each call: prefetch key -> FHIR query; the SMART launch reads the same.
+PREFETCH_TEMPLATES = {
+    "patient": "Patient/{{context.patientId}}",
+    "observations": f"Observation?patient={{{{context.patientId}}}}&code={_LOINC_CODES}&_sort=-date&_count=100",
+    "conditions": "Condition?patient={{context.patientId}}&clinical-status=active",
+    "medications": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold",
+}
 SERVICE = {
     "hook": HOOK,
     "id": SERVICE_ID,
@@ -45,12 +52,7 @@ SERVICE = {
         "and the active anticoagulant or antiplatelet orders; with a link to the DAH Guide wizard prefilled with "
         "these values."
     ),
-    "prefetch": {
-        "patient": "Patient/{{context.patientId}}",
-        "observations": f"Observation?patient={{{{context.patientId}}}}&code={_LOINC_CODES}&_sort=-date&_count=100",
-        "conditions": "Condition?patient={{context.patientId}}&clinical-status=active",
-        "medications": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold",
-    },
+    "prefetch": PREFETCH_TEMPLATES,
     "usageRequirements": (
         "Sign each request with an HS256 JWT using the shared secret DAH Guide's administrator gave your EHR. "
         "The service reads prefetched data only; it never queries the FHIR server."
@@ -112,7 +114,7 @@ def service(request: HttpRequest) -> HttpResponse:
 
     now = hook_time()
     mapped = mapping.map_prefetch(body.get("prefetch"), now=now)
-    plan = evaluate(mapping.to_intake(mapped), snapshot).to_dict()
+    plan = evaluate_parsed(mapping.to_intake(mapped), snapshot).document
     token = prefill.dumps(
         answers=mapping.answers(mapped), used=mapped.used, stale=mapped.stale, read_at=now.isoformat()
     )

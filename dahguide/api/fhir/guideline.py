@@ -80,8 +80,8 @@ def _question_items(spec: FieldSpec) -> list[dict[str, Any]]:
         "required": False,
     }
     extensions = _range_extensions(spec) if spec.kind in _MIN_MAX else []
-    if unit := common.unit_coding(spec.unit_label):
-        extensions.append({"url": "http://hl7.org/fhir/StructureDefinition/questionnaire-unit", "valueCoding": unit})
+    if coding := common.unit_coding(spec.unit_label):
+        extensions.append({"url": "http://hl7.org/fhir/StructureDefinition/questionnaire-unit", "valueCoding": coding})
     if extensions:
         item["extension"] = extensions
     if spec.kind in {"choice", "multi_choice"}:

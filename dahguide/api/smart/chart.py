@@ -13,7 +13,7 @@ from typing import Any
 import requests
 from fhir.resources.R4B.humanname import HumanName
 
-from dahguide.api.cds.views import SERVICE as CDS_SERVICE
+from dahguide.api.cds.views import PREFETCH_TEMPLATES
 from dahguide.api.smart import errors, oauth
 from dahguide.api.smart.transport import get_json
 
@@ -37,7 +37,7 @@ def read(*, iss: str, token: dict[str, Any], patient_id: str, redirect_uri: str)
     session = oauth.client(redirect_uri=redirect_uri, token=token)
     prefetch: dict[str, Any] = {}
     try:
-        for key, template in CDS_SERVICE["prefetch"].items():
+        for key, template in PREFETCH_TEMPLATES.items():
             url = f"{iss}/{template.replace(_PATIENT_PLACEHOLDER, patient_id)}"
             try:
                 prefetch[key] = get_json(url, session=session)

@@ -44,6 +44,7 @@ def launch(request: HttpRequest) -> HttpResponse:
     """``?iss=…&launch=…`` (EHR launch) or ``?iss=…`` (standalone). Logs in first when needed: the
     launch waits in the session and continues here after the login."""
     continued = "iss" not in request.GET
+    params: dict[str, str] | None
     if not continued:
         params = {"iss": request.GET.get("iss", ""), "launch": request.GET.get("launch", "")}
     else:
