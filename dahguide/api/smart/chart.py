@@ -69,4 +69,4 @@ def _name(patient: dict[str, Any]) -> str:
         return ""
     if name.text:
         return name.text[:120]
-    return " ".join([*(name.given or []), name.family or ""]).strip()[:120]
+    return " ".join([*(g for g in name.given or [] if g is not None), name.family or ""]).strip()[:120]
