@@ -47,9 +47,11 @@ def random_intake(rng: random.Random) -> dict[str, Any]:
             data[spec.name] = round(value, 3 if unit == "mmol/L" else 1)
             data[spec.unit_field] = unit
         else:
-            low, high = (Decimal(v) for v in _REALISTIC[spec.name]) if spec.name in _REALISTIC else (
+            bounds = (Decimal(v) for v in _REALISTIC[spec.name]) if spec.name in _REALISTIC else (
                 spec.plausible.get("") or spec.hard_range
             )
+            assert bounds is not None, f"{spec.name} has no range to draw from"
+            low, high = bounds
             data[spec.name] = _number(rng, low, high, integer=spec.kind == "integer")
     return data
 

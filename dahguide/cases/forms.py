@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.text import capfirst
@@ -89,9 +89,13 @@ class CaseFilterForm(forms.Form):
     def __init__(self, data: Any, *, authors: list[tuple[int, str]], versions: list[int]) -> None:
         super().__init__(data)
         etiologies = [(value, capfirst(label)) for value, label in FIELDS["etiology"].choices]
-        self.fields["etiology"].choices = [("", "Any"), ("not_given", "Not given"), *etiologies]
-        self.fields["author"].choices = [("", "Anyone"), *authors]
-        self.fields["guideline_version"].choices = [("", "Any"), *((v, f"Version {v}") for v in versions)]
+        cast(forms.ChoiceField, self.fields["etiology"]).choices = [
+            ("", "Any"), ("not_given", "Not given"), *etiologies
+        ]
+        cast(forms.ChoiceField, self.fields["author"]).choices = [("", "Anyone"), *authors]
+        cast(forms.ChoiceField, self.fields["guideline_version"]).choices = [
+            ("", "Any"), *((v, f"Version {v}") for v in versions)
+        ]
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)

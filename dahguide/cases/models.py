@@ -11,7 +11,7 @@ There are no name, record-number or birth-date fields; the label is checked for 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -47,7 +47,7 @@ class ImmutableModel(models.Model):
 
     class Meta:
         abstract = True
-        default_permissions = ("add", "view")
+        default_permissions: ClassVar[tuple[str, ...]] = ("add", "view")
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

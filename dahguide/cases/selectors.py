@@ -123,11 +123,12 @@ class CaseListPaginator(Paginator):
 
     def __init__(self, filters: CaseFilters, per_page: int = PAGE_SIZE) -> None:
         self.ordering = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])[1]
-        super().__init__(cases_filtered(filters=filters), per_page)
+        self._cases = cases_filtered(filters=filters)  # the object_list, typed as the queryset it is
+        super().__init__(self._cases, per_page)
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.values("pk").order_by()[: MAX_COUNTED + 1].count()
+        return self._cases.values("pk").order_by()[: MAX_COUNTED + 1].count()
 
     @property
     def capped(self) -> bool:
@@ -140,11 +141,11 @@ class CaseListPaginator(Paginator):
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)
         if not self.count:  # nothing matches: a search no index serves would be read twice
-            return self._get_page([], number, self)
+            return Page([], number, self)
         offset = (number - 1) * self.per_page
-        ids = self.object_list.values("pk")[offset : offset + self.per_page]
+        ids = self._cases.values("pk")[offset : offset + self.per_page]
         rows = with_list_columns(Case.objects.filter(pk__in=ids)).order_by(*self.ordering)
-        return self._get_page(rows, number, self)
+        return Page(rows, number, self)
 
 
 def case_revision_get(*, case_id: int, number: int | None = None) -> CaseRevision:
@@ -314,7 +315,8 @@ def draft_for_saving(*, owner, pk: uuid.UUID) -> tuple[DraftAssessment, DraftCas
         owner=owner,
     )
     amend = {name: getattr(draft, f"amend_{name}") for name in _AMEND_FIELDS}
-    return draft, _link((draft.saved_case_id, draft.saved_number), amend)
+    # Annotated above; django-stubs lose the annotations through ``**`` and get_object_or_404.
+    return draft, _link((draft.saved_case_id, draft.saved_number), amend)  # type: ignore[attr-defined]
 
 
 def draft_case_link(*, draft: DraftAssessment) -> DraftCaseLink:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -33,10 +33,13 @@ class NotFollowedForm(forms.Form):
         # share these names (a label must point at its own form's field).
         kwargs.setdefault("auto_id", "id_not_followed_%s")
         super().__init__(*args, **kwargs)
-        self.fields["recommendation_code"].choices = [("", "Choose a recommendation"), *recommendations]
+        cast(forms.ChoiceField, self.fields["recommendation_code"]).choices = [
+            ("", "Choose a recommendation"), *recommendations
+        ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns
         if "reason_code" in data:
             problems = reason_problems(reason_code=data["reason_code"], comment=data.get("comment", ""))
             for name, message in problems.items():

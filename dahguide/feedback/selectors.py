@@ -177,7 +177,8 @@ def version_stats(*, number: int) -> VersionStats:
     if version is None:
         raise Http404("No such guideline version.")
     stats = _stats([number])
-    return VersionStats(*version, recommendations=[s for (v, _), s in stats.items() if v == number])
+    _number, title, status = version
+    return VersionStats(_number, title, status, recommendations=[s for (v, _), s in stats.items() if v == number])
 
 
 def versions_overview() -> list[VersionStats]:

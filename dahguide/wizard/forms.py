@@ -601,8 +601,8 @@ def display_answer(spec: FieldSpec, answers: Mapping[str, Any]) -> str:
         items = answers.get(spec.name)
         if not isinstance(items, list) or not items:
             return "Unknown"
-        labels: dict[str, str] = dict((*spec.choices, (NONE_OF_THESE, "none of these")))
-        return capfirst(", ".join(labels.get(v, v) for v in items))
+        labels = dict((*spec.choices, (NONE_OF_THESE, "none of these")))
+        return capfirst(", ".join(labels[v] if v in labels else v for v in items))
     value = _raw(answers, spec.name).strip()
     if not value or value.lower() == "unknown":
         if spec.kind == "choice" and "unknown" in dict(spec.choices):

@@ -75,6 +75,7 @@ class FakeEHR:
     def base_url(self) -> str:
         assert self._server is not None, "start() the EHR first"
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)  # an IPv4 address; only an AF_UNIX server has bytes
         return f"http://{host}:{port}"
 
     @property

@@ -14,7 +14,7 @@ from dahguide.feedback.models import Source
 from dahguide.feedback.selectors import SourceCounts
 
 register = template.Library()
-SOURCE_LABELS = {Source.APP: "In DAH Guide", Source.EHR: "From the EHR"}
+SOURCE_LABELS: dict[str, str] = {Source.APP: "In DAH Guide", Source.EHR: "From the EHR"}
 
 
 @dataclass(frozen=True)
