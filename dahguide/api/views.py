@@ -18,8 +18,8 @@ from dahguide.api import openapi, rest
 from dahguide.api.fhir import guideline as fhir_guideline
 from dahguide.api.fhir import validated
 from dahguide.engine.content import Snapshot
+from dahguide.engine.evaluation import evaluate_parsed
 from dahguide.engine.intake import parse_intake
-from dahguide.engine.plan import evaluate
 from dahguide.guidance.selectors import get_published_snapshot, get_published_version, get_snapshot_for_version
 
 COMMON_RESPONSES = {
@@ -69,7 +69,7 @@ class EvaluateView(ApiView):
         snapshot = get_published_snapshot()
         if snapshot is None:
             return _no_guideline()
-        return Response(evaluate(result, snapshot).to_dict())
+        return Response(evaluate_parsed(result, snapshot).document)
 
 
 class GuidelineView(ApiView):

@@ -39,8 +39,8 @@ from dahguide.cases.forms import (
 )
 from dahguide.cases.models import DUE_CODES, PLEX_DECISION_CHOICES, CaseAccessLog, CaseRevision
 from dahguide.cases.plan_diff import PlanDiff, diff_plans
-from dahguide.engine.intake import FIELDS, parse_intake
-from dahguide.engine.plan import evaluate
+from dahguide.engine.evaluation import evaluate_intake, evaluate_parsed
+from dahguide.engine.intake import FIELDS
 from dahguide.engine.vocabulary import PLEX_CRITERIA
 from dahguide.guidance.models import GuidelineVersion
 from dahguide.guidance.selectors import get_published_snapshot
@@ -100,7 +100,7 @@ def case_save(request: HttpRequest, draft_pk) -> HttpResponse:
             if result.errors:
                 messages.warning(request, "Some answers need checking before the case can be saved.")
                 return _go(request, plan_url)
-            plan = services.SavedPlan(evaluate(result, snapshot).to_dict(), snapshot.title)
+            plan = services.SavedPlan(evaluate_parsed(result, snapshot).document, snapshot.title)
             try:
                 if amending:
                     services.case_revision_add(
@@ -310,11 +310,12 @@ def case_reevaluate(request: HttpRequest, pk: int) -> HttpResponse:
     if snapshot is None:
         context["problem"] = "No guideline version is published at the moment."
     else:
-        result = parse_intake(revision.inputs, implausible="unknown")
-        if result.errors:
-            context["problem"] = f"The saved answers no longer fit the questions: {', '.join(sorted(result.errors))}."
+        evaluation = evaluate_intake(revision.inputs, snapshot)
+        if evaluation.errors:
+            problems = ", ".join(sorted(evaluation.errors))
+            context["problem"] = f"The saved answers no longer fit the questions: {problems}."
         else:
-            context["diff"] = diff_plans(revision.plan, evaluate(result, snapshot).to_dict())
+            context["diff"] = diff_plans(revision.plan, evaluation.document)
     services.case_access_record(case_id=pk, user=request.user, action=CaseAccessLog.Action.REEVALUATE)
     if context["diff"] is not None:
         context.update(_diff_labels(context["diff"], revision))

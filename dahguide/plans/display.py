@@ -28,8 +28,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from dahguide.engine.content import Snapshot
+from dahguide.engine.evaluation import evaluate_parsed
 from dahguide.engine.intake import FIELDS, IntakeResult
-from dahguide.engine.plan import evaluate
 from dahguide.engine.vocabulary import SECTIONS
 from dahguide.plans import labels, wording
 
@@ -518,7 +518,8 @@ def plan_view(
     """
     sources = _Sources()
     decision = _decision(doc, sources)
-    alerts, cautions = [], []
+    alerts: list[tuple[Mapping[str, Any], Alert]] = []
+    cautions: list[tuple[Mapping[str, Any], Alert]] = []
     for w in doc.get("warnings", ()):
         if w.get("code") == labels.MISSING_DATA_WARNING:
             continue  # the missing answers are listed once, with links
@@ -591,7 +592,7 @@ def preview_of(result: IntakeResult, snapshot: Snapshot | None) -> Preview | Non
     if snapshot is None or result.intake is None:
         return None
     try:
-        doc = evaluate(result, snapshot).to_dict()
+        doc = evaluate_parsed(result, snapshot).document
     except ValueError:  # a content defect (a threshold missing): the full plan page will say so
         return None
     return preview(doc)

@@ -23,8 +23,8 @@ from dahguide.accounts.access import is_partial, logged_in_required, role_requir
 from dahguide.accounts.idle import keeps_input, take_kept_input
 from dahguide.accounts.roles import CLINICAL_REVIEWER, CONTENT_EDITOR, PHYSICIAN, RESIDENT, has_role
 from dahguide.engine.content import Snapshot
+from dahguide.engine.evaluation import evaluate_parsed
 from dahguide.engine.intake import FIELDS, STEPS, Step
-from dahguide.engine.plan import evaluate
 from dahguide.guidance.selectors import get_published_snapshot
 from dahguide.plans.display import changed_marks, plan_view, preview_of
 from dahguide.wizard import forms, selectors, services
@@ -332,7 +332,9 @@ def preview(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """The "plan so far" panel from the saved answers overlaid with the unsaved ones of the form."""
     draft = selectors.draft_get(owner=request.user, pk=pk)
     answers = {**draft.answers, **forms.raw_from_query(request.GET, draft.answers)}
-    context: dict[str, object] = {"preview": preview_of(forms.parse_answers_leniently(answers), get_published_snapshot())}
+    context: dict[str, object] = {
+        "preview": preview_of(forms.parse_answers_leniently(answers), get_published_snapshot())
+    }
     template = "wizard/_preview.html" if is_partial(request) else "wizard/preview_page.html"
     context["draft"] = draft
     return render(request, template, context)
@@ -425,7 +427,7 @@ def plan(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         messages.warning(request, "Some answers need checking before the plan can be shown.")
         return redirect(_step_url(draft, bad_step))
     step_urls = _step_urls(draft)
-    doc = evaluate(result, snapshot).to_dict()
+    doc = evaluate_parsed(result, snapshot).document
     plan = plan_view(doc, title=snapshot.title, step_url=step_urls.__getitem__, changed=changed_marks(doc))
     assert request.resolver_match is not None  # set for every request the URLconf routed here
     printing = request.resolver_match.url_name == "plan_print"

@@ -62,13 +62,16 @@ def test_stored_plan_document_is_unchanged_by_viewing(physician_client, case):
 
 
 def test_case_page_renders_the_stored_plan_without_evaluating(physician_client, case, monkeypatch):
+    import dahguide.engine.evaluation
     import dahguide.engine.plan
 
     def refuse(*args, **kwargs):
         raise AssertionError("the saved plan must not be re-evaluated")
 
     monkeypatch.setattr(dahguide.engine.plan, "evaluate", refuse)
-    monkeypatch.setattr("dahguide.cases.views.evaluate", refuse)
+    monkeypatch.setattr(dahguide.engine.evaluation, "evaluate", refuse)
+    monkeypatch.setattr("dahguide.cases.views.evaluate_intake", refuse)
+    monkeypatch.setattr("dahguide.cases.views.evaluate_parsed", refuse)
     assert "Plasma exchange: consider" in _detail(physician_client, case)
 
 

@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from dahguide.cases import demo, services
+from dahguide.engine.evaluation import evaluate_parsed
 from dahguide.engine.intake import parse_intake
-from dahguide.engine.plan import evaluate
 from dahguide.guidance.selectors import get_published_snapshot
 
 
@@ -42,7 +42,7 @@ class Command(BaseCommand):
             plans = []
             for index in range(start, min(start + batch_size, count)):
                 result = parse_intake(demo.random_intake(rng), implausible="unknown")
-                plan = services.SavedPlan(evaluate(result, snapshot).to_dict(), snapshot.title)
+                plan = services.SavedPlan(evaluate_parsed(result, snapshot).document, snapshot.title)
                 at = now - timedelta(seconds=rng.randint(0, days * 24 * 3600))
                 plans.append((demo.demo_label(index), plan, at))
             created += len(services.cases_bulk_create(author=user, plans=plans, batch_size=batch_size))

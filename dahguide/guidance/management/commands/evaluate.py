@@ -9,8 +9,7 @@ from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dahguide.engine.intake import parse_intake
-from dahguide.engine.plan import evaluate
+from dahguide.engine.evaluation import evaluate_intake
 from dahguide.guidance.selectors import get_published_snapshot
 
 EXIT_INVALID_INTAKE = 1
@@ -42,11 +41,10 @@ class Command(BaseCommand):
             self._fail({"__all__": ["The input is not valid JSON: it is nested too deeply."]})
         except ValueError as exc:  # JSONDecodeError, or a number with more digits than Python converts
             self._fail({"__all__": [f"The input is not valid JSON: {exc}."]})
-        result = parse_intake(data, implausible="unknown")
-        if result.errors:
-            self._fail(result.errors)
-        plan = evaluate(result, snapshot)
-        self.stdout.write(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False))
+        evaluation = evaluate_intake(data, snapshot)
+        if evaluation.errors:
+            self._fail(evaluation.errors)
+        self.stdout.write(json.dumps(evaluation.document, indent=2, ensure_ascii=False))
 
     def _fail(self, errors: Any) -> NoReturn:
         # Plain JSON on stderr (no colour) so a script can parse it; then a non-zero exit.
