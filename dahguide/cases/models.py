@@ -20,11 +20,14 @@ from django.utils import timezone
 
 from dahguide.cases.validators import validate_label_has_no_identifiers
 from dahguide.engine.vocabulary import PLEX_DECISIONS
+from dahguide.plans.labels import DECISION_SHORT_LABELS
 
 LABEL_MAX_LENGTH = 80
 # Monitoring items whose review is due at the bedside: shown as a count on the case list.
 DUE_CODES = ("monitor_oxygenation", "monitor_imaging", "monitor_maintenance_start")
-PLEX_DECISION_CHOICES = [(d, d.replace("_", " ").capitalize()) for d in PLEX_DECISIONS]
+# One wording per decision everywhere (dahguide/plans/labels.py): "Not enough data to decide", never
+# "Insufficient data".
+PLEX_DECISION_CHOICES = [(d, DECISION_SHORT_LABELS[d]) for d in PLEX_DECISIONS]
 
 
 class ImmutableRecordError(Exception):

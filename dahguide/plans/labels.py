@@ -19,6 +19,11 @@ DECISION_LABELS: Mapping[str, str] = {
     "insufficient_data": "Plasma exchange: not enough data to decide",
 }
 
+# The decision alone, for lists and filters: the same words as above, without the "Plasma exchange:".
+DECISION_SHORT_LABELS: Mapping[str, str] = {
+    code: label.removeprefix("Plasma exchange: ").capitalize() for code, label in DECISION_LABELS.items()
+}
+
 STATUS_LABELS: Mapping[str, str] = {
     "met": "Met", "not_met": "Not met", "unknown": "Unknown", "not_applicable": "Not applicable",
 }
