@@ -1,15 +1,19 @@
 """Issue 4's "done when", in a real browser: a guideline change from the editor's draft to the
 physician's next plan, while a case saved earlier keeps the plan it was decided under.
 
-The content editor works in the admin with clicks and typing: a draft copy of version 1, the
-platelet-transfusion threshold and the platelet-transfusion recommendation's wording changed, the
-draft submitted with a change summary. A second person, the clinical reviewer (two-person rule),
+The content editor works in the admin with clicks and typing: a draft copy of version 1 and the
+platelet-transfusion threshold set too low first; the workspace and the review page show the golden
+case that breaks, in clinical words, and the draft goes to review only with a reason; the reviewer
+reads the failure in the same words and returns it. The editor then sets the threshold to 30,
+rewords the platelet-transfusion recommendation, writes its change note for physicians and
+submits with a change summary. A second person, the clinical reviewer (two-person rule),
 takes it under review, reads the changes, the golden cases and the impact on patients on the review
 page, approves and publishes it; the published version's FHIR exports are linked there. The physician's
 next plan is version 2 with the new wording; the saved case stays version 1 with the old.
 
 Pages checked with axe and for CSP here are those the other browser tests do not visit: the admin's
-login, the review page of a version under review (approval form and changes), a saved case.
+login, the editor's workspace, the review page of a version under review (approval form and
+changes), a saved case.
 
 The edits (threshold 50 → 30 ×10⁹/L, the text's "default 50" made to match) are test data that
 exercise the workflow; they are not clinical advice. 30 keeps every golden case passing (the lowest
@@ -34,6 +38,11 @@ RECOMMENDATION_CODE = "platelet_transfusion"
 OLD_WORDING = "default 50 × 10⁹/L"
 NEW_WORDING = "default 30 × 10⁹/L"
 CHANGE_SUMMARY = "Platelet-transfusion threshold lowered from 50 to 30 ×10⁹/L; its recommendation's text says so."
+CHANGE_NOTE = "The threshold for transfusing platelets while bleeding is 30 ×10⁹/L (was 50)."
+# Too low on purpose: the HSCT golden case (platelets 20) would lose its platelet transfusion.
+TOO_LOW = 10
+FAILURE_WORDS = "DAH after HSCT, on supplemental oxygen, platelets 20 ×10⁹/L"
+REASON = "Testing the gate: the editor submits a failing draft with a reason."
 # The issue's GPA patient on high-flow oxygen, bleeding with platelets of 20 ×10⁹/L: below the threshold
 # before and after the change, so both plans hold the platelet-transfusion recommendation.
 ANSWERS = {**{name: value for step in VALID.values() for name, value in step.items()}, "platelets_10e9_per_l": "20"}
@@ -90,24 +99,73 @@ def _open_version_review(page, live_server, number: int) -> None:
     expect(page.get_by_role("heading", level=1, name=f"Review version {number}")).to_be_visible()
 
 
+def _threshold_value(page):
+    """The platelet threshold's value box in its (stacked) inline: the code itself is read-only."""
+    row = page.locator(".inline-related", has_text=THRESHOLD_CODE)
+    return row.locator("input[name$='-value']")
+
+
 def _editor_prepares_and_submits_version_2(page, live_server, csp_violations) -> None:
-    """Clicks and typing only, from the admin's own "Add guideline version" to "Submit for review"."""
+    """Clicks and typing only, from the admin's own "Add guideline version" to "Submit for review".
+
+    First too low a threshold: the workspace and the review page show the golden case it breaks, in
+    clinical words, and the draft goes to the reviewer only with a reason.
+    """
     _admin_login(page, live_server, "editor", csp_violations)
     page.get_by_role("link", name="Guideline versions").first.click()
     page.get_by_role("link", name="Add guideline version").click()
     page.get_by_role("button", name="Create the draft").click()
     expect(_message(page, "Version 2 created as a draft copy")).to_be_visible()
 
-    # The threshold, in its inline on the version's content page.
+    # The threshold, in its inline on the version's content page: shown as "50", not "50.0000".
     page.get_by_role("navigation", name="Version 2").get_by_role("link", name="Content").click()
-    code = page.locator(f"input[name$='-code'][value='{THRESHOLD_CODE}']")
-    prefix = code.get_attribute("name").removesuffix("-code")
-    value = page.locator(f"[name='{prefix}-value']")
-    expect(value).to_have_value(re.compile(r"^50(\.0+)?$"))  # the admin shows the stored decimal places
-    value.fill("30")
+    expect(_threshold_value(page)).to_have_value("50")
+    _threshold_value(page).fill(str(TOO_LOW))
     page.get_by_role("button", name="Save and continue editing").click()
     expect(_message(page, "was changed successfully")).to_be_visible()
-    expect(page.locator(f"[name='{prefix}-value']")).to_have_value(re.compile(r"^30(\.0+)?$"))
+
+    # The workspace: my draft, and the golden case the change breaks, as a clinician reads it.
+    page.get_by_role("link", name="Your workspace").click()
+    mine = page.locator("#my-drafts")
+    expect(mine).to_contain_text("Version 2")
+    expect(mine).to_contain_text("Golden cases: 1 fail")
+    expect(mine.locator(".golden-failure").first).to_contain_text(FAILURE_WORDS)
+    check_page(page, "admin-workspace", csp_violations)
+
+    # The review page shows it again before submitting, and asks why.
+    mine.get_by_role("link", name=re.compile("^Version 2")).click()
+    expect(page.locator("#submit-golden")).to_contain_text(FAILURE_WORDS)
+    page.get_by_label("Change summary (required)").fill("Platelet-transfusion threshold lowered to 10 ×10⁹/L.")
+    page.get_by_label("Why submit it anyway").fill(REASON)
+    page.get_by_role("button", name="Submit for review").click()
+    expect(_message(page, "Version 2 is now submitted for review.")).to_be_visible()
+    expect(page.locator("#log")).to_contain_text(REASON)
+    _admin_logout(page)
+
+
+def _reviewer_reads_the_failure_and_returns_version_2(page, live_server) -> None:
+    login(page, live_server, "reviewer", BROWSER_PASSWORD)
+    _open_version_review(page, live_server, 2)
+    page.get_by_role("button", name="Take under review").click()
+    expect(page.locator("#golden .golden-failure").first).to_contain_text(FAILURE_WORDS)
+    expect(page.locator("#golden").get_by_text("Derived fact")).to_be_hidden()  # the codes, one click away
+    page.get_by_label("Comment (required)").fill("A golden case fails: keep the threshold at 30 as the source says.")
+    page.get_by_role("button", name="Return to the editors").click()
+    expect(_message(page, "Version 2 is now draft.")).to_be_visible()
+    _admin_logout(page)
+
+
+def _editor_corrects_and_resubmits_version_2(page, live_server, csp_violations) -> None:
+    _admin_login(page, live_server, "editor", csp_violations)
+    page.goto(f"{live_server.url}/admin/guidance/guidelineversion/workspace/")
+    page.locator("#my-drafts").get_by_role("link", name="Edit its content").click()
+    _threshold_value(page).fill("30")
+    # The recommendation's wording changes too: physicians get a change note for it.
+    page.get_by_text("Add another Change note").click()
+    page.locator("[name='changenotes-0-recommendation']").fill(RECOMMENDATION_CODE)
+    page.locator("[name='changenotes-0-text']").fill(CHANGE_NOTE)
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(_message(page, "was changed successfully")).to_be_visible()
 
     # The wording, on the recommendation's own page (the version page lists recommendations as links).
     index = page.locator("table.guidance-recommendation-index")
@@ -120,6 +178,7 @@ def _editor_prepares_and_submits_version_2(page, live_server, csp_violations) ->
     expect(_message(page, "was changed successfully")).to_be_visible()
 
     _open_version_review(page, live_server, 2)
+    expect(page.locator("#submit-golden")).to_have_count(0)  # every golden case passes again
     page.get_by_label("Change summary (required)").fill(CHANGE_SUMMARY)
     page.get_by_role("button", name="Submit for review").click()
     expect(_message(page, "Version 2 is now submitted for review.")).to_be_visible()
@@ -177,6 +236,8 @@ def test_a_reviewed_guideline_change_reaches_the_next_plan_but_not_a_saved_case(
     case = _saved_case(physician)
 
     _editor_prepares_and_submits_version_2(page, live_server, csp_violations)
+    _reviewer_reads_the_failure_and_returns_version_2(page, live_server)
+    _editor_corrects_and_resubmits_version_2(page, live_server, csp_violations)
     _reviewer_approves_and_publishes_version_2(page, live_server, csp_violations, screenshot, golden_count)
 
     login(page, live_server, "ward-physician", BROWSER_PASSWORD)
