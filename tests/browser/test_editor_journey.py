@@ -12,7 +12,7 @@ page, approves and publishes it; the published version's FHIR exports are linked
 next plan is version 2 with the new wording; the saved case stays version 1 with the old.
 
 Pages checked with axe and for CSP here are those the other browser tests do not visit: the admin's
-login, the editor's workspace, the review page of a version under review (approval form and
+login, the editor's workspace, What changed, the review page of a version under review (approval form and
 changes), a saved case.
 
 The edits (threshold 50 → 30 ×10⁹/L, the text's "default 50" made to match) are test data that
@@ -248,6 +248,13 @@ def test_a_reviewed_guideline_change_reaches_the_next_plan_but_not_a_saved_case(
     recommendation = _platelet_recommendation(page)
     expect(recommendation.locator(".rec-body")).to_contain_text(NEW_WORDING)
     expect(recommendation.locator(".why")).to_contain_text("(< 30)")
+    expect(recommendation.locator(".rec-changed")).to_have_text("Changed in this version")
+
+    # What changed, from the plan's guideline line: the editor's change note, by version.
+    page.locator(".guideline-line").first.get_by_role("link", name="What changed").click()
+    expect(page.get_by_role("heading", level=1, name="What changed in the guideline")).to_be_visible()
+    expect(page.locator("#version-2")).to_contain_text(CHANGE_NOTE)
+    check_page(page, "what-changed", csp_violations)
 
     page.goto(f"{live_server.url}/cases/{case.pk}/")
     expect(page.get_by_role("heading", name="Plan as decided")).to_be_visible()
