@@ -34,6 +34,7 @@ from dahguide.guidance.editing import (
     content_lock_check,
     content_save,
 )
+from dahguide.guidance.extensions import recommendation_panels
 from dahguide.guidance.frozen import frozen_filter
 from dahguide.guidance.golden import golden_case_check
 from dahguide.guidance.markdown import render_markdown
@@ -768,6 +769,13 @@ class RecommendationAdmin(VersionItemAdmin):
         if obj.kind != labels.ACTION and not stances.exists():
             return [i for i in inlines if not isinstance(i, StanceInline)]
         return inlines
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Apps above guidance show what they know about this recommendation below its form.
+        recommendation = self.get_object(request, object_id)
+        panels = recommendation_panels(request, recommendation) if recommendation is not None else []
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}),
+                                                                   "recommendation_panels": panels})
 
     @admin.display(description="Preview (saved text, as physicians see it)")
     def text_preview(self, obj: Recommendation | None) -> str:

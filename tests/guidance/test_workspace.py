@@ -260,3 +260,21 @@ def test_the_guideline_line_links_what_changed(published_guideline):
 
     html = render_to_string("plans/_guideline.html", {"plan": plan_view(_plan_under_published({}))})
     assert f'href="{reverse("guidance:what_changed")}#version-1"' in html
+
+
+def test_a_registered_recommendation_panel_is_shown_on_its_page(client, content_editor, editor_draft):
+    from django.utils.safestring import mark_safe
+
+    from dahguide.guidance import extensions
+
+    def panel(request, recommendation):
+        return mark_safe(f"<p>Not followed: {recommendation.code}</p>")
+
+    extensions.register_recommendation_panel(panel)
+    try:
+        client.force_login(content_editor)
+        rec = Recommendation.objects.get(version=editor_draft, code="platelet_transfusion")
+        page = client.get(reverse("admin:guidance_recommendation_change", args=[rec.pk])).content.decode()
+        assert "Not followed: platelet_transfusion" in page
+    finally:
+        extensions._RECOMMENDATION_PANELS.remove(panel)
