@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from dahguide.cases.models import DUE_CODES, Case, CaseRevision, ChecklistEvent, ReviewComment, SignOff
 from dahguide.guidance.impact import MAX_PER_SOURCE
+from dahguide.guidance.models import GuidelineVersion
 from dahguide.wizard.models import DraftAssessment
 
 PAGE_SIZE = 25
@@ -389,6 +390,12 @@ def recent_case_intakes() -> Iterator[tuple[str, str, dict[str, Any]]]:
     )
     for case_id, number, inputs in rows:
         yield f"Saved case {case_id} (revision {number})", reverse("cases:detail", args=[case_id]), inputs
+
+
+def filter_choices_versions() -> list[int]:
+    """Guideline versions a case can have been decided under (published or retired), newest first."""
+    frozen = GuidelineVersion.objects.filter(status__in=GuidelineVersion.FROZEN_STATUSES)
+    return list(frozen.order_by("-number").values_list("number", flat=True))
 
 
 def filter_choices_authors() -> QuerySet:

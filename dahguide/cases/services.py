@@ -29,6 +29,8 @@ from dahguide.cases.models import (
     due_mask,
 )
 from dahguide.cases.plan_diff import plan_summary
+from dahguide.engine.content import Snapshot
+from dahguide.engine.evaluation import evaluate_parsed
 from dahguide.observability import security_event
 from dahguide.wizard import forms as wizard_forms
 from dahguide.wizard import services as wizard_services
@@ -81,6 +83,45 @@ def _revision(
 # Each service checks everything first and only then opens its transaction: a refusal raised
 # inside ``atomic(savepoint=False)`` would doom a caller's enclosing transaction. One write (or a
 # few) needs no savepoint of its own.
+
+
+class GuidelineChanged(Exception):
+    """The published guideline is not the one the physician's plan was shown under."""
+
+
+class AnswersNeedChecking(Exception):
+    """The draft's answers no longer parse (the questions changed since they were checked)."""
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    case_id: int
+    amended: bool  # True: saved as the next revision of the case the draft amends
+    revision_number: int
+
+
+def case_save_from_draft(
+    *, draft: DraftAssessment, user, shown_content_hash: str, snapshot: Snapshot | None,
+    amending: Case | None = None, label: str = "", reason: str = "",
+) -> SaveOutcome:
+    """Save the plan of a finished draft: a new case, or the next revision of the case it amends.
+
+    The plan saved is the one the physician saw: evaluated again from the draft's answers under the
+    published snapshot, refused (``GuidelineChanged``) if that is not the content they were shown.
+    Refusals of the case services (a label with identifiers, a case amended meanwhile) are their
+    ``ValidationError``s.
+    """
+    if snapshot is None or shown_content_hash != snapshot.content_hash:
+        raise GuidelineChanged("The guideline was updated since this plan was shown. Check the plan again, then save.")
+    result = wizard_forms.parse_answers(draft.answers)
+    if result.errors:
+        raise AnswersNeedChecking("Some answers need checking before the case can be saved.")
+    plan = SavedPlan(evaluate_parsed(result, snapshot).document, snapshot.title)
+    if amending is not None:
+        revision = case_revision_add(case=amending, user=user, reason=reason, plan=plan, source_draft=draft)
+        return SaveOutcome(amending.pk, amended=True, revision_number=revision.number)
+    case = case_create(author=user, label=label, plan=plan, source_draft=draft)
+    return SaveOutcome(case.pk, amended=False, revision_number=1)
 
 
 def case_create(*, author, label: str, plan: SavedPlan, source_draft: DraftAssessment | None = None) -> Case:

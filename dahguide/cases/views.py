@@ -39,10 +39,9 @@ from dahguide.cases.forms import (
 )
 from dahguide.cases.models import DUE_CODES, PLEX_DECISION_CHOICES, CaseAccessLog, CaseRevision
 from dahguide.cases.plan_diff import PlanDiff, diff_plans
-from dahguide.engine.evaluation import evaluate_intake, evaluate_parsed
+from dahguide.engine.evaluation import evaluate_intake
 from dahguide.engine.intake import FIELDS
 from dahguide.engine.vocabulary import PLEX_CRITERIA
-from dahguide.guidance.models import GuidelineVersion
 from dahguide.guidance.selectors import get_published_snapshot
 from dahguide.observability import security_event
 from dahguide.plans.display import PlanView
@@ -88,36 +87,25 @@ def case_save(request: HttpRequest, draft_pk) -> HttpResponse:
 
     amending = link.amend_case
     form = AmendCaseForm(request.POST) if amending else SaveCaseForm(request.POST)
-    snapshot = get_published_snapshot()
     if form.is_valid():
-        if snapshot is None or form.cleaned_data["content_hash"] != snapshot.content_hash:
-            # Never save a plan the physician did not see: the guideline changed under them.
-            form.add_error(
-                None, "The guideline was updated since this plan was shown. Check the plan again, then save."
+        try:
+            saved = services.case_save_from_draft(
+                draft=draft, user=request.user, shown_content_hash=form.cleaned_data["content_hash"],
+                snapshot=get_published_snapshot(), amending=amending,
+                label=form.cleaned_data.get("label", ""), reason=form.cleaned_data.get("reason", ""),
             )
+        except services.GuidelineChanged as exc:
+            # Never save a plan the physician did not see: the guideline changed under them.
+            form.add_error(None, str(exc))
+        except services.AnswersNeedChecking as exc:
+            messages.warning(request, str(exc))
+            return _go(request, plan_url)
+        except ValidationError as exc:
+            _add_errors(form, exc)
         else:
-            result = wizard_forms.parse_answers(draft.answers)
-            if result.errors:
-                messages.warning(request, "Some answers need checking before the case can be saved.")
-                return _go(request, plan_url)
-            plan = services.SavedPlan(evaluate_parsed(result, snapshot).document, snapshot.title)
-            try:
-                if amending:
-                    services.case_revision_add(
-                        case=amending, user=request.user, reason=form.cleaned_data["reason"], plan=plan,
-                        source_draft=draft,
-                    )
-                    case_id = amending.pk
-                    messages.success(request, f"Saved as revision {amending.revision_count} of the case.")
-                else:
-                    case_id = services.case_create(
-                        author=request.user, label=form.cleaned_data["label"], plan=plan, source_draft=draft
-                    ).pk
-                    messages.success(request, "Case saved.")
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                return _go(request, reverse("cases:detail", args=[case_id]))
+            messages.success(request, f"Saved as revision {saved.revision_number} of the case." if saved.amended
+                             else "Case saved.")
+            return _go(request, reverse("cases:detail", args=[saved.case_id]))
     context = {"draft": draft, "form": form, "amend_case": amending, "plan_url": plan_url}
     template = "cases/_save_form.html" if is_partial(request) else "cases/save.html"
     return render(request, template, context)
@@ -141,11 +129,7 @@ def _go(request: HttpRequest, url: str) -> HttpResponse:
 
 def _filter_form(request: HttpRequest) -> CaseFilterForm:
     authors = list(selectors.filter_choices_authors().values_list("id", "username"))
-    versions = list(
-        GuidelineVersion.objects.filter(status__in=GuidelineVersion.FROZEN_STATUSES)
-        .order_by("-number")
-        .values_list("number", flat=True)
-    )
+    versions = selectors.filter_choices_versions()
     return CaseFilterForm(request.GET, authors=authors, versions=versions)
 
 

@@ -71,7 +71,7 @@ def test_case_page_renders_the_stored_plan_without_evaluating(physician_client, 
     monkeypatch.setattr(dahguide.engine.plan, "evaluate", refuse)
     monkeypatch.setattr(dahguide.engine.evaluation, "evaluate", refuse)
     monkeypatch.setattr("dahguide.cases.views.evaluate_intake", refuse)
-    monkeypatch.setattr("dahguide.cases.views.evaluate_parsed", refuse)
+    monkeypatch.setattr("dahguide.cases.services.evaluate_parsed", refuse)
     assert "Plasma exchange: consider" in _detail(physician_client, case)
 
 
