@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from django.db import transaction
 
+from dahguide.wizard import flow, forms
 from dahguide.wizard.models import DraftAssessment
 
 
@@ -56,3 +58,39 @@ def draft_finish(*, draft: DraftAssessment) -> DraftAssessment:
     draft.full_clean(exclude=["owner"])
     draft.save(update_fields=["finished", "updated_at"])
     return draft
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """What saving a step led to: the draft as saved, the step's errors (then ``go_to`` is the
+    step itself), and where to go (a step code, ``flow.REVIEW`` or ``flow.PLAN``)."""
+
+    draft: DraftAssessment
+    errors: Mapping[str, list[str]]
+    go_to: str
+
+
+def draft_submit_step(
+    *, draft: DraftAssessment, step: str, raw: Mapping[str, object], action: str, return_to: str = ""
+) -> StepOutcome:
+    """Save what the physician typed on ``step`` and decide where they go next.
+
+    Every answer is kept, invalid text included (Back and a refresh lose nothing); a step with
+    errors stays incomplete and is shown again. Back saves without checking. "See the plan now"
+    (``flow.PLAN``) finishes the draft once the steps that decide plasma exchange are saved.
+    """
+    errors = forms.step_errors(forms.STEPS_BY_CODE[step], {**draft.answers, **raw})
+    previous = flow.previous_step(step)
+    if action == flow.BACK and previous is not None:
+        draft = draft_save_answers(draft=draft, answers=raw, current_step=previous, incomplete=[step] if errors else [])
+        return StepOutcome(draft, {}, previous)
+    if errors:
+        draft = draft_save_answers(draft=draft, answers=raw, current_step=step, incomplete=[step])
+        return StepOutcome(draft, errors, step)
+    if action == flow.PLAN and flow.required_done(draft, also=step):
+        draft = draft_save_answers(draft=draft, answers=raw, current_step=step, complete=[step])
+        draft_finish(draft=draft)
+        return StepOutcome(draft, {}, flow.PLAN)
+    following = flow.following_step(draft, step, return_to)
+    draft = draft_save_answers(draft=draft, answers=raw, current_step=following, complete=[step])
+    return StepOutcome(draft, {}, following)

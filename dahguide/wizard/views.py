@@ -27,14 +27,14 @@ from dahguide.engine.evaluation import evaluate_parsed
 from dahguide.engine.intake import FIELDS, STEPS, Step
 from dahguide.guidance.selectors import get_published_snapshot
 from dahguide.plans.display import changed_marks, plan_view, preview_of
-from dahguide.wizard import forms, selectors, services
+from dahguide.wizard import flow, forms, selectors, services
 from dahguide.wizard.extensions import plan_panels
 from dahguide.wizard.models import DraftAssessment
 
-REVIEW = "review"
-SEE_PLAN = "plan"  # the step form's "See the plan now" (once the required steps are saved)
+REVIEW = flow.REVIEW
+SEE_PLAN = flow.PLAN  # the step form's "See the plan now" (once the required steps are saved)
 _UNSET = object()  # "the caller has not read the snapshot" (None means none is published)
-RETURN_TARGETS = frozenset({REVIEW})
+RETURN_TARGETS = flow.RETURN_TARGETS
 
 
 physician_required = role_required(PHYSICIAN, refusal="Only physicians start and edit bedside assessments.")
@@ -55,31 +55,13 @@ def _step_view(step: Step) -> StepView:
     return StepView(step.code, step.title, forms.STEP_CODES.index(step.code) + 1, forms.STEP_TEMPLATES[step.code])
 
 
-def _first_incomplete(draft: DraftAssessment) -> str | None:
-    return next((code for code in forms.STEP_CODES if code not in draft.completed_steps), None)
-
-
-def _required_done(draft: DraftAssessment, also: str = "") -> bool:
-    """The steps that decide plasma exchange are saved (``also``: counting a step being saved now)."""
-    done = {*draft.completed_steps, also}
-    return all(code in done for code in forms.REQUIRED_STEP_CODES)
-
-
-def _can_open(draft: DraftAssessment, code: str) -> bool:
-    """A step is open when it is complete or the first incomplete one: nothing can be skipped."""
-    return code in draft.completed_steps or code == _first_incomplete(draft)
-
-
 def _step_url(draft: DraftAssessment, code: str) -> str:
     return reverse("wizard:step", args=[draft.pk, code])
 
 
 def _resume_url(draft: DraftAssessment) -> str:
-    first = _first_incomplete(draft)
-    if first is None or (draft.finished and _required_done(draft)):
-        return reverse("wizard:review", args=[draft.pk])
-    current = draft.current_step
-    return _step_url(draft, current if current in forms.STEPS_BY_CODE and _can_open(draft, current) else first)
+    code = flow.resume_step(draft)
+    return reverse("wizard:review", args=[draft.pk]) if code == REVIEW else _step_url(draft, code)
 
 
 def _step_urls(draft: DraftAssessment) -> dict[str, str]:
@@ -92,7 +74,7 @@ def _indicator(draft: DraftAssessment, current: str, step_urls: dict[str, str] |
     for step in STEPS:
         complete = step.code in draft.completed_steps
         url = ""
-        if _can_open(draft, step.code):
+        if flow.can_open(draft, step.code):
             url = step_urls[step.code] if step_urls else _step_url(draft, step.code)
         items.append({
             "label": f"{forms.STEP_CODES.index(step.code) + 1}. {step.title}",
@@ -101,7 +83,7 @@ def _indicator(draft: DraftAssessment, current: str, step_urls: dict[str, str] |
             "optional": step.code not in forms.REQUIRED_STEP_CODES,
             "url": url,
         })
-    ready = _required_done(draft)
+    ready = flow.required_done(draft)
     items.append({
         "label": "Review",
         "complete": ready and draft.finished,
@@ -167,8 +149,8 @@ def step(request: HttpRequest, pk: uuid.UUID, step: str) -> HttpResponse:
     current = forms.STEPS_BY_CODE.get(step)
     if current is None:
         raise Http404("No such step.")
-    if not _can_open(draft, step):
-        first = _first_incomplete(draft)
+    if not flow.can_open(draft, step):
+        first = flow.first_incomplete(draft)
         messages.info(request, "Steps are answered in order: please complete this step first.")
         return redirect(_step_url(draft, first) if first else reverse("wizard:review", args=[draft.pk]))
 
@@ -189,15 +171,6 @@ def step(request: HttpRequest, pk: uuid.UUID, step: str) -> HttpResponse:
     raw = forms.raw_from_post(current, request.POST, draft.answers, _lab_units(request))
     _remember_units(request, forms.chosen_units(current, raw))
     merged = {**draft.answers, **raw}
-    index = forms.STEP_CODES.index(step)
-
-    if action == "back" and index > 0:
-        previous = forms.STEP_CODES[index - 1]
-        errors = forms.step_errors(current, merged)
-        draft = services.draft_save_answers(
-            draft=draft, answers=raw, current_step=previous, incomplete=[step] if errors else []
-        )
-        return _go_to_step(request, draft, forms.STEPS_BY_CODE[previous])
 
     if action in {"calculate_pf", "suggest_rising"}:
         snapshot = get_published_snapshot()
@@ -212,26 +185,18 @@ def step(request: HttpRequest, pk: uuid.UUID, step: str) -> HttpResponse:
             snapshot=snapshot,
         )
 
-    errors = forms.step_errors(current, merged)
-    if errors:
-        draft = services.draft_save_answers(draft=draft, answers=raw, current_step=step, incomplete=[step])
-        return _render_step(request, draft, current, draft.answers, errors=errors, return_to=return_to, same=True)
-
-    if action == SEE_PLAN and _required_done(draft, also=step):
-        draft = services.draft_save_answers(draft=draft, answers=raw, current_step=step, complete=[step])
-        services.draft_finish(draft=draft)
+    outcome = services.draft_submit_step(draft=draft, step=step, raw=raw, action=action, return_to=return_to)
+    draft = outcome.draft
+    if outcome.errors:
+        return _render_step(request, draft, current, draft.answers, errors=dict(outcome.errors), return_to=return_to,
+                            same=True)
+    if outcome.go_to == SEE_PLAN:
         target = reverse("wizard:plan", args=[draft.pk])
         return HttpResponseClientRedirect(target) if is_partial(request) else redirect(target)
-
-    completed = set(draft.completed_steps) | {step}
-    following = forms.STEP_CODES[index + 1] if index + 1 < len(forms.STEP_CODES) else REVIEW
-    if return_to == REVIEW and completed.issuperset(forms.STEP_CODES):
-        following = REVIEW
-    draft = services.draft_save_answers(draft=draft, answers=raw, current_step=following, complete=[step])
-    if following == REVIEW or not _can_open(draft, following):
+    if outcome.go_to == REVIEW or not flow.can_open(draft, outcome.go_to):
         target = _resume_url(draft)
         return HttpResponseClientRedirect(target) if is_partial(request) else redirect(target)
-    return _go_to_step(request, draft, forms.STEPS_BY_CODE[following])
+    return _go_to_step(request, draft, forms.STEPS_BY_CODE[outcome.go_to])
 
 
 def _apply_helper(
@@ -310,7 +275,7 @@ def _render_step(
         "return_to": return_to,
         # "See the plan now" once the steps that decide plasma exchange are (or, with this one, will be) saved.
         "can_see_plan": index >= max(forms.STEP_CODES.index(c) for c in forms.REQUIRED_STEP_CODES)
-        and _required_done(draft, also=step.code),
+        and flow.required_done(draft, also=step.code),
     }
     if partial:
         response = render(request, "wizard/_step_htmx.html", context)
@@ -376,9 +341,9 @@ def convert(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     draft = selectors.draft_get(owner=request.user, pk=pk)
-    if not _required_done(draft):
+    if not flow.required_done(draft):
         messages.info(request, "Complete the first steps before the review.")
-        return redirect(_step_url(draft, _first_incomplete(draft) or forms.STEP_CODES[0]))
+        return redirect(_step_url(draft, flow.first_incomplete(draft) or forms.STEP_CODES[0]))
     if request.method == "POST":
         services.draft_finish(draft=draft)
         return redirect("wizard:plan", pk=draft.pk)
@@ -414,9 +379,9 @@ def _origin_counts(groups: list[dict[str, Any]]) -> dict[str, int]:
 @require_GET
 def plan(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     draft = selectors.draft_get(owner=request.user, pk=pk)
-    if not _required_done(draft):
+    if not flow.required_done(draft):
         messages.info(request, "Complete the first steps to see the plan.")
-        return redirect(_step_url(draft, _first_incomplete(draft) or forms.STEP_CODES[0]))
+        return redirect(_step_url(draft, flow.first_incomplete(draft) or forms.STEP_CODES[0]))
     snapshot = get_published_snapshot()
     if snapshot is None:
         return render(request, "wizard/no_guideline.html", {"draft": draft})
@@ -439,7 +404,7 @@ def plan(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         "groups": (groups := _answer_groups(draft, step_urls)),
         "origins": _origin_counts(groups),
         "optional_steps": [
-            {"title": s.title, "url": step_urls[s.code] if _can_open(draft, s.code) else ""}
+            {"title": s.title, "url": step_urls[s.code] if flow.can_open(draft, s.code) else ""}
             for s in STEPS if s.code not in draft.completed_steps
         ],
         "panels": [] if printing else plan_panels(request, draft, plan),
