@@ -88,7 +88,10 @@ def threshold_placeholder_errors(text: str, version_id: int | None) -> list[str]
 
 class PlaceholderText(models.Model):
     """Its ``text`` may name thresholds as ``{threshold:code}``, rendered from the threshold when the
-    version is compiled (``services.guideline_compile``), so the wording follows the number."""
+    version is compiled (``services.guideline_compile``), so the wording follows the number.
+
+    Listed after the content bases, so the model's base manager stays the frozen-guarded one.
+    """
 
     class Meta:
         abstract = True
@@ -333,7 +336,7 @@ class Threshold(CodedItem, CitedItem):
             )
 
 
-class Recommendation(PlaceholderText, CodedItem, ShownItem):
+class Recommendation(CodedItem, ShownItem, PlaceholderText):
     section = models.CharField(max_length=30, choices=section_choices)
     title = models.CharField(max_length=300)
     text = models.TextField(
@@ -364,14 +367,14 @@ class Recommendation(PlaceholderText, CodedItem, ShownItem):
         indexes = [models.Index(fields=["version", "section", "order"], name="guidance_rec_section_idx")]
 
 
-class MonitoringItem(PlaceholderText, CodedItem, ShownItem):
+class MonitoringItem(CodedItem, ShownItem, PlaceholderText):
     text = models.TextField()
 
     class Meta(CodedItem.Meta):
         ordering = ("version", "order", "code")
 
 
-class WarningContent(PlaceholderText, CodedItem, ShownItem):
+class WarningContent(CodedItem, ShownItem, PlaceholderText):
     """A red flag (its conditions decide) or the text of a data-quality warning (the engine decides)."""
 
     class Kind(models.TextChoices):
@@ -654,7 +657,7 @@ def _positive_number(value: object, *, zero: bool = False) -> Decimal | None:
     return number
 
 
-class GuidanceText(PlaceholderText, CodedItem):
+class GuidanceText(CodedItem, PlaceholderText):
     """A fixed sentence the engine shows (disclaimer, decision texts, criterion names)."""
 
     text = models.TextField(

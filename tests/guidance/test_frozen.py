@@ -360,3 +360,10 @@ def test_version_create_draft_is_refused_while_one_is_open(editor_draft, content
 
     with pytest.raises(ValidationError, match="already being prepared"):
         version_create_draft(user=content_editor)
+
+
+@pytest.mark.parametrize("model", [*CONTENT, ChangeNote], ids=lambda m: m.__name__)
+def test_every_content_models_base_manager_is_guarded(model):
+    from dahguide.guidance.frozen import ContentManager
+
+    assert isinstance(model._base_manager, ContentManager)
