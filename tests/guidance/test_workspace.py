@@ -164,12 +164,12 @@ def test_the_review_page_shows_the_failure_and_asks_why_before_submit(client, co
 
 
 def test_a_registered_workspace_panel_is_shown(client, content_editor, published_guideline):
-    from django.utils.safestring import mark_safe
+    from django.utils.html import format_html
 
     from dahguide.guidance import extensions
 
     def panel(request):
-        return mark_safe("<p>Feedback counts here</p>")
+        return format_html("<p>{}</p>", "Feedback counts here")
 
     extensions.register_workspace_panel(panel)
     try:
@@ -263,12 +263,12 @@ def test_the_guideline_line_links_what_changed(published_guideline):
 
 
 def test_a_registered_recommendation_panel_is_shown_on_its_page(client, content_editor, editor_draft):
-    from django.utils.safestring import mark_safe
+    from django.utils.html import format_html
 
     from dahguide.guidance import extensions
 
     def panel(request, recommendation):
-        return mark_safe(f"<p>Not followed: {recommendation.code}</p>")
+        return format_html("<p>Not followed: {}</p>", recommendation.code)
 
     extensions.register_recommendation_panel(panel)
     try:
