@@ -109,7 +109,11 @@ def restore(source: Path, *, yes: bool) -> None:
     name = source.name
     if name.endswith(".json.gz") or name.endswith(".json"):
         call_command("migrate", "--noinput", verbosity=0)
-        with transaction.atomic():
+        from dahguide.guidance.frozen import restoring_published_rows
+
+        # A backup holds published and retired versions exactly as they were reviewed: putting them
+        # back is not an edit, so the frozen-content guard lets these rows in (and only these).
+        with transaction.atomic(), restoring_published_rows():
             call_command("flush", "--noinput", verbosity=0)
             call_command("loaddata", str(source), verbosity=0)
     elif name.endswith(".sqlite3"):

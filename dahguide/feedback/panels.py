@@ -1,5 +1,6 @@
 """The feedback shown inside other apps' pages, through their extension points (they never import
-this app): the case page, the re-evaluation diff and the wizard's plan page."""
+this app): the case page, the re-evaluation diff, the wizard's plan page, and for editors the
+workspace and each recommendation's admin page (counts only, never a case or a user)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dahguide.cases.models import CaseRevision
 from dahguide.cases.plan_diff import PlanDiff
 from dahguide.feedback import selectors
 from dahguide.feedback.forms import NotFollowedForm
+from dahguide.guidance.models import Recommendation
 from dahguide.plans.display import PlanView
 from dahguide.wizard.models import DraftAssessment
 
@@ -54,3 +56,15 @@ def plan_panel(request: HttpRequest, draft: DraftAssessment, plan: PlanView) -> 
         request, revision, can_mark=is_current and has_role(request.user, PHYSICIAN),
         next_url=reverse("wizard:plan", args=[draft.pk]) + "#not-followed",
     )
+
+
+def workspace_panel(request: HttpRequest) -> SafeString:
+    """On the editors' workspace: where the counts of recommendations not followed are."""
+    return render_to_string("feedback/_workspace_panel.html", {}, request=request)
+
+
+def recommendation_panel(request: HttpRequest, recommendation: Recommendation) -> SafeString:
+    """Below a recommendation's admin form: how often it was shown, followed and not followed, and why."""
+    number = recommendation.version.number
+    stats = selectors.recommendation_stats(number=number, code=recommendation.code)
+    return render_to_string("feedback/_recommendation_panel.html", {"r": stats, "number": number}, request=request)

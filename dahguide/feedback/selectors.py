@@ -111,10 +111,14 @@ class RecommendationStats:
         return (self.app, self.ehr)
 
 
-def _stats(versions: Iterable[int] | None) -> dict[tuple[int, str], RecommendationStats]:
-    """(version, code) -> counts, for the given versions (all when None). Four queries."""
+def _stats(versions: Iterable[int] | None, code: str = "") -> dict[tuple[int, str], RecommendationStats]:
+    """(version, code) -> counts, for the given versions (all when None) and, with ``code``, that
+    recommendation only. Four queries."""
     def scoped(qs, version_field: str = "guideline_version"):
-        return qs if versions is None else qs.filter(**{f"{version_field}__in": list(versions)})
+        qs = qs if versions is None else qs.filter(**{f"{version_field}__in": list(versions)})
+        if code:
+            qs = qs.filter(code=code) if version_field != "guideline_version" else qs.filter(recommendation_code=code)
+        return qs
 
     out: dict[tuple[int, str], RecommendationStats] = {}
     recommendations = scoped(Recommendation.objects.all(), "version__number").order_by(
@@ -179,6 +183,11 @@ def version_stats(*, number: int) -> VersionStats:
     stats = _stats([number])
     _number, title, status = version
     return VersionStats(_number, title, status, recommendations=[s for (v, _), s in stats.items() if v == number])
+
+
+def recommendation_stats(*, number: int, code: str) -> RecommendationStats:
+    """One recommendation of one version with its counts from both sources (zeros when never shown)."""
+    return _stats([number], code).get((number, code)) or RecommendationStats(number, code, code, "")
 
 
 def versions_overview() -> list[VersionStats]:

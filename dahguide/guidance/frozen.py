@@ -54,9 +54,10 @@ def status_change_allowed(version_pk: int) -> Iterator[None]:
 def restoring_published_rows() -> Iterator[None]:
     """Re-insert rows that a real import and publication already wrote, as they were.
 
-    For the test suite's fast restore of the published guideline (``tests/conftest.py``) only:
-    it bulk-inserts rows whose content was validated and published once in the same process.
-    Never for editing; ``load_guideline`` imports as a draft and publishes through the service.
+    For putting back rows exactly as they were published: the test suite's fast restore of the
+    published guideline (``tests/conftest.py``), which bulk-inserts rows validated and published once
+    in the same process, and ``bin/restore`` of a JSON backup (``bin/lib/dbbackup.py``). Never for
+    editing; ``load_guideline`` imports as a draft and publishes through the service.
     """
     token = _restoring.set(True)
     try:
