@@ -111,13 +111,14 @@ class RecommendationStats:
         return (self.app, self.ehr)
 
 
-def _stats(versions: Iterable[int] | None, code: str = "") -> dict[tuple[int, str], RecommendationStats]:
-    """(version, code) -> counts, for the given versions (all when None) and, with ``code``, that
+def _stats(versions: Iterable[int] | None, only_code: str = "") -> dict[tuple[int, str], RecommendationStats]:
+    """(version, code) -> counts, for the given versions (all when None) and, with ``only_code``, that
     recommendation only. Four queries."""
     def scoped(qs, version_field: str = "guideline_version"):
         qs = qs if versions is None else qs.filter(**{f"{version_field}__in": list(versions)})
-        if code:
-            qs = qs.filter(code=code) if version_field != "guideline_version" else qs.filter(recommendation_code=code)
+        if only_code:
+            field = "code" if version_field != "guideline_version" else "recommendation_code"
+            qs = qs.filter(**{field: only_code})
         return qs
 
     out: dict[tuple[int, str], RecommendationStats] = {}
