@@ -37,12 +37,19 @@ LOAD_USER = "bench_load_{:02d}"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="bench/run", description=__doc__.splitlines()[0])
-    p.add_argument("--sqlite", action="store_true",
-                   help="quick run on a SQLite file instead of PostgreSQL (not valid for the targets)")
-    p.add_argument("--quick", action="store_true",
-                   help="fewer samples, 10 users, 2,000 cases: a smoke run of the bench itself")
-    p.add_argument("--fresh", action="store_true",
-                   help="(handled by bench/run) drop the kept database and its generated cases first")
+    p.add_argument(
+        "--sqlite",
+        action="store_true",
+        help="quick run on a SQLite file instead of PostgreSQL (not valid for the targets)",
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="fewer samples, 10 users, 2,000 cases: a smoke run of the bench itself"
+    )
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="(handled by bench/run) drop the kept database and its generated cases first",
+    )
     p.add_argument("--iterations", type=int, default=None, help="latency iterations (2 wizards each); default 100")
     p.add_argument("--users", type=int, default=None, help="load-test physicians; default 50")
     p.add_argument("--wizards", type=int, default=None, help="wizards each load-test physician completes; default 3")
@@ -52,8 +59,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--load-time-limit", type=float, default=240.0, help="bound of the load test, seconds")
     p.add_argument("--ports", default="8711,8712", help="the two instances' loopback ports")
     p.add_argument("--bare-port", type=int, default=8713, help="bare Django's loopback port (the lower floor)")
-    p.add_argument("--write-report", action="store_true",
-                   help="write the committed bench/report.md and bench/latency.png (default: bench/.data/report/)")
+    p.add_argument(
+        "--write-report",
+        action="store_true",
+        help="write the committed bench/report.md and bench/latency.png (default: bench/.data/report/)",
+    )
     p.add_argument("--out", type=Path, default=None, help="where report.md and latency.png go (overrides both)")
     args = p.parse_args(argv)
     quick = args.quick
@@ -171,11 +181,22 @@ def ensure_cases(count: int, jobs: int) -> tuple[int, float]:
         started = time.perf_counter()
         processes = [
             subprocess.Popen(  # noqa: S603 - our own manage.py with fixed arguments
-                [sys.executable, str(ROOT / "manage.py"), "generate_demo_cases", "--count", str(share),
-                 "--author", CASE_AUTHOR, "--seed", str(have + i + 1)],
-                cwd=ROOT, stdout=subprocess.DEVNULL,
+                [
+                    sys.executable,
+                    str(ROOT / "manage.py"),
+                    "generate_demo_cases",
+                    "--count",
+                    str(share),
+                    "--author",
+                    CASE_AUTHOR,
+                    "--seed",
+                    str(have + i + 1),
+                ],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
             )
-            for i, share in enumerate(shares) if share
+            for i, share in enumerate(shares)
+            if share
         ]
         failed = [p.args for p in processes if p.wait(timeout=3600) != 0]
         if failed:
@@ -230,8 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         database_url = os.environ.get("BENCH_DATABASE_URL", "")
         if not database_url:
-            print("BENCH_DATABASE_URL is not set: run bench/run (it starts PostgreSQL), or pass --sqlite.",
-                  file=sys.stderr)
+            print(
+                "BENCH_DATABASE_URL is not set: run bench/run (it starts PostgreSQL), or pass --sqlite.",
+                file=sys.stderr,
+            )
             return 3
     env = app_environment(database_url)
     os.environ.update(env)
@@ -286,8 +309,10 @@ def run(args: argparse.Namespace, env: dict[str, str], running: list, started: f
     log("queries per page (Django test client, in process)")
     fewest = min(sets, key=lambda s: s.size)
     most = max(sets, key=lambda s: s.size)
-    variants = {f"fewest answers ({fewest.name}, {fewest.size})": fewest,
-                f"most answers ({most.name}, {most.size})": most}
+    variants = {
+        f"fewest answers ({fewest.name}, {fewest.size})": fewest,
+        f"most answers ({most.name}, {most.size})": most,
+    }
     from bench import measure
 
     counted = measure.count_wizard_queries(users.get(username=SOLO_USER), variants)
@@ -342,8 +367,9 @@ def run(args: argparse.Namespace, env: dict[str, str], running: list, started: f
     if supported:
         log("case list latency")
         try:
-            times, sizes, case_floor = measure.measure_pages(a_port, CASE_AUTHOR, PASSWORD, case_list_paths(),
-                                                             samples=max(20, args.iterations))
+            times, sizes, case_floor = measure.measure_pages(
+                a_port, CASE_AUTHOR, PASSWORD, case_list_paths(), samples=max(20, args.iterations)
+            )
         except FlowError as exc:  # an error page is a missed target, not a crash of the bench
             case_error = str(exc)
             log(f"case list failed: {exc}")
@@ -356,8 +382,9 @@ def run(args: argparse.Namespace, env: dict[str, str], running: list, started: f
 
     log(f"load test: {args.users} physicians × {args.wizards} wizards on A and B, alternating")
     load_users = [LOAD_USER.format(i) for i in range(args.users)]
-    load = measure.load_test(args.ports, load_users, PASSWORD, sets, wizards_per_user=args.wizards,
-                             time_limit=args.load_time_limit)
+    load = measure.load_test(
+        args.ports, load_users, PASSWORD, sets, wizards_per_user=args.wizards, time_limit=args.load_time_limit
+    )
 
     log("publication reaches every worker of both instances")
     workers = servers.WORKERS
@@ -378,66 +405,122 @@ def run(args: argparse.Namespace, env: dict[str, str], running: list, started: f
     # -- checks ---------------------------------------------------------------------------------
     checks += rpt.bare_checks(list(pages.values()), bare)
     checks.append(rpt.latency_check(list(pages.values()), floor))
-    checks.append(rpt.Check(
-        "no database write on a read", "0 GETs write",
-        f"{len(counted.get_writes)} of {counted.gets} GET requests wrote"
-        + "".join(f"; {label}: {', '.join(sorted(t))}" for label, t in sorted(counted.get_writes.items())),
-        rpt.status(not counted.get_writes), smoke=True,
-    ))
+    checks.append(
+        rpt.Check(
+            "no database write on a read",
+            "0 GETs write",
+            f"{len(counted.get_writes)} of {counted.gets} GET requests wrote"
+            + "".join(f"; {label}: {', '.join(sorted(t))}" for label, t in sorted(counted.get_writes.items())),
+            rpt.status(not counted.get_writes),
+            smoke=True,
+        )
+    )
     checks.append(rpt.queries_check(list(pages.values()), query_variants))
     worst_load = max(loads, key=lambda fl: fl.total)
-    checks.append(rpt.bytes_check("first load (HTML + CSS + JS, compressed as served)", worst_load.total,
-                                  rpt.MAX_FIRST_LOAD_BYTES, f"largest: {worst_load.page}"))
+    checks.append(
+        rpt.bytes_check(
+            "first load (HTML + CSS + JS, compressed as served)",
+            worst_load.total,
+            rpt.MAX_FIRST_LOAD_BYTES,
+            f"largest: {worst_load.page}",
+        )
+    )
     htmx_rows = [p for p in pages.values() if "htmx" in p.label and p.bytes is not None]
     worst_htmx = max(htmx_rows, key=lambda p: p.bytes) if htmx_rows else None
-    checks.append(rpt.bytes_check("each htmx step response", worst_htmx.bytes if worst_htmx else None,
-                                  rpt.MAX_HTMX_STEP_BYTES, f"largest: {worst_htmx.label}" if worst_htmx else ""))
+    checks.append(
+        rpt.bytes_check(
+            "each htmx step response",
+            worst_htmx.bytes if worst_htmx else None,
+            rpt.MAX_HTMX_STEP_BYTES,
+            f"largest: {worst_htmx.label}" if worst_htmx else "",
+        )
+    )
     grown = weight.grown(weight_before)
     largest_case, largest = weight.largest
-    checks.append(rpt.Check(
-        "plan page HTML, each golden case", "not larger than before issue 13 (bench/plan_weight_before.json)",
-        f"largest {largest / 1024:.1f} KB ({largest_case}), median {weight.median / 1024:.1f} KB; "
-        f"{len(grown)} of {len(weight.pages)} grew", rpt.status(not grown),
-    ))
-    checks.append(rpt.minimum_check("engine alone, one process", engine.per_second, rpt.MIN_PLANS_PER_SECOND,
-                                    "plans/s"))
+    checks.append(
+        rpt.Check(
+            "plan page HTML, each golden case",
+            "not larger than before issue 13 (bench/plan_weight_before.json)",
+            f"largest {largest / 1024:.1f} KB ({largest_case}), median {weight.median / 1024:.1f} KB; "
+            f"{len(grown)} of {len(weight.pages)} grew",
+            rpt.status(not grown),
+        )
+    )
+    checks.append(
+        rpt.minimum_check("engine alone, one process", engine.per_second, rpt.MIN_PLANS_PER_SECOND, "plans/s")
+    )
     if supported and case_error:
-        checks.append(rpt.Check(f"case list p95 at {case_count:,} cases", f"≤ {rpt.MAX_CASE_LIST_P95_MS:g} ms",
-                                f"failed: {case_error}", rpt.MISSED, smoke=True))
+        checks.append(
+            rpt.Check(
+                f"case list p95 at {case_count:,} cases",
+                f"≤ {rpt.MAX_CASE_LIST_P95_MS:g} ms",
+                f"failed: {case_error}",
+                rpt.MISSED,
+                smoke=True,
+            )
+        )
     elif supported:
         worst_case = max((pages[label] for label in case_rows), key=lambda p: p.latency.p95)
-        checks.append(rpt.maximum_check(f"case list p95 at {case_count:,} cases", worst_case.latency.p95,
-                                        rpt.MAX_CASE_LIST_P95_MS, "ms", worst_case.label))
+        checks.append(
+            rpt.maximum_check(
+                f"case list p95 at {case_count:,} cases",
+                worst_case.latency.p95,
+                rpt.MAX_CASE_LIST_P95_MS,
+                "ms",
+                worst_case.label,
+            )
+        )
     else:
-        checks.append(rpt.maximum_check("case list p95 at 100,000 cases", None, rpt.MAX_CASE_LIST_P95_MS, "ms",
-                                        why_not))
-    load_ok = (not load.errors and load.wizards_done == load.wizards_planned and load.same_instance_pairs == 0
-               and load.peak_active == args.users)
-    checks.append(rpt.Check(
-        f"{args.users} concurrent physicians on 2 instances",
-        "zero errors" + ("" if args.users >= rpt.LOAD_USERS else f" (target is {rpt.LOAD_USERS} users)"),
-        f"{len(load.errors)} errors; {load.wizards_done}/{load.wizards_planned} wizards; "
-        f"{load.peak_active} physicians working at once; "
-        f"{load.requests:,} requests, every one on the other instance than the user's previous request",
-        rpt.status(load_ok) if args.users >= rpt.LOAD_USERS or not args.full else
-        rpt.NOT_MEASURED if load_ok else rpt.MISSED,
-        smoke=True,
-    ))
+        checks.append(
+            rpt.maximum_check("case list p95 at 100,000 cases", None, rpt.MAX_CASE_LIST_P95_MS, "ms", why_not)
+        )
+    load_ok = (
+        not load.errors
+        and load.wizards_done == load.wizards_planned
+        and load.same_instance_pairs == 0
+        and load.peak_active == args.users
+    )
+    checks.append(
+        rpt.Check(
+            f"{args.users} concurrent physicians on 2 instances",
+            "zero errors" + ("" if args.users >= rpt.LOAD_USERS else f" (target is {rpt.LOAD_USERS} users)"),
+            f"{len(load.errors)} errors; {load.wizards_done}/{load.wizards_planned} wizards; "
+            f"{load.peak_active} physicians working at once; "
+            f"{load.requests:,} requests, every one on the other instance than the user's previous request",
+            rpt.status(load_ok)
+            if args.users >= rpt.LOAD_USERS or not args.full
+            else rpt.NOT_MEASURED
+            if load_ok
+            else rpt.MISSED,
+            smoke=True,
+        )
+    )
     propagation_ok = (
         all(v == {str(old_version)} for pids in before.values() for v in pids.values())
         and all(v == {str(new_version)} for pids in after.values() for v in pids.values())
         and all(len(pids) >= workers for pids in after.values())
         and all(v == new_version for vs in plans_after.values() for v in vs)
     )
-    checks.append(rpt.Check(
-        "a publication reaches every worker of both instances", "next request after publish",
-        f"version {old_version} → {new_version}: {sum(len(p) for p in after.values())} worker processes, "
-        f"plan pages on A and B show version {new_version}",
-        rpt.status(propagation_ok), smoke=True,
-    ))
+    checks.append(
+        rpt.Check(
+            "a publication reaches every worker of both instances",
+            "next request after publish",
+            f"version {old_version} → {new_version}: {sum(len(p) for p in after.values())} worker processes, "
+            f"plan pages on A and B show version {new_version}",
+            rpt.status(propagation_ok),
+            smoke=True,
+        )
+    )
     cache_ok, cache_text = _cache_headers(loads)
-    checks.append(rpt.Check("hashed static files: compressed, cached for a year", "max-age ≥ 31536000, immutable",
-                            cache_text, rpt.status(cache_ok), smoke=True))
+    checks.append(
+        rpt.Check(
+            "hashed static files: compressed, cached for a year",
+            "max-age ≥ 31536000, immutable",
+            cache_text,
+            rpt.status(cache_ok),
+            smoke=True,
+        )
+    )
 
     # -- report ---------------------------------------------------------------------------------
     ordered = _order(pages)
@@ -448,29 +531,41 @@ def run(args: argparse.Namespace, env: dict[str, str], running: list, started: f
         ("First load", _first_load_text(loads)),
         ("Plan page weight", _weight_text(weight, weight_before)),
         ("Queries per page by data variant", _variants_text(query_variants)),
-        ("Engine alone", f"{engine.plans:,} plans (`parse_intake` + `evaluate`, round after round over the "
-                         f"{engine.intakes} golden-case intakes, one process, one thread) in "
-                         f"{engine.cpu_seconds:.2f} s "
-                         f"of CPU = **{engine.per_second:,.0f} plans per CPU-second**; by the wall clock "
-                         f"{engine.per_wall_second:,.0f} plans/s over {engine.seconds:.2f} s (lower when other "
-                         "processes share the two cores; the target is judged on CPU time)."),
-        ("Case list", _case_text(supported, why_not or case_error, case_count, generation_seconds, case_rows,
-                                 pages, case_floor_summary)),
+        (
+            "Engine alone",
+            f"{engine.plans:,} plans (`parse_intake` + `evaluate`, round after round over the "
+            f"{engine.intakes} golden-case intakes, one process, one thread) in "
+            f"{engine.cpu_seconds:.2f} s "
+            f"of CPU = **{engine.per_second:,.0f} plans per CPU-second**; by the wall clock "
+            f"{engine.per_wall_second:,.0f} plans/s over {engine.seconds:.2f} s (lower when other "
+            "processes share the two cores; the target is judged on CPU time).",
+        ),
+        (
+            "Case list",
+            _case_text(
+                supported, why_not or case_error, case_count, generation_seconds, case_rows, pages, case_floor_summary
+            ),
+        ),
         ("Load test", _load_text(load, args)),
-        ("Publication across processes", _propagation_text(before, after, plans_before, plans_after,
-                                                           old_version, new_version)),
+        (
+            "Publication across processes",
+            _propagation_text(before, after, plans_before, plans_after, old_version, new_version),
+        ),
         ("Environment", _environment_text(connection, total_seconds)),
     ]
-    result = rpt.Report("DAH Guide benchmark", command.strip(), floor, ordered, checks, sections, bare=bare,
-                        full=args.full)
+    result = rpt.Report(
+        "DAH Guide benchmark", command.strip(), floor, ordered, checks, sections, bare=bare, full=args.full
+    )
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "report.md").write_text(rpt.render_markdown(result), encoding="utf-8")
     rpt.plot_latency([p for p in ordered if p.latency is not None], floor, args.out / "latency.png", bare)
     print(rpt.checks_table(checks))
     log(f"wrote {args.out / 'report.md'} and {args.out / 'latency.png'} in {total_seconds:.0f} s")
     if not args.full:
-        log("smoke run (--quick or --sqlite): the exit status judges the flows only; targets are judged on "
-            "full runs (bench/run on PostgreSQL)")
+        log(
+            "smoke run (--quick or --sqlite): the exit status judges the flows only; targets are judged on "
+            "full runs (bench/run on PostgreSQL)"
+        )
     return rpt.exit_code(checks, full=args.full)
 
 
@@ -537,8 +632,11 @@ def _cache_headers(loads) -> tuple[bool, str]:
     uncompressed = [a.path for a in assets if a.encoding not in {"gzip", "br"}]
     failed = [a.path for a in assets if a.status != 200]
     ok = bool(hashed) and len(hashed) == len(assets) and not bad_cache and not uncompressed and not failed
-    text = f"{len(hashed)}/{len(assets)} assets hashed; encodings: " + ", ".join(
-        sorted({a.encoding for a in assets})) + f"; `Cache-Control: {hashed[0].cache_control if hashed else '–'}`"
+    text = (
+        f"{len(hashed)}/{len(assets)} assets hashed; encodings: "
+        + ", ".join(sorted({a.encoding for a in assets}))
+        + f"; `Cache-Control: {hashed[0].cache_control if hashed else '–'}`"
+    )
     for what, paths in (("not cached for a year", bad_cache), ("uncompressed", uncompressed), ("failed", failed)):
         if paths:
             text += f"; {what}: " + ", ".join(paths)
@@ -560,7 +658,7 @@ def _is_hashed(path: str) -> bool:
 
 def _method_text(args, floor: Summary, bare: Summary, latency, cold_plan_queries: int) -> str:
     return f"""
-- **Server**: gunicorn (`{' '.join(servers.gunicorn_command(args.ports[0])[1:])}`) with production settings
+- **Server**: gunicorn (`{" ".join(servers.gunicorn_command(args.ports[0])[1:])}`) with production settings
   (`DAHGUIDE_ENV=production`, a generated `SECRET_KEY`, `ALLOWED_HOSTS=127.0.0.1,localhost`,
   `SECURE_SSL_REDIRECT` left at its production default) plus `bench/settings.py`, which only adds the bench-only
   URLs. Database: {"SQLite (quick run)" if args.sqlite else "PostgreSQL 15, database `dahguide_bench`"}.
@@ -598,23 +696,31 @@ def _weight_text(weight, reference: dict[str, int]) -> str:
     shared = [n for n in weight.pages if n in reference]
     before_total, now_total = sum(reference[n] for n in shared), sum(weight.pages[n] for n in shared)
     name, largest = weight.largest
-    return (f"The wizard's plan page, HTML as sent by the app, for each of the {len(weight.pages)} golden cases the "
-            f"wizard accepts (`python -m bench.plan_weight`): largest {largest:,} bytes ({name}), median "
-            f"{weight.median:,.0f}. Against the page before issue 13 on the same content ({len(shared)} cases): "
-            f"{before_total:,} → {now_total:,} bytes in all ({(now_total / before_total - 1) * 100:+.0f}%), largest "
-            f"{max(reference[n] for n in shared):,} → {largest:,}.")
+    return (
+        f"The wizard's plan page, HTML as sent by the app, for each of the {len(weight.pages)} golden cases the "
+        f"wizard accepts (`python -m bench.plan_weight`): largest {largest:,} bytes ({name}), median "
+        f"{weight.median:,.0f}. Against the page before issue 13 on the same content ({len(shared)} cases): "
+        f"{before_total:,} → {now_total:,} bytes in all ({(now_total / before_total - 1) * 100:+.0f}%), largest "
+        f"{max(reference[n] for n in shared):,} → {largest:,}."
+    )
 
 
 def _first_load_text(loads) -> str:
     lines = []
     for load in loads:
-        lines += [f"**{load.page}**: {load.total / 1024:.1f} KB in all.", "",
-                  "| resource | bytes | encoding | Cache-Control |", "|---|---:|---|---|",
-                  f"| HTML | {load.html_bytes:,} | {load.html_encoding} | (no-store when logged in) |"]
+        lines += [
+            f"**{load.page}**: {load.total / 1024:.1f} KB in all.",
+            "",
+            "| resource | bytes | encoding | Cache-Control |",
+            "|---|---:|---|---|",
+            f"| HTML | {load.html_bytes:,} | {load.html_encoding} | (no-store when logged in) |",
+        ]
         lines += [f"| `{a.path}` | {a.wire_bytes:,} | {a.encoding} | {a.cache_control} |" for a in load.assets]
         lines.append("")
-    lines.append("HTML is served uncompressed by the app (no GZipMiddleware: compressing pages that carry a CSRF "
-                 "token invites BREACH); a proxy may compress it. Bootstrap's CSS is the largest asset.")
+    lines.append(
+        "HTML is served uncompressed by the app (no GZipMiddleware: compressing pages that carry a CSRF "
+        "token invites BREACH); a proxy may compress it. Bootstrap's CSS is the largest asset."
+    )
     return "\n".join(lines)
 
 
@@ -633,10 +739,13 @@ def _case_text(supported, why_not, case_count, generation_seconds, rows, pages, 
     if case_floor is None:
         return f"**Failed**: {why_not}."
     made = f"generated in {generation_seconds:.0f} s" if generation_seconds else "kept from an earlier run"
-    text = (f"{case_count:,} cases for one author (`generate_demo_cases`; {made}). "
-            f"Floor during this run: p95 {case_floor.p95:.1f} ms.\n\n")
-    text += "\n".join(f"- {label}: p50 {pages[label].latency.p50:.1f} ms, p95 {pages[label].latency.p95:.1f} ms"
-                      for label in rows)
+    text = (
+        f"{case_count:,} cases for one author (`generate_demo_cases`; {made}). "
+        f"Floor during this run: p95 {case_floor.p95:.1f} ms.\n\n"
+    )
+    text += "\n".join(
+        f"- {label}: p50 {pages[label].latency.p50:.1f} ms, p95 {pages[label].latency.p95:.1f} ms" for label in rows
+    )
     return text
 
 
@@ -668,14 +777,18 @@ draft started on one instance continues on the other. Bounded: {args.load_time_l
 
 def _per_instance(load) -> str:
     """Requests and throughput of each app server over the load test."""
-    return "; ".join(f"port {port}: {count:,} requests, {count / load.seconds if load.seconds else 0:.1f} req/s"
-                     for port, count in sorted(load.per_port.items()))
+    return "; ".join(
+        f"port {port}: {count:,} requests, {count / load.seconds if load.seconds else 0:.1f} req/s"
+        for port, count in sorted(load.per_port.items())
+    )
 
 
 def _propagation_text(before, after, plans_before, plans_after, old_version, new_version) -> str:
     def fmt(seen):
-        return "; ".join(f"port {port}: " + ", ".join(f"pid {pid} → v{'/'.join(sorted(v))}" for pid, v in pids.items())
-                         for port, pids in seen.items())
+        return "; ".join(
+            f"port {port}: " + ", ".join(f"pid {pid} → v{'/'.join(sorted(v))}" for pid, v in pids.items())
+            for port, pids in seen.items()
+        )
 
     return f"""
 After the load test every worker process of both instances has the published snapshot cached. The bench then
@@ -697,8 +810,11 @@ def _environment_text(connection, total_seconds: float) -> str:
 
     cpu = "unknown"
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
     with connection.cursor() as cursor:
@@ -709,6 +825,8 @@ def _environment_text(connection, total_seconds: float) -> str:
             cursor.execute("SHOW server_version")
             server = f"PostgreSQL {cursor.fetchone()[0]}"
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (f"Load average at the end (1, 5, 15 min): {load}; at the start: {START_LOAD}. "
-            f"{os.cpu_count()} cores ({cpu}); Python {platform.python_version()}; Django {django.get_version()}; "
-            f"{server}; run date {time.strftime('%Y-%m-%d %H:%M')}; whole run {total_seconds:.0f} s.")
+    return (
+        f"Load average at the end (1, 5, 15 min): {load}; at the start: {START_LOAD}. "
+        f"{os.cpu_count()} cores ({cpu}); Python {platform.python_version()}; Django {django.get_version()}; "
+        f"{server}; run date {time.strftime('%Y-%m-%d %H:%M')}; whole run {total_seconds:.0f} s."
+    )

@@ -156,9 +156,7 @@ class Browser:
             jar = SimpleCookie()
             jar.load(value)
             for key, morsel in jar.items():
-                expired = morsel["max-age"] in {"0", "-1"} or (
-                    morsel["expires"] and "1970" in morsel["expires"]
-                )
+                expired = morsel["max-age"] in {"0", "-1"} or (morsel["expires"] and "1970" in morsel["expires"])
                 if expired or morsel.value == "":
                     self.cookies.pop(key, None)
                 else:

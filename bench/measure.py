@@ -111,8 +111,12 @@ def query_counter(client, writes: dict[str, set[str]] | None = None) -> tuple[Ca
             if method == "GET":
                 response = client.get(path, headers=headers or {})
             else:
-                response = client.post(path, data=urlencode(list(form or ()), doseq=True),
-                                       content_type="application/x-www-form-urlencoded", headers=headers or {})
+                response = client.post(
+                    path,
+                    data=urlencode(list(form or ()), doseq=True),
+                    content_type="application/x-www-form-urlencoded",
+                    headers=headers or {},
+                )
         counts[label] = max(counts.get(label, 0), len(captured))
         if writes is not None and method == "GET":
             tables = {t for q in captured.captured_queries if (t := written_table(q["sql"]))}
@@ -182,8 +186,17 @@ class LatencyResult:
     step1_path: str = ""
 
 
-def measure_latency(port: int, bare_port: int, username: str, password: str, sets: Sequence[AnswerSet], *,
-                    iterations: int, warmup: int = 3, time_limit: float = 300.0) -> LatencyResult:
+def measure_latency(
+    port: int,
+    bare_port: int,
+    username: str,
+    password: str,
+    sets: Sequence[AnswerSet],
+    *,
+    iterations: int,
+    warmup: int = 3,
+    time_limit: float = 300.0,
+) -> LatencyResult:
     """One physician, one request at a time: before every page request, both floors: bare
     Django on ``bare_port`` (same headers and cookies) and the app's do-nothing view.
 
@@ -217,8 +230,11 @@ def measure_latency(port: int, bare_port: int, username: str, password: str, set
         return reply
 
     try:
-        scenario.login(lambda label, method, path, form, headers: browser.request(
-            method, path, form=form, headers=headers), username, password)
+        scenario.login(
+            lambda label, method, path, form, headers: browser.request(method, path, form=form, headers=headers),
+            username,
+            password,
+        )
         for i in range(warmup + iterations):
             recording = i >= warmup
             answers = sets[i % len(sets)].answers
@@ -238,8 +254,15 @@ def measure_latency(port: int, bare_port: int, username: str, password: str, set
 PageTimes = tuple[dict[str, list[float]], dict[str, int], list[float]]
 
 
-def measure_pages(port: int, username: str, password: str, pages: Sequence[tuple[str, str]], *,
-                  samples: int, time_limit: float = 120.0) -> PageTimes:
+def measure_pages(
+    port: int,
+    username: str,
+    password: str,
+    pages: Sequence[tuple[str, str]],
+    *,
+    samples: int,
+    time_limit: float = 120.0,
+) -> PageTimes:
     """Plain GETs of ``(label, path)`` pages, the floor before each; for the case list."""
     browser = Browser([port])
     times: dict[str, list[float]] = defaultdict(list)
@@ -247,8 +270,11 @@ def measure_pages(port: int, username: str, password: str, pages: Sequence[tuple
     floor: list[float] = []
     deadline = time.monotonic() + time_limit
     try:
-        scenario.login(lambda label, method, path, form, headers: browser.request(
-            method, path, form=form, headers=headers), username, password)
+        scenario.login(
+            lambda label, method, path, form, headers: browser.request(method, path, form=form, headers=headers),
+            username,
+            password,
+        )
         for i in range(samples + 2):
             for label, path in pages:
                 if time.monotonic() > deadline:
@@ -300,8 +326,15 @@ def first_load(browser: Browser, label: str, path: str) -> FirstLoad:
     assets = []
     for url in dict.fromkeys(m.group("url") for m in _ASSET.finditer(page.text)):
         reply: Response = browser.get(url, cookies=False)
-        assets.append(Asset(url, reply.status, reply.wire_bytes, reply.header("Content-Encoding") or "identity",
-                            reply.header("Cache-Control") or ""))
+        assets.append(
+            Asset(
+                url,
+                reply.status,
+                reply.wire_bytes,
+                reply.header("Content-Encoding") or "identity",
+                reply.header("Cache-Control") or "",
+            )
+        )
     return FirstLoad(label, page.wire_bytes, page.header("Content-Encoding") or "identity", assets)
 
 
@@ -327,8 +360,16 @@ class LoadResult:
     peak_active: int = 0  # physicians logged in and not yet done, at most at once
 
 
-def load_test(ports: Sequence[int], users: Sequence[str], password: str, sets: Sequence[AnswerSet], *,
-              wizards_per_user: int, time_limit: float, ramp_seconds: float = 20.0) -> LoadResult:
+def load_test(
+    ports: Sequence[int],
+    users: Sequence[str],
+    password: str,
+    sets: Sequence[AnswerSet],
+    *,
+    wizards_per_user: int,
+    time_limit: float,
+    ramp_seconds: float = 20.0,
+) -> LoadResult:
     """Every user in its own thread: log in, then complete the wizard ``wizards_per_user`` times
     (plain and htmx posts in turn), each request to the other instance than the one before.
 

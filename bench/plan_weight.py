@@ -49,8 +49,13 @@ class PlanWeight:
 
     def summary(self) -> dict[str, object]:
         name, largest = self.largest
-        return {"cases": len(self.pages), "largest": largest, "largest_case": name, "median": self.median,
-                "total": self.total}
+        return {
+            "cases": len(self.pages),
+            "largest": largest,
+            "largest_case": name,
+            "median": self.median,
+            "total": self.total,
+        }
 
     def grown(self, reference: dict[str, int]) -> dict[str, tuple[int, int]]:
         """The cases whose page is larger than in ``reference``: name -> (before, now)."""
@@ -72,8 +77,7 @@ def measure(user) -> PlanWeight:
     pages: dict[str, int] = {}
     for answer_set in answer_sets():
         draft = services.draft_create(owner=user, first_step=STEP_CODES[0])
-        services.draft_save_answers(draft=draft, answers=answer_set.answers, current_step="review",
-                                    complete=STEP_CODES)
+        services.draft_save_answers(draft=draft, answers=answer_set.answers, current_step="review", complete=STEP_CODES)
         url = reverse("wizard:plan", args=[draft.pk])
         client.get(url)  # warm the snapshot cache and the markdown cache
         response = client.get(url)

@@ -31,16 +31,34 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _environ(method: str, path: str, cookie: str, body: bytes = b"", headers: dict[str, str] | None = None) -> dict:
     environ = {
-        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "localhost",
-        "SERVER_PORT": "8711", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": "localhost", "HTTP_X_FORWARDED_PROTO": "https", "HTTP_ACCEPT_ENCODING": "gzip, br",
-        "HTTP_USER_AGENT": "dahguide-bench", "HTTP_COOKIE": cookie, "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr, "wsgi.multithread": True,
-        "wsgi.multiprocess": True, "wsgi.run_once": False, "wsgi.version": (1, 0),
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "8711",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "localhost",
+        "HTTP_X_FORWARDED_PROTO": "https",
+        "HTTP_ACCEPT_ENCODING": "gzip, br",
+        "HTTP_USER_AGENT": "dahguide-bench",
+        "HTTP_COOKIE": cookie,
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
     }
     if method == "POST":
-        environ.update({"CONTENT_TYPE": "application/x-www-form-urlencoded", "CONTENT_LENGTH": str(len(body)),
-                        "HTTP_ORIGIN": "https://localhost"})
+        environ.update(
+            {
+                "CONTENT_TYPE": "application/x-www-form-urlencoded",
+                "CONTENT_LENGTH": str(len(body)),
+                "HTTP_ORIGIN": "https://localhost",
+            }
+        )
     for name, value in (headers or {}).items():
         environ["HTTP_" + name.upper().replace("-", "_")] = value
     return environ
@@ -65,13 +83,17 @@ def pages(pk: str, answers: dict) -> list[tuple[str, str, str, list | None, dict
     from bench.paths import BASELINE_PATH
 
     out: list[tuple[str, str, str, list | None, dict | None]] = [
-        ("floor GET", "GET", BASELINE_PATH, None, None), ("home GET", "GET", "/", None, None)]
+        ("floor GET", "GET", BASELINE_PATH, None, None),
+        ("home GET", "GET", "/", None, None),
+    ]
     for number, code in enumerate(scenario.step_codes(), 1):
         url = scenario.step_url(pk, code)
         out.append((f"{number} {code} GET", "GET", url, None, None))
         out.append((f"{number} {code} POST", "POST", url, scenario.step_form(code, answers), None))
-    out += [("review GET", "GET", f"/assessments/{pk}/review/", None, None),
-            ("plan GET", "GET", f"/assessments/{pk}/plan/", None, None)]
+    out += [
+        ("review GET", "GET", f"/assessments/{pk}/review/", None, None),
+        ("plan GET", "GET", f"/assessments/{pk}/plan/", None, None),
+    ]
     return out
 
 
@@ -84,12 +106,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--database-url", default="", help="default: a throw-away SQLite file")
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        os.environ.update({
-            "DAHGUIDE_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(64),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DATABASE_URL": args.database_url or f"sqlite:///{Path(folder) / 'profile.sqlite3'}",
-            "LOG_LEVEL": "WARNING", "REQUEST_LOG_LEVEL": os.environ.get("REQUEST_LOG_LEVEL", "INFO"),
-        })
+        os.environ.update(
+            {
+                "DAHGUIDE_ENV": "production",
+                "SECRET_KEY": secrets.token_urlsafe(64),
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "DJANGO_SETTINGS_MODULE": "bench.settings",
+                "DATABASE_URL": args.database_url or f"sqlite:///{Path(folder) / 'profile.sqlite3'}",
+                "LOG_LEVEL": "WARNING",
+                "REQUEST_LOG_LEVEL": os.environ.get("REQUEST_LOG_LEVEL", "INFO"),
+            }
+        )
         sys.path.insert(0, str(ROOT))
         return _run(args)
 
@@ -131,8 +158,9 @@ def _run(args: argparse.Namespace) -> int:
     cookie = "; ".join(f"{k}={v.value}" for k, v in client.cookies.items())
     call = _caller(app, cookie, client.cookies[settings.CSRF_COOKIE_NAME].value)
     chosen = [row for row in pages(pk, answers) if not args.page or row[0] in args.page]
-    print(f"{'page':<26} {'status':>6} {'queries':>7} {'calls/request':>13} {'p50 ms':>9} {'p95 ms':>9}"
-          "  (not profiled)")
+    print(
+        f"{'page':<26} {'status':>6} {'queries':>7} {'calls/request':>13} {'p50 ms':>9} {'p95 ms':>9}  (not profiled)"
+    )
     profiles: list[tuple[str, pstats.Stats]] = []
     for label, method, path, form, headers in chosen:
         for _ in range(5):  # warm: snapshot cache, markdown cache, template loader
@@ -157,8 +185,10 @@ def _run(args: argparse.Namespace) -> int:
         profiler.disable()
         stats = pstats.Stats(profiler, stream=io.StringIO())
         calls = stats.total_calls / args.requests  # type: ignore[attr-defined]
-        print(f"{label:<26} {status:>6} {len(captured):>7} {calls:>13,.0f} {statistics.median(times):>9.2f}"
-              f" {statistics.quantiles(times, n=20)[-1]:>9.2f}")
+        print(
+            f"{label:<26} {status:>6} {len(captured):>7} {calls:>13,.0f} {statistics.median(times):>9.2f}"
+            f" {statistics.quantiles(times, n=20)[-1]:>9.2f}"
+        )
         profiles.append((label, stats))
         if len(chosen) <= 3:
             for sql in captured:

@@ -152,13 +152,19 @@ def queries_check(pages: Sequence[PageResult], variants: dict[str, dict[str, int
     growing = sorted(_growing_pages(variants))
     measured = f"max {worst.queries} ({worst.label})"
     if variants:
-        measured += f"; no page runs more queries with more data ({len(variants)} variants)" if not growing else (
-            "; more queries with more data on: " + ", ".join(growing)
+        measured += (
+            f"; no page runs more queries with more data ({len(variants)} variants)"
+            if not growing
+            else ("; more queries with more data on: " + ", ".join(growing))
         )
     if over:
         measured += "; over: " + ", ".join(over)
-    return Check("queries per page", f"≤ {MAX_QUERIES}, constant in content size and case count", measured,
-                 status(not over and not growing))
+    return Check(
+        "queries per page",
+        f"≤ {MAX_QUERIES}, constant in content size and case count",
+        measured,
+        status(not over and not growing),
+    )
 
 
 def _growing_pages(variants: dict[str, dict[str, int]]) -> set[str]:
@@ -189,8 +195,12 @@ def minimum_check(name: str, value: float | None, minimum: float, unit: str) -> 
 def maximum_check(name: str, value: float | None, maximum: float, unit: str, detail: str = "") -> Check:
     if value is None:
         return Check(name, f"≤ {maximum:g} {unit}", "not measured" + (f": {detail}" if detail else ""), NOT_MEASURED)
-    return Check(name, f"≤ {maximum:g} {unit}", f"{value:.1f} {unit}" + (f" ({detail})" if detail else ""),
-                 status(value <= maximum))
+    return Check(
+        name,
+        f"≤ {maximum:g} {unit}",
+        f"{value:.1f} {unit}" + (f" ({detail})" if detail else ""),
+        status(value <= maximum),
+    )
 
 
 # -- rendering ----------------------------------------------------------------------------------
@@ -245,17 +255,33 @@ def checks_table(checks: Sequence[Check]) -> str:
 def render_markdown(report: Report) -> str:
     code = exit_code(report.checks, full=report.full)
     if report.full:
-        verdict = {EXIT_OK: "every target met", EXIT_MISSED: "a target was MISSED",
-                   EXIT_NOT_MEASURED: "every measured target met; some not measured"}[code]
+        verdict = {
+            EXIT_OK: "every target met",
+            EXIT_MISSED: "a target was MISSED",
+            EXIT_NOT_MEASURED: "every measured target met; some not measured",
+        }[code]
     else:
-        verdict = {EXIT_OK: "smoke run: the flows passed", EXIT_MISSED: "smoke run: a flow FAILED",
-                   EXIT_NOT_MEASURED: "smoke run: a flow could not be checked"}[code]
+        verdict = {
+            EXIT_OK: "smoke run: the flows passed",
+            EXIT_MISSED: "smoke run: a flow FAILED",
+            EXIT_NOT_MEASURED: "smoke run: a flow could not be checked",
+        }[code]
         verdict += "; targets are judged on full runs only (`bench/run` on PostgreSQL)"
     parts = [f"# {report.title}", "", f"Command: `{report.command}` — result: **{verdict}** (exit {code}).", ""]
     if report.preamble:
         parts += [report.preamble, ""]
-    parts += ["## Targets", "", checks_table(report.checks), "", "## Pages", "",
-              page_table(report.pages, report.floor, report.bare), "", "![latency by page](latency.png)", ""]
+    parts += [
+        "## Targets",
+        "",
+        checks_table(report.checks),
+        "",
+        "## Pages",
+        "",
+        page_table(report.pages, report.floor, report.bare),
+        "",
+        "![latency by page](latency.png)",
+        "",
+    ]
     for heading, body in report.sections:
         parts += [f"## {heading}", "", body.strip(), ""]
     return "\n".join(parts)
@@ -281,14 +307,27 @@ def plot_latency(pages: Sequence[PageResult], floor: Summary | None, path: Path,
         ax.axvline(bare.p95, color="#2e7d32", linestyle="-", linewidth=1, label=f"bare Django p95 {bare.p95:.2f} ms")
         marks = [(y, p.bare_limit * bare.p95) for y, p in zip(positions, rows[::-1], strict=True) if p.bare_limit]
         if marks:
-            ax.scatter([x for _, x in marks], [y for y, _ in marks], marker="|", s=260, color="#9b2335", zorder=3,
-                       label="target: 4×/6×/10× bare p95 (home/step/plan)")
+            ax.scatter(
+                [x for _, x in marks],
+                [y for y, _ in marks],
+                marker="|",
+                s=260,
+                color="#9b2335",
+                zorder=3,
+                label="target: 4×/6×/10× bare p95 (home/step/plan)",
+            )
     if floor is not None:
-        ax.axvline(floor.p95, color="black", linestyle="--", linewidth=1,
-                   label=f"full-middleware floor p95 {floor.p95:.1f} ms")
+        ax.axvline(
+            floor.p95, color="black", linestyle="--", linewidth=1, label=f"full-middleware floor p95 {floor.p95:.1f} ms"
+        )
     if any(label.startswith("case list") for label in labels):
-        ax.axvline(MAX_CASE_LIST_P95_MS, color="#6a3d9a", linestyle="-.", linewidth=1,
-                   label=f"case list target: p95 {MAX_CASE_LIST_P95_MS:g} ms")
+        ax.axvline(
+            MAX_CASE_LIST_P95_MS,
+            color="#6a3d9a",
+            linestyle="-.",
+            linewidth=1,
+            label=f"case list target: p95 {MAX_CASE_LIST_P95_MS:g} ms",
+        )
     ax.set_yticks(list(positions), labels, fontsize=8)
     ax.set_xlabel("server latency, ms (one client, loopback)")
     ax.set_title("DAH Guide: latency by page under gunicorn, production settings")

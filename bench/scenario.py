@@ -153,8 +153,9 @@ def wizard_flow(send: Send, answers: Mapping[str, Any], *, htmx: bool = False, p
     if "Guideline version" not in reply.text:
         raise FlowError("plan GET: the page does not name its guideline version")
     if preview:
-        _expect(send("plan-so-far GET htmx", "GET", f"/assessments/{pk}/preview/", None, HTMX),
-                "plan-so-far GET htmx", 200)
+        _expect(
+            send("plan-so-far GET htmx", "GET", f"/assessments/{pk}/preview/", None, HTMX), "plan-so-far GET htmx", 200
+        )
     return pk
 
 

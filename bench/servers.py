@@ -29,14 +29,21 @@ def gunicorn_command(port: int, *, app: str = APP, workers: int = WORKERS, threa
     return [
         str(Path(sys.executable).with_name("gunicorn")),
         app,
-        "--bind", f"127.0.0.1:{port}",
-        "--worker-class", "gthread",
-        "--workers", str(workers),
-        "--threads", str(threads),
-        "--keep-alive", "5",
-        "--timeout", "30",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--keep-alive",
+        "5",
+        "--timeout",
+        "30",
         "--no-control-socket",
-        "--chdir", str(ROOT),
+        "--chdir",
+        str(ROOT),
     ]
 
 

@@ -18,8 +18,16 @@ TEST_PASSWORD = "test-password-for-tests"  # users log in with client.force_logi
 # The second pass runs what can differ between databases: every test that uses the database, except
 # the render sweeps (how each page of a kind renders and prints, the same from either database).
 # Tests that never touch the database ran in the first pass and would only repeat it.
-DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
-                               "live_server", "scratch_database"})  # the last: a database of its own
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+        "scratch_database",
+    }
+)  # the last: a database of its own
 
 
 def pytest_collection_modifyitems(config, items):
@@ -28,7 +36,8 @@ def pytest_collection_modifyitems(config, items):
     kept, left_out = [], []
     for item in items:
         uses_database = item.get_closest_marker("django_db") is not None or bool(
-            DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+            DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
         (kept if uses_database and item.get_closest_marker("render_sweep") is None else left_out).append(item)
     if left_out:
         config.hook.pytest_deselected(items=left_out)

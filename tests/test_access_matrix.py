@@ -315,9 +315,7 @@ def admin_rule_row(name: str, model: Any, action: str) -> Row:
     staff = {role: 200 if _role_actions(role, app_label, model_name) & needed else 403 for role in STAFF_ROLES}
     staff.update(ADMIN_OVERRIDES.get(name, {}))
     build = _admin_object_args(model, action)
-    return Row(
-        build, (ADMIN, ADMIN, ADMIN, ADMIN, staff["content_editor"], staff["clinical_reviewer"], staff["admin"])
-    )
+    return Row(build, (ADMIN, ADMIN, ADMIN, ADMIN, staff["content_editor"], staff["clinical_reviewer"], staff["admin"]))
 
 
 def _admin_object_args(model: Any, action: str) -> Builder:
@@ -570,7 +568,8 @@ def _admin_models() -> list[str]:
 @pytest.mark.parametrize("model_label", _admin_models())
 def test_model_admin_pages_follow_the_role_permissions(world, clients, model_label):
     rows = {
-        name: row for name, row in all_rows().items()
+        name: row
+        for name, row in all_rows().items()
         if name not in ACCESS and (page := _model_admin_page(name)) and page[0]._meta.label_lower == model_label
     }
     assert rows, f"no admin pages found for {model_label}"

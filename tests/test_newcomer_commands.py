@@ -39,8 +39,9 @@ def test_a_browser_test_path_runs_only_the_browser_run():
 
 def test_an_option_that_selects_unit_tests_only_exits_0():
     # -k goes to both runs; the browser run then selects nothing (pytest's exit 5), which is fine.
-    result = _bin_test("-k", "test_readme_gives_exactly_two_setup_commands", "--collect-only", "-q",
-                       "-p", "no:cacheprovider")
+    result = _bin_test(
+        "-k", "test_readme_gives_exactly_two_setup_commands", "--collect-only", "-q", "-p", "no:cacheprovider"
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "test_readme_gives_exactly_two_setup_commands" in result.stdout
 
@@ -59,29 +60,43 @@ def _fake_bin(tmp_path: Path, name: str, body: str) -> None:
 
 def _ensure_python(tmp_path: Path, py: str) -> subprocess.CompletedProcess[str]:
     # Not root, whoever runs the suite: the script must say what to install, not install it.
-    _fake_bin(tmp_path, "id", 'echo 1000')
+    _fake_bin(tmp_path, "id", "echo 1000")
     env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
-    return subprocess.run(["bash", "-c", f". bin/lib/venv.sh; ensure_python {py}"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        ["bash", "-c", f". bin/lib/venv.sh; ensure_python {py}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_setup_names_the_package_when_pythons_venv_module_is_missing(tmp_path):
     # A Debian 12 python3 without python3-venv: everything imports but venv/ensurepip.
-    _fake_bin(tmp_path, "python3-no-venv", '''case "$*" in
+    _fake_bin(
+        tmp_path,
+        "python3-no-venv",
+        """case "$*" in
   *ensurepip*) exit 1 ;;
   *print*) echo 3.11 ;;
   *) exit 0 ;;
-esac''')
+esac""",
+    )
     result = _ensure_python(tmp_path, "python3-no-venv")
     assert result.returncode == 1
     assert "sudo apt-get install python3.11-venv" in result.stderr
 
 
 def test_setup_refuses_a_python_older_than_3_11(tmp_path):
-    _fake_bin(tmp_path, "python3-old", '''case "$*" in
+    _fake_bin(
+        tmp_path,
+        "python3-old",
+        """case "$*" in
   *version_info*) exit 1 ;;
   --version) echo "Python 3.9.2" ;;
-esac''')
+esac""",
+    )
     result = _ensure_python(tmp_path, "python3-old")
     assert result.returncode == 1
     assert "needs Python 3.11 or newer" in result.stderr and "3.9.2" in result.stderr
@@ -98,8 +113,11 @@ def test_user_facing_docs_name_no_issue_numbers(path):
     import re
 
     files = [ROOT / path] if path.endswith(".md") else sorted((ROOT / path).rglob("*.md"))
-    found = [f"{f.relative_to(ROOT)}: {m.group(0)}" for f in files
-             for m in re.finditer(r"\bissues? #?\d+", f.read_text(), re.I)]
+    found = [
+        f"{f.relative_to(ROOT)}: {m.group(0)}"
+        for f in files
+        for m in re.finditer(r"\bissues? #?\d+", f.read_text(), re.I)
+    ]
     assert found == []
 
 

@@ -38,8 +38,14 @@ def _collected(*args: str, second_pass: bool) -> str:
     import subprocess
 
     env = {**os.environ, "DAHGUIDE_SECOND_DATABASE_PASS": "1" if second_pass else ""}
-    result = subprocess.run([str(ROOT / ".venv" / "bin" / "pytest"), "--collect-only", "-q", "-p", "no:cacheprovider",
-                             *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "pytest"), "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return result.stdout
 
 

@@ -77,8 +77,13 @@ def backup(target_dir: Path, *, native: bool) -> Path:
     if kind == "json":
         with gzip.open(partial, "wt", encoding="utf-8") as out:
             call_command(
-                "dumpdata", "--natural-foreign", "--natural-primary", "--indent", "1",
-                *[f"--exclude={name}" for name in EXCLUDED], stdout=out,
+                "dumpdata",
+                "--natural-foreign",
+                "--natural-primary",
+                "--indent",
+                "1",
+                *[f"--exclude={name}" for name in EXCLUDED],
+                stdout=out,
             )
     elif kind == "sqlite":
         connection.ensure_connection()

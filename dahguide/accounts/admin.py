@@ -26,6 +26,7 @@ class DahUserAdmin(UserAdmin):
         """Ends both the lockout from any address and the account slowdown (dahguide/accounts/lockout.py)."""
         cleared = sum(axes_reset(username=name) for user in queryset if (name := user.get_username()))
         self.message_user(
-            request, f"Log-in unlocked for {queryset.count()} account(s); {cleared} failure record(s) cleared.",
+            request,
+            f"Log-in unlocked for {queryset.count()} account(s); {cleared} failure record(s) cleared.",
             messages.SUCCESS,
         )

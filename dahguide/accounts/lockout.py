@@ -107,7 +107,7 @@ def lockout_remaining(request: HttpRequest, credentials: Mapping[str, Any] | Non
 
 
 def wait_text(seconds: int) -> str:
-    """"40 seconds", "1 minute", "15 minutes": minutes rounded up, so the wait is never longer than said."""
+    """ "40 seconds", "1 minute", "15 minutes": minutes rounded up, so the wait is never longer than said."""
     if seconds < 60:
         return f"{seconds} second{'' if seconds == 1 else 's'}"
     minutes = math.ceil(seconds / 60)

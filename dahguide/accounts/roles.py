@@ -24,6 +24,8 @@ ROLE_GROUPS: dict[str, tuple[str, ...]] = {ATTENDING: (PHYSICIAN, ATTENDING)}
 def role_groups(role: str) -> tuple[str, ...]:
     """The group names a user of ``role`` holds (``("physician", "attending")`` for an attending)."""
     return ROLE_GROUPS.get(role, (role,))
+
+
 CONTENT_ROLES = (CONTENT_EDITOR, CLINICAL_REVIEWER)
 
 # (app_label, model) -> actions, per role. Models not yet migrated are skipped and picked up by
@@ -103,9 +105,7 @@ def sync_role_permissions(group_model, permission_model, *, roles: Iterable[str]
         perms = []
         for (app_label, model), actions in wanted.items():
             codenames = [f"{action}_{model}" for action in actions]
-            perms.extend(
-                permission_model.objects.filter(content_type__app_label=app_label, codename__in=codenames)
-            )
+            perms.extend(permission_model.objects.filter(content_type__app_label=app_label, codename__in=codenames))
         group.permissions.set(perms)
 
 

@@ -28,11 +28,15 @@ class CaseFHIRView(ApiView):
         parameters=[
             OpenApiParameter("case_id", rest.id_schema(rest.MAX_BIG_ID), OpenApiParameter.PATH),
             OpenApiParameter(
-                "revision", rest.id_schema(), description="A revision number; the current one by default.",
+                "revision",
+                rest.id_schema(),
+                description="A revision number; the current one by default.",
             ),
         ],
         responses={
-            200: openapi.FHIRResource, 400: BAD_QUERY, **COMMON_RESPONSES,
+            200: openapi.FHIRResource,
+            400: BAD_QUERY,
+            **COMMON_RESPONSES,
             404: OpenApiResponse(openapi.Detail, description="No such case or revision."),
         },
     )
@@ -46,8 +50,11 @@ class CaseFHIRView(ApiView):
         )
         services.case_access_record(case_id=revision.case_id, user=request.user, action=CaseAccessLog.Action.VIEW)
         bundle = case_bundle(
-            case_id=revision.case_id, revision_number=revision.number, authored=revision.created_at.isoformat(),
-            inputs=revision.inputs, plan=revision.plan,
+            case_id=revision.case_id,
+            revision_number=revision.number,
+            authored=revision.created_at.isoformat(),
+            inputs=revision.inputs,
+            plan=revision.plan,
         )
         response = Response(validated(bundle))
         response["Content-Disposition"] = (

@@ -42,12 +42,12 @@ def _sentence(text: str) -> str:
 
 
 def needed(missing: list[str]) -> str:
-    """"weight, height": the inputs a dose waits for, worded as the engine words them."""
+    """ "weight, height": the inputs a dose waits for, worded as the engine words them."""
     return ", ".join(labels.DOSE_INPUT_LABELS.get(m, m) for m in dict.fromkeys(missing))
 
 
 def dose_line(dose: Mapping[str, Any], *, show_population: bool = False, style: Style = PLAIN) -> str:
-    """"Methylprednisolone 750 mg IV once daily for 3 days — 30 mg/kg × 25 kg = 750 mg. (secondary source)
+    """ "Methylprednisolone 750 mg IV once daily for 3 days — 30 mg/kg × 25 kg = 750 mg. (secondary source)
     Confirm before prescribing.", or what it waits for: "Methylprednisolone: weight needed for the dose — …"."""
     drug, per, calculation = dose.get("drug", ""), dose.get("per", ""), dose.get("calculation", "")
     strong = style.strong
@@ -67,8 +67,7 @@ def dose_line(dose: Mapping[str, Any], *, show_population: bool = False, style: 
     if dose.get("note"):
         extra.append(dose["note"])
     # The mark goes on the dose itself: a note may speak of its own sourcing ("the cap is not verified").
-    text = " ".join([verified(_sentence(line), dose.get("verification"), style=style),
-                     *(_sentence(t) for t in extra)])
+    text = " ".join([verified(_sentence(line), dose.get("verification"), style=style), *(_sentence(t) for t in extra)])
     if dose.get("amount") and dose.get("confirm"):
         text += f" {dose['confirm']}"
     return text
@@ -82,7 +81,7 @@ def dose_lines(doses: list[Mapping[str, Any]], *, style: Style = PLAIN) -> list[
 
 
 def caveat_line(caveat: Mapping[str, Any], *, style: Style = PLAIN) -> str:
-    """"Check first: platelets not recorded. If so: …" for a pending caveat; else "Low platelets: …"."""
+    """ "Check first: platelets not recorded. If so: …" for a pending caveat; else "Low platelets: …"."""
     text = caveat.get("text", "")
     if caveat.get("pending"):
         return f"{style.strong('Check first')}: {text.removeprefix('Check first: ')}"
@@ -91,5 +90,5 @@ def caveat_line(caveat: Mapping[str, Any], *, style: Style = PLAIN) -> str:
 
 
 def modifier_words(modifiers: list[str]) -> str:
-    """"Low platelets, Age under 18": the modifiers that withhold an action (as the plan page names them)."""
+    """ "Low platelets, Age under 18": the modifiers that withhold an action (as the plan page names them)."""
     return ", ".join(labels.label_for(labels.MODIFIER_LABELS, m) for m in modifiers)

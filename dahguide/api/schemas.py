@@ -59,7 +59,9 @@ def field_schemas(spec: FieldSpec) -> dict[str, dict[str, Any]]:
             f"warning. {UNKNOWN_NOTE}"
         )
         unit = {
-            "type": "string", "nullable": True, "enum": [*values, None],
+            "type": "string",
+            "nullable": True,
+            "enum": [*values, None],
             "description": f"Unit of `{spec.name}` (µmol/L is also accepted for umol/L). {UNKNOWN_NOTE}",
         }
         return {spec.name: value, spec.unit_field: unit}
@@ -74,8 +76,11 @@ def field_schemas(spec: FieldSpec) -> dict[str, dict[str, Any]]:
         schema = {"type": "string", "nullable": True, "enum": [*values, None]}
     elif spec.kind == "multi_choice":
         schema = {
-            "type": "array", "nullable": True, "items": {"type": "string", "enum": values},
-            "maxItems": len(values), "uniqueItems": True,
+            "type": "array",
+            "nullable": True,
+            "items": {"type": "string", "enum": values},
+            "maxItems": len(values),
+            "uniqueItems": True,
         }
     else:  # a new kind must be described here before the API can offer it
         raise ValueError(f"no schema for field kind {spec.kind!r}")
@@ -134,7 +139,9 @@ CITATION = {
     "type": "object",
     "required": ["label", "reference", "url", "verification"],
     "properties": {
-        "label": {"type": "string"}, "reference": {"type": "string"}, "url": {"type": "string"},
+        "label": {"type": "string"},
+        "reference": {"type": "string"},
+        "url": {"type": "string"},
         "verification": _VERIFICATION,
     },
 }
@@ -143,8 +150,11 @@ POSITION = {
     "type": "object",
     "required": ["source", "position", "strength", "citations", "verification"],
     "properties": {
-        "source": {"type": "string"}, "position": {"type": "string"}, "strength": {"type": "string"},
-        "citations": _CITATIONS, "verification": _VERIFICATION,
+        "source": {"type": "string"},
+        "position": {"type": "string"},
+        "strength": {"type": "string"},
+        "citations": _CITATIONS,
+        "verification": _VERIFICATION,
     },
 }
 
@@ -154,41 +164,66 @@ def _object(properties: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[
 
 
 _TIMING = {
-    "type": "string", "enum": [*vocabulary.TIMINGS, ""],
+    "type": "string",
+    "enum": [*vocabulary.TIMINGS, ""],
     "description": "When the action comes: now, within 24 hours, then; empty for a statement.",
 }
 _MODIFIER = {"type": "string", "enum": list(vocabulary.MODIFIERS)}
-CAVEAT = _object({
-    "modifier": _MODIFIER,
-    "stance": {"type": "string", "enum": ["caveat", "dose_adjusted"],
-               "description": "dose_adjusted: the doses shown already apply it."},
-    "text": {"type": "string"},
-    "pending": {"type": "boolean",
-                "description": "The modifier is unknown and would withhold the action: check it first."},
-    "citations": _CITATIONS, "verification": _VERIFICATION,
-})
-DOSE = _object({
-    "code": {"type": "string"}, "drug": {"type": "string"},
-    "amount": {"type": "string", "nullable": True,
-               "description": 'A decimal or a range ("750", "500–1000"); null when `missing` names what is needed.'},
-    "unit": {"type": "string"}, "per": {"type": "string"},
-    "calculation": {"type": "string", "description": "The arithmetic, its rounding and cap, or the rule."},
-    "source": {"type": "string"}, "adjustments": _STRINGS,
-    "missing": {"type": "array", "items": {"type": "string", "enum": list(INPUT_NAMES)}},
-    "sources_differ": {"type": "boolean", "description": "The sources give different amounts: the lowest is shown."},
-    "note": {"type": "string"},
-    "population": {"type": "string", "enum": list(vocabulary.DOSE_POPULATIONS)},
-    "citations": _CITATIONS, "verification": _VERIFICATION,
-    "confirm": {"type": "string", "description": "Display only: a prescriber confirms every figure."},
-})
-WITHHELD = _object({
-    "code": {"type": "string"}, "title": {"type": "string"},
-    "section": {"type": "string", "description": f"One of: {', '.join(vocabulary.SECTIONS)}."},
-    "timing": _TIMING,
-    "why_not": {**_STRINGS, "description": "The modifier's reasons and the stance's text."},
-    "modifiers": {"type": "array", "items": _MODIFIER, "minItems": 1},
-    "citations": _CITATIONS, "verification": _VERIFICATION,
-})
+CAVEAT = _object(
+    {
+        "modifier": _MODIFIER,
+        "stance": {
+            "type": "string",
+            "enum": ["caveat", "dose_adjusted"],
+            "description": "dose_adjusted: the doses shown already apply it.",
+        },
+        "text": {"type": "string"},
+        "pending": {
+            "type": "boolean",
+            "description": "The modifier is unknown and would withhold the action: check it first.",
+        },
+        "citations": _CITATIONS,
+        "verification": _VERIFICATION,
+    }
+)
+DOSE = _object(
+    {
+        "code": {"type": "string"},
+        "drug": {"type": "string"},
+        "amount": {
+            "type": "string",
+            "nullable": True,
+            "description": 'A decimal or a range ("750", "500–1000"); null when `missing` names what is needed.',
+        },
+        "unit": {"type": "string"},
+        "per": {"type": "string"},
+        "calculation": {"type": "string", "description": "The arithmetic, its rounding and cap, or the rule."},
+        "source": {"type": "string"},
+        "adjustments": _STRINGS,
+        "missing": {"type": "array", "items": {"type": "string", "enum": list(INPUT_NAMES)}},
+        "sources_differ": {
+            "type": "boolean",
+            "description": "The sources give different amounts: the lowest is shown.",
+        },
+        "note": {"type": "string"},
+        "population": {"type": "string", "enum": list(vocabulary.DOSE_POPULATIONS)},
+        "citations": _CITATIONS,
+        "verification": _VERIFICATION,
+        "confirm": {"type": "string", "description": "Display only: a prescriber confirms every figure."},
+    }
+)
+WITHHELD = _object(
+    {
+        "code": {"type": "string"},
+        "title": {"type": "string"},
+        "section": {"type": "string", "description": f"One of: {', '.join(vocabulary.SECTIONS)}."},
+        "timing": _TIMING,
+        "why_not": {**_STRINGS, "description": "The modifier's reasons and the stance's text."},
+        "modifiers": {"type": "array", "items": _MODIFIER, "minItems": 1},
+        "citations": _CITATIONS,
+        "verification": _VERIFICATION,
+    }
+)
 WITHHELD["description"] = "An action this patient's modifiers withhold: never in `recommendations`, never dosed."
 
 
@@ -208,58 +243,92 @@ def _derived_schema() -> dict[str, Any]:
 
 def plan_schema() -> dict[str, Any]:
     """``Plan.to_dict()``: the CONTRACT document and its documented extensions."""
-    criterion = _object({
-        "code": {"type": "string", "enum": list(vocabulary.PLEX_CRITERIA)},
-        "label": {"type": "string"},
-        "status": {"type": "string", "enum": list(vocabulary.CRITERION_STATUSES)},
-        "observed": {"type": "string"}, "threshold": {"type": "string"}, "explanation": {"type": "string"},
-    })
-    plasma_exchange = _object({
-        "decision": {"type": "string", "enum": list(vocabulary.PLEX_DECISIONS)},
-        "criteria": {"type": "array", "items": criterion, "minItems": len(vocabulary.PLEX_CRITERIA)},
-        "criteria_met": {"type": "array", "items": {"type": "string", "enum": list(vocabulary.PLEX_CRITERIA)}},
-        "why": _STRINGS, "text": {"type": "string"}, "citations": _CITATIONS,
-        "disagreements": {"type": "array", "items": POSITION},
-    })
-    recommendation = _object({
-        "code": {"type": "string"},
-        "section": {"type": "string", "description": f"One of: {', '.join(vocabulary.SECTIONS)}."},
-        "title": {"type": "string"}, "text": {"type": "string", "description": "Markdown."},
-        "strength": {"type": "string"}, "verification": _VERIFICATION, "why": _STRINGS, "citations": _CITATIONS,
-        "disagreements": {"type": "array", "items": POSITION}, "last_reviewed": {"type": "string"},
-        "kind": {"type": "string", "enum": list(vocabulary.RECOMMENDATION_KINDS),
-                 "description": "An action faces every patient modifier; a statement (prognosis, assessment) none."},
-        "timing": _TIMING,
-        "caveats": {"type": "array", "items": CAVEAT},
-        "doses": {"type": "array", "items": DOSE},
-    })
-    monitoring = _object({
-        "code": {"type": "string"}, "text": {"type": "string"}, "citations": _CITATIONS, "why": _STRINGS,
-        "verification": _VERIFICATION,
-    })
-    warning = _object({
-        "code": {"type": "string"},
-        "severity": {"type": "string", "enum": list(vocabulary.SEVERITIES)},
-        "kind": {"type": "string", "enum": ["red_flag", "data_quality"]},
-        "text": {"type": "string"},
-        "detail": {"type": "string", "description": "Data quality: the value and what it looks like."},
-        "why": _STRINGS, "citations": _CITATIONS, "verification": _VERIFICATION,
-    }, optional=("detail",))
-    schema = _object({
-        "guideline": _object({
-            "version": {"type": "string"}, "published_at": {"type": "string"}, "content_hash": {"type": "string"},
-        }),
-        "inputs": inputs_schema(),
-        "derived": _derived_schema(),
-        "derived_reasons": {"type": "object", "additionalProperties": _STRINGS},
-        "plasma_exchange": plasma_exchange,
-        "recommendations": {"type": "array", "items": recommendation},
-        "withheld": {"type": "array", "items": WITHHELD},
-        "monitoring": {"type": "array", "items": monitoring},
-        "warnings": {"type": "array", "items": warning},
-        "missing_data": {"type": "array", "items": {"type": "string", "enum": list(INPUT_NAMES)}},
-        "disclaimer": {"type": "string"},
-    })
+    criterion = _object(
+        {
+            "code": {"type": "string", "enum": list(vocabulary.PLEX_CRITERIA)},
+            "label": {"type": "string"},
+            "status": {"type": "string", "enum": list(vocabulary.CRITERION_STATUSES)},
+            "observed": {"type": "string"},
+            "threshold": {"type": "string"},
+            "explanation": {"type": "string"},
+        }
+    )
+    plasma_exchange = _object(
+        {
+            "decision": {"type": "string", "enum": list(vocabulary.PLEX_DECISIONS)},
+            "criteria": {"type": "array", "items": criterion, "minItems": len(vocabulary.PLEX_CRITERIA)},
+            "criteria_met": {"type": "array", "items": {"type": "string", "enum": list(vocabulary.PLEX_CRITERIA)}},
+            "why": _STRINGS,
+            "text": {"type": "string"},
+            "citations": _CITATIONS,
+            "disagreements": {"type": "array", "items": POSITION},
+        }
+    )
+    recommendation = _object(
+        {
+            "code": {"type": "string"},
+            "section": {"type": "string", "description": f"One of: {', '.join(vocabulary.SECTIONS)}."},
+            "title": {"type": "string"},
+            "text": {"type": "string", "description": "Markdown."},
+            "strength": {"type": "string"},
+            "verification": _VERIFICATION,
+            "why": _STRINGS,
+            "citations": _CITATIONS,
+            "disagreements": {"type": "array", "items": POSITION},
+            "last_reviewed": {"type": "string"},
+            "kind": {
+                "type": "string",
+                "enum": list(vocabulary.RECOMMENDATION_KINDS),
+                "description": "An action faces every patient modifier; a statement (prognosis, assessment) none.",
+            },
+            "timing": _TIMING,
+            "caveats": {"type": "array", "items": CAVEAT},
+            "doses": {"type": "array", "items": DOSE},
+        }
+    )
+    monitoring = _object(
+        {
+            "code": {"type": "string"},
+            "text": {"type": "string"},
+            "citations": _CITATIONS,
+            "why": _STRINGS,
+            "verification": _VERIFICATION,
+        }
+    )
+    warning = _object(
+        {
+            "code": {"type": "string"},
+            "severity": {"type": "string", "enum": list(vocabulary.SEVERITIES)},
+            "kind": {"type": "string", "enum": ["red_flag", "data_quality"]},
+            "text": {"type": "string"},
+            "detail": {"type": "string", "description": "Data quality: the value and what it looks like."},
+            "why": _STRINGS,
+            "citations": _CITATIONS,
+            "verification": _VERIFICATION,
+        },
+        optional=("detail",),
+    )
+    schema = _object(
+        {
+            "guideline": _object(
+                {
+                    "version": {"type": "string"},
+                    "published_at": {"type": "string"},
+                    "content_hash": {"type": "string"},
+                }
+            ),
+            "inputs": inputs_schema(),
+            "derived": _derived_schema(),
+            "derived_reasons": {"type": "object", "additionalProperties": _STRINGS},
+            "plasma_exchange": plasma_exchange,
+            "recommendations": {"type": "array", "items": recommendation},
+            "withheld": {"type": "array", "items": WITHHELD},
+            "monitoring": {"type": "array", "items": monitoring},
+            "warnings": {"type": "array", "items": warning},
+            "missing_data": {"type": "array", "items": {"type": "string", "enum": list(INPUT_NAMES)}},
+            "disclaimer": {"type": "string"},
+        }
+    )
     schema["description"] = (
         "The plan (CONTRACT.md, docs/contract-extensions.md); the same document as `manage.py evaluate`."
     )

@@ -21,11 +21,13 @@ urlpatterns = [
     path(f"{V1}guideline/fhir/questionnaire", views.QuestionnaireView.as_view(), name="guideline_questionnaire"),
     path(f"{V1}guideline/fhir/plandefinition", views.PlanDefinitionView.as_view(), name="guideline_plandefinition"),
     path(
-        f"{V1}guideline/versions/<api_id:number>/fhir/questionnaire", views.VersionQuestionnaireView.as_view(),
+        f"{V1}guideline/versions/<api_id:number>/fhir/questionnaire",
+        views.VersionQuestionnaireView.as_view(),
         name="version_questionnaire",
     ),
     path(
-        f"{V1}guideline/versions/<api_id:number>/fhir/plandefinition", views.VersionPlanDefinitionView.as_view(),
+        f"{V1}guideline/versions/<api_id:number>/fhir/plandefinition",
+        views.VersionPlanDefinitionView.as_view(),
         name="version_plandefinition",
     ),
     path(

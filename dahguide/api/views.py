@@ -82,15 +82,17 @@ class GuidelineView(ApiView):
         version = get_published_version()
         if version is None:
             return _no_guideline()
-        return Response({
-            "version": str(version.number),
-            "number": version.number,
-            "title": version.title,
-            "published_at": version.published_at.isoformat() if version.published_at else None,
-            "content_hash": version.content_hash,
-            "fhir_questionnaire": request.build_absolute_uri(reverse("api:guideline_questionnaire")),
-            "fhir_plandefinition": request.build_absolute_uri(reverse("api:guideline_plandefinition")),
-        })
+        return Response(
+            {
+                "version": str(version.number),
+                "number": version.number,
+                "title": version.title,
+                "published_at": version.published_at.isoformat() if version.published_at else None,
+                "content_hash": version.content_hash,
+                "fhir_questionnaire": request.build_absolute_uri(reverse("api:guideline_questionnaire")),
+                "fhir_plandefinition": request.build_absolute_uri(reverse("api:guideline_plandefinition")),
+            }
+        )
 
 
 class _GuidelineFHIRView(ApiView):
@@ -121,16 +123,23 @@ def _frozen_version(number: int) -> tuple[Snapshot | None, str]:
 
 
 _FHIR_RESPONSES = {
-    200: openapi.FHIRResource, 400: BAD_QUERY, **COMMON_RESPONSES,
-    404: OpenApiResponse(openapi.Detail, description="No such published or retired version."), 503: _NO_GUIDELINE,
+    200: openapi.FHIRResource,
+    400: BAD_QUERY,
+    **COMMON_RESPONSES,
+    404: OpenApiResponse(openapi.Detail, description="No such published or retired version."),
+    503: _NO_GUIDELINE,
 }
 _VERSION_NUMBER = OpenApiParameter(
-    "number", rest.id_schema(), OpenApiParameter.PATH, description="A published or retired version's number.",
+    "number",
+    rest.id_schema(),
+    OpenApiParameter.PATH,
+    description="A published or retired version's number.",
 )
 
 
 @extend_schema(
-    summary="The intake as a FHIR R4B Questionnaire", responses=_FHIR_RESPONSES,
+    summary="The intake as a FHIR R4B Questionnaire",
+    responses=_FHIR_RESPONSES,
     description="Items from the intake fields, grouped by the wizard's steps; linkId = field name.",
 )
 class QuestionnaireView(_GuidelineFHIRView):
@@ -139,7 +148,8 @@ class QuestionnaireView(_GuidelineFHIRView):
 
 
 @extend_schema(
-    summary="The guideline content as a FHIR R4B PlanDefinition", responses=_FHIR_RESPONSES,
+    summary="The guideline content as a FHIR R4B PlanDefinition",
+    responses=_FHIR_RESPONSES,
     description="One action per recommendation with its applicability and citations; the plasma-exchange check.",
 )
 class PlanDefinitionView(_GuidelineFHIRView):

@@ -18,4 +18,3 @@ class CasesConfig(AppConfig):
         register_impact_source(IMPACT_SOURCE, recent_case_intakes)
         # The wizard's plan page offers the save form (the wizard never imports cases).
         register_plan_panel(save_case_panel)
-

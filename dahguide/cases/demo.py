@@ -15,8 +15,18 @@ from dahguide.engine.intake import FIELDS
 UNKNOWN_RATE = 0.15
 # Realistic weights: ANCA vasculitis dominates a DAH service (REFERENCE §1).
 ETIOLOGY_WEIGHTS = {
-    "gpa": 24, "mpa": 24, "egpa": 3, "anti_gbm": 8, "aav_anti_gbm_double_positive": 5, "sle": 10,
-    "other_autoimmune": 4, "hsct": 5, "infection": 6, "drug_or_toxin": 3, "coagulopathy": 3, "unknown": 5,
+    "gpa": 24,
+    "mpa": 24,
+    "egpa": 3,
+    "anti_gbm": 8,
+    "aav_anti_gbm_double_positive": 5,
+    "sle": 10,
+    "other_autoimmune": 4,
+    "hsct": 5,
+    "infection": 6,
+    "drug_or_toxin": 3,
+    "coagulopathy": 3,
+    "unknown": 5,
 }
 _REALISTIC: dict[str, tuple[str, str]] = {"age_years": ("18", "88"), "egfr": ("5", "110"), "inr": ("0.9", "3.5")}
 
@@ -47,8 +57,10 @@ def random_intake(rng: random.Random) -> dict[str, Any]:
             data[spec.name] = round(value, 3 if unit == "mmol/L" else 1)
             data[spec.unit_field] = unit
         else:
-            bounds = (Decimal(v) for v in _REALISTIC[spec.name]) if spec.name in _REALISTIC else (
-                spec.plausible.get("") or spec.hard_range
+            bounds = (
+                (Decimal(v) for v in _REALISTIC[spec.name])
+                if spec.name in _REALISTIC
+                else (spec.plausible.get("") or spec.hard_range)
             )
             assert bounds is not None, f"{spec.name} has no range to draw from"
             low, high = bounds

@@ -79,22 +79,21 @@ class CaseFilterForm(forms.Form):
     date_from = forms.DateField(label="Saved from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="Saved until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     author = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    guideline_version = forms.TypedChoiceField(
-        label="Guideline version", coerce=int, required=False, empty_value=None
-    )
-    sort = forms.ChoiceField(
-        choices=[(key, label) for key, (label, _order) in SORTS.items()], required=False
-    )
+    guideline_version = forms.TypedChoiceField(label="Guideline version", coerce=int, required=False, empty_value=None)
+    sort = forms.ChoiceField(choices=[(key, label) for key, (label, _order) in SORTS.items()], required=False)
 
     def __init__(self, data: Any, *, authors: list[tuple[int, str]], versions: list[int]) -> None:
         super().__init__(data)
         etiologies = [(value, capfirst(label)) for value, label in FIELDS["etiology"].choices]
         cast(forms.ChoiceField, self.fields["etiology"]).choices = [
-            ("", "Any"), ("not_given", "Not given"), *etiologies
+            ("", "Any"),
+            ("not_given", "Not given"),
+            *etiologies,
         ]
         cast(forms.ChoiceField, self.fields["author"]).choices = [("", "Anyone"), *authors]
         cast(forms.ChoiceField, self.fields["guideline_version"]).choices = [
-            ("", "Any"), *((v, f"Version {v}") for v in versions)
+            ("", "Any"),
+            *((v, f"Version {v}") for v in versions),
         ]
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

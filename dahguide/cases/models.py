@@ -127,9 +127,7 @@ class CaseRevision(ImmutableModel):
         ordering = ("case", "number")
         constraints = [
             models.UniqueConstraint(fields=["case", "number"], name="cases_revision_unique_number"),
-            models.CheckConstraint(
-                condition=Q(number=1) | ~Q(reason=""), name="cases_revision_reason_after_first"
-            ),
+            models.CheckConstraint(condition=Q(number=1) | ~Q(reason=""), name="cases_revision_reason_after_first"),
         ]
 
     def __str__(self) -> str:

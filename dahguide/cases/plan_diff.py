@@ -40,8 +40,12 @@ class PlanDiff:
     @property
     def is_empty(self) -> bool:
         return not (
-            self.decision_changed or self.criteria or self.recommendations_added or self.recommendations_removed
-            or self.warnings_added or self.warnings_removed
+            self.decision_changed
+            or self.criteria
+            or self.recommendations_added
+            or self.recommendations_removed
+            or self.warnings_added
+            or self.warnings_removed
         )
 
 

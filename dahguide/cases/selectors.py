@@ -93,14 +93,20 @@ def with_list_columns(qs: QuerySet[Case]) -> QuerySet[Case]:
         for bit in range(len(DUE_CODES))
     ]
     ticked = {f"_ticked_{bit}": _ticked_now(code) for bit, code in enumerate(DUE_CODES)}
-    signed = SignOff.objects.filter(
-        case=OuterRef("pk"), revision__number=OuterRef("revision_count"), by_attending=True
-    )
+    signed = SignOff.objects.filter(case=OuterRef("pk"), revision__number=OuterRef("revision_count"), by_attending=True)
     return (
         qs.select_related("author")
         .only(
-            "id", "label", "created_at", "updated_at", "revision_count", "etiology", "plex_decision",
-            "guideline_version", "due_mask", "author__username",
+            "id",
+            "label",
+            "created_at",
+            "updated_at",
+            "revision_count",
+            "etiology",
+            "plex_decision",
+            "guideline_version",
+            "due_mask",
+            "author__username",
         )
         .alias(**ticked)
         .annotate(
@@ -241,30 +247,53 @@ class ReviewThread:
 
 
 _ENTRY_COLUMNS = (
-    "e_kind", "e_id", "e_at", "e_user", "e_username", "e_text", "e_revision", "e_decision", "e_reason", "e_attending",
+    "e_kind",
+    "e_id",
+    "e_at",
+    "e_user",
+    "e_username",
+    "e_text",
+    "e_revision",
+    "e_decision",
+    "e_reason",
+    "e_attending",
 )
 
 
 def review_thread(*, case_id: int) -> ReviewThread:
     """The case's comments and sign-offs, oldest first, in one query (a UNION of the two tables)."""
     comments = ReviewComment.objects.filter(case_id=case_id).annotate(
-        e_kind=Value("comment"), e_id=F("id"), e_at=F("created_at"), e_user=F("author_id"),
-        e_username=F("author__username"), e_text=F("text"), e_revision=F("revision_number"),
-        e_decision=Value(""), e_reason=Value(""), e_attending=Value(False),
+        e_kind=Value("comment"),
+        e_id=F("id"),
+        e_at=F("created_at"),
+        e_user=F("author_id"),
+        e_username=F("author__username"),
+        e_text=F("text"),
+        e_revision=F("revision_number"),
+        e_decision=Value(""),
+        e_reason=Value(""),
+        e_attending=Value(False),
     )
     signoffs = SignOff.objects.filter(case_id=case_id).annotate(
-        e_kind=Value("signoff"), e_id=F("id"), e_at=F("created_at"), e_user=F("attending_id"),
-        e_username=F("attending__username"), e_text=F("comment"), e_revision=F("revision__number"),
-        e_decision=F("decision"), e_reason=F("reason_code"), e_attending=F("by_attending"),
+        e_kind=Value("signoff"),
+        e_id=F("id"),
+        e_at=F("created_at"),
+        e_user=F("attending_id"),
+        e_username=F("attending__username"),
+        e_text=F("comment"),
+        e_revision=F("revision__number"),
+        e_decision=F("decision"),
+        e_reason=F("reason_code"),
+        e_attending=F("by_attending"),
     )
     # Model orderings are cleared: a compound statement is ordered as a whole.
-    rows = comments.order_by().values_list(*_ENTRY_COLUMNS).union(
-        signoffs.order_by().values_list(*_ENTRY_COLUMNS), all=True
+    rows = (
+        comments.order_by()
+        .values_list(*_ENTRY_COLUMNS)
+        .union(signoffs.order_by().values_list(*_ENTRY_COLUMNS), all=True)
     )
     entries = [ReviewEntry(*row) for row in rows.order_by("e_at", "e_kind", "e_id")]
-    return ReviewThread(
-        [e for e in entries if e.kind == "comment"], [e for e in entries if e.kind == "signoff"]
-    )
+    return ReviewThread([e for e in entries if e.kind == "comment"], [e for e in entries if e.kind == "signoff"])
 
 
 # --- saving from the wizard's plan page -------------------------------------------------------
@@ -352,10 +381,12 @@ def _draft_link_sql(alias: str) -> tuple[str, models.Field]:
     # Names from the models' metadata, quoted by the backend; the one value (the draft's id) is a parameter.
     saved_columns = f"{col(revision, 'case')}, '', NULL, {col(revision, 'number')}"
     amend_columns = ", ".join(col(case, name) for name in _AMEND_FIELDS)
-    sql = " UNION ALL ".join((
-        f"SELECT 'saved', {saved_columns} FROM {qn(revision.db_table)} WHERE {col(revision, 'source_draft')} = %s",  # noqa: S608
-        f"SELECT 'amending', {amend_columns} FROM {qn(case.db_table)} WHERE {col(case, 'amend_draft')} = %s",  # noqa: S608
-    ))
+    sql = " UNION ALL ".join(
+        (
+            f"SELECT 'saved', {saved_columns} FROM {qn(revision.db_table)} WHERE {col(revision, 'source_draft')} = %s",  # noqa: S608
+            f"SELECT 'amending', {amend_columns} FROM {qn(case.db_table)} WHERE {col(case, 'amend_draft')} = %s",  # noqa: S608
+        )
+    )
     return sql, source
 
 
@@ -372,8 +403,16 @@ def export_rows(*, qs: QuerySet[Case]) -> Iterator[tuple[Any, ...]]:
         signoff_decision=Subquery(latest_signoff.values("decision")[:1]),
         signoff_reason=Subquery(latest_signoff.values("reason_code")[:1]),
     ).values_list(
-        "id", "created_at", "updated_at", "revision_count", "guideline_version", "etiology", "plex_decision",
-        "summary", "signoff_decision", "signoff_reason",
+        "id",
+        "created_at",
+        "updated_at",
+        "revision_count",
+        "guideline_version",
+        "etiology",
+        "plex_decision",
+        "summary",
+        "signoff_decision",
+        "signoff_reason",
     )
     yield from rows.iterator(chunk_size=2000)
 
@@ -404,4 +443,3 @@ def filter_choices_authors() -> QuerySet:
 
     authored = Case.objects.filter(author=OuterRef("pk"))
     return get_user_model().objects.filter(Exists(authored)).only("id", "username").order_by("username")
-

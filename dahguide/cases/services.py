@@ -69,10 +69,19 @@ def _revision(
 ) -> CaseRevision:
     doc = plan.doc
     revision = CaseRevision(
-        case=case, number=number, reason=reason, inputs=doc["inputs"], derived=doc["derived"], plan=doc,
-        summary=plan_summary(doc), guideline_version=int(doc["guideline"]["version"]),
-        guideline_title=plan.guideline_title, content_hash=doc["guideline"]["content_hash"],
-        source_draft=source_draft, created_by=user, created_at=at or timezone.now(),
+        case=case,
+        number=number,
+        reason=reason,
+        inputs=doc["inputs"],
+        derived=doc["derived"],
+        plan=doc,
+        summary=plan_summary(doc),
+        guideline_version=int(doc["guideline"]["version"]),
+        guideline_title=plan.guideline_title,
+        content_hash=doc["guideline"]["content_hash"],
+        source_draft=source_draft,
+        created_by=user,
+        created_at=at or timezone.now(),
     )
     _clean(revision)
     if number > 1 and not reason.strip():
@@ -101,8 +110,14 @@ class SaveOutcome:
 
 
 def case_save_from_draft(
-    *, draft: DraftAssessment, user, shown_content_hash: str, snapshot: Snapshot | None,
-    amending: Case | None = None, label: str = "", reason: str = "",
+    *,
+    draft: DraftAssessment,
+    user,
+    shown_content_hash: str,
+    snapshot: Snapshot | None,
+    amending: Case | None = None,
+    label: str = "",
+    reason: str = "",
 ) -> SaveOutcome:
     """Save the plan of a finished draft: a new case, or the next revision of the case it amends.
 
@@ -174,7 +189,9 @@ def case_amend_start(*, case: Case, user, inputs: Mapping[str, Any], guideline_v
             owner=user, first_step=wizard_forms.STEP_CODES[0], guideline_version=str(guideline_version)
         )
         wizard_services.draft_save_answers(
-            draft=draft, answers=wizard_forms.answers_from_inputs(inputs), current_step="review",
+            draft=draft,
+            answers=wizard_forms.answers_from_inputs(inputs),
+            current_step="review",
             complete=wizard_forms.STEP_CODES,
         )
         Case.objects.filter(pk=case.pk).update(amend_draft=draft)
@@ -194,7 +211,11 @@ def case_revision_add(
     _require_author(case, user)
     number = case.revision_count + 1
     revision = _revision(
-        case=case, number=number, reason=reason.strip(), plan=plan, user=user,
+        case=case,
+        number=number,
+        reason=reason.strip(),
+        plan=plan,
+        user=user,
         source_draft=source_draft and source_draft.pk,
     )
     with transaction.atomic(savepoint=False):
@@ -244,8 +265,12 @@ def signoff_add(
     if not has_role(attending, ATTENDING):
         raise PermissionDenied("Only an attending signs off a case.")
     signoff = SignOff(
-        case_id=revision.case_id, revision=revision, attending=attending, decision=decision,
-        reason_code=reason_code if decision == SignOff.Decision.DISAGREE else "", comment=comment.strip(),
+        case_id=revision.case_id,
+        revision=revision,
+        attending=attending,
+        decision=decision,
+        reason_code=reason_code if decision == SignOff.Decision.DISAGREE else "",
+        comment=comment.strip(),
         by_attending=True,
     )
     _clean(signoff)
@@ -277,9 +302,7 @@ def case_access_record(*, case_id: int, user, action: str) -> CaseAccessLog:
     with transaction.atomic(savepoint=False):
         entry.save(force_insert=True)
         user_id = user.pk
-        transaction.on_commit(
-            lambda: security_event("case_viewed", case_id=case_id, user_id=user_id, action=action)
-        )
+        transaction.on_commit(lambda: security_event("case_viewed", case_id=case_id, user_id=user_id, action=action))
     return entry
 
 
@@ -289,7 +312,7 @@ def cases_bulk_create(
     """Many cases at once (demo data and benchmarks): two inserts per batch, each case checked."""
     created: list[Case] = []
     for start in range(0, len(plans), batch_size):
-        created.extend(_bulk_batch(author=author, plans=plans[start:start + batch_size]))
+        created.extend(_bulk_batch(author=author, plans=plans[start : start + batch_size]))
     return created
 
 

@@ -67,8 +67,13 @@ def save_case_panel(request: HttpRequest, draft: DraftAssessment, plan: PlanView
     link = selectors.draft_case_link(draft=draft)
     initial = {"content_hash": plan.guideline.content_hash}
     form = AmendCaseForm(initial=initial) if link.amend_case else SaveCaseForm(initial=initial)
-    context = {"draft": draft, "form": form, "amend_case": link.amend_case, "saved_case_id": link.saved_case_id,
-               "saved_number": link.saved_number}
+    context = {
+        "draft": draft,
+        "form": form,
+        "amend_case": link.amend_case,
+        "saved_case_id": link.saved_case_id,
+        "saved_number": link.saved_number,
+    }
     return render_to_string("cases/_save_form.html", context, request=request)
 
 
@@ -90,9 +95,13 @@ def case_save(request: HttpRequest, draft_pk) -> HttpResponse:
     if form.is_valid():
         try:
             saved = services.case_save_from_draft(
-                draft=draft, user=request.user, shown_content_hash=form.cleaned_data["content_hash"],
-                snapshot=get_published_snapshot(), amending=amending,
-                label=form.cleaned_data.get("label", ""), reason=form.cleaned_data.get("reason", ""),
+                draft=draft,
+                user=request.user,
+                shown_content_hash=form.cleaned_data["content_hash"],
+                snapshot=get_published_snapshot(),
+                amending=amending,
+                label=form.cleaned_data.get("label", ""),
+                reason=form.cleaned_data.get("reason", ""),
             )
         except services.GuidelineChanged as exc:
             # Never save a plan the physician did not see: the guideline changed under them.
@@ -103,8 +112,9 @@ def case_save(request: HttpRequest, draft_pk) -> HttpResponse:
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, f"Saved as revision {saved.revision_number} of the case." if saved.amended
-                             else "Case saved.")
+            messages.success(
+                request, f"Saved as revision {saved.revision_number} of the case." if saved.amended else "Case saved."
+            )
             return _go(request, reverse("cases:detail", args=[saved.case_id]))
     context = {"draft": draft, "form": form, "amend_case": amending, "plan_url": plan_url}
     template = "cases/_save_form.html" if is_partial(request) else "cases/save.html"
@@ -158,9 +168,19 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 EXPORT_HEADER = (
-    "case_id", "saved_on", "last_revised_on", "revisions", "guideline_version", "etiology",
-    "plasma_exchange_decision", *(f"criterion_{code}" for code in PLEX_CRITERIA),
-    "recommendations", "warnings", "monitoring", "signoff", "signoff_reason_code",
+    "case_id",
+    "saved_on",
+    "last_revised_on",
+    "revisions",
+    "guideline_version",
+    "etiology",
+    "plasma_exchange_decision",
+    *(f"criterion_{code}" for code in PLEX_CRITERIA),
+    "recommendations",
+    "warnings",
+    "monitoring",
+    "signoff",
+    "signoff_reason_code",
 )
 
 
@@ -175,12 +195,23 @@ def _export_lines(rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
     for case_id, created, updated, revisions, version, etiology, decision, summary, signoff, reason in rows:
         summary = summary or {}
         criteria = summary.get("criteria", {})
-        yield writer.writerow([
-            case_id, created.date().isoformat(), updated.date().isoformat(), revisions, version, etiology or "",
-            decision, *(criteria.get(code, "") for code in PLEX_CRITERIA),
-            ";".join(summary.get("recommendations", [])), ";".join(summary.get("warnings", [])),
-            ";".join(summary.get("monitoring", [])), signoff or "", reason or "",
-        ])
+        yield writer.writerow(
+            [
+                case_id,
+                created.date().isoformat(),
+                updated.date().isoformat(),
+                revisions,
+                version,
+                etiology or "",
+                decision,
+                *(criteria.get(code, "") for code in PLEX_CRITERIA),
+                ";".join(summary.get("recommendations", [])),
+                ";".join(summary.get("warnings", [])),
+                ";".join(summary.get("monitoring", [])),
+                signoff or "",
+                reason or "",
+            ]
+        )
 
 
 @clinical_required
@@ -391,7 +422,10 @@ def checklist_toggle(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     if form.is_valid():
         try:
             event = services.checklist_item_set(
-                case=case, code=code, user=request.user, ticked=form.cleaned_data["ticked"],
+                case=case,
+                code=code,
+                user=request.user,
+                ticked=form.cleaned_data["ticked"],
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
@@ -409,4 +443,3 @@ def checklist_toggle(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     else:
         messages.success(request, "Checklist updated.")
     return redirect(reverse("cases:detail", args=[pk]) + f"#check-{code}")
-

@@ -24,8 +24,11 @@ class Position:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "source": self.source, "position": self.position, "strength": self.strength,
-            "citations": [citation_dict(c) for c in self.citations], "verification": self.verification,
+            "source": self.source,
+            "position": self.position,
+            "strength": self.strength,
+            "citations": [citation_dict(c) for c in self.citations],
+            "verification": self.verification,
         }
 
 

@@ -198,9 +198,14 @@ class Snapshot:
             thresholds=MappingProxyType(
                 {
                     t["code"]: Threshold(
-                        code=t["code"], label=t.get("label", ""), value=_dec(t["value"]), unit=t["unit"],
-                        plausible_min=_dec(t["plausible_min"]), plausible_max=_dec(t["plausible_max"]),
-                        citations=tuple(t.get("citations", ())), note=t.get("note", ""),
+                        code=t["code"],
+                        label=t.get("label", ""),
+                        value=_dec(t["value"]),
+                        unit=t["unit"],
+                        plausible_min=_dec(t["plausible_min"]),
+                        plausible_max=_dec(t["plausible_max"]),
+                        citations=tuple(t.get("citations", ())),
+                        note=t.get("note", ""),
                     )
                     for t in data.get("thresholds", [])
                 }
@@ -213,10 +218,9 @@ class Snapshot:
             disagreements=tuple(sorted((_item(Disagreement, d) for d in data.get("disagreements", [])), key=_order)),
             texts=MappingProxyType(dict(data.get("texts", {}))),
             plasma_exchange_citations=tuple(data.get("plasma_exchange_citations", ())),
-            stances=MappingProxyType({
-                (s.recommendation, s.modifier): s
-                for s in (_item(Stance, entry) for entry in data.get("stances", []))
-            }),
+            stances=MappingProxyType(
+                {(s.recommendation, s.modifier): s for s in (_item(Stance, entry) for entry in data.get("stances", []))}
+            ),
             doses=MappingProxyType(_doses_by_recommendation(data.get("doses", []))),
         )
 
@@ -225,14 +229,23 @@ def _doses_by_recommendation(entries: Any) -> dict[str, tuple[Dose, ...]]:
     by_rec: dict[str, list[Dose]] = {}
     for entry in sorted(entries, key=lambda e: (e.get("order", 0), e.get("code", ""))):
         dose = Dose(
-            code=entry["code"], recommendation=entry["recommendation"], drug=entry.get("drug", ""),
-            basis=entry.get("basis", "fixed"), amount=_opt_dec(entry.get("amount")), unit=entry.get("unit", ""),
-            per=entry.get("per", ""), population=entry.get("population", "all"),
-            amount_high=_opt_dec(entry.get("amount_high")), max_amount=_opt_dec(entry.get("max_amount")),
-            weight_cap_kg=_opt_dec(entry.get("weight_cap_kg")), round_to=_opt_dec(entry.get("round_to")),
+            code=entry["code"],
+            recommendation=entry["recommendation"],
+            drug=entry.get("drug", ""),
+            basis=entry.get("basis", "fixed"),
+            amount=_opt_dec(entry.get("amount")),
+            unit=entry.get("unit", ""),
+            per=entry.get("per", ""),
+            population=entry.get("population", "all"),
+            amount_high=_opt_dec(entry.get("amount_high")),
+            max_amount=_opt_dec(entry.get("max_amount")),
+            weight_cap_kg=_opt_dec(entry.get("weight_cap_kg")),
+            round_to=_opt_dec(entry.get("round_to")),
             alternatives=tuple(_alternative(a) for a in entry.get("alternatives") or ()),
-            note=entry.get("note", ""), citations=tuple(entry.get("citations", ())),
-            verification=entry.get("verification", "unverified"), order=int(entry.get("order", 0)),
+            note=entry.get("note", ""),
+            citations=tuple(entry.get("citations", ())),
+            verification=entry.get("verification", "unverified"),
+            order=int(entry.get("order", 0)),
         )
         by_rec.setdefault(dose.recommendation, []).append(dose)
     return {code: tuple(doses) for code, doses in by_rec.items()}
@@ -244,7 +257,9 @@ def _alternative(data: Mapping[str, Any]) -> DoseAlternative:
         test = next(t for t in ("if_above", "if_at_least", "otherwise") if t in band)
         bands.append(DoseBand(test, None if test == "otherwise" else _dec(band[test]), _dec(band["amount"])))
     return DoseAlternative(
-        label=str(data.get("label", "")), band_on=str(data.get("band_on", "")), bands=tuple(bands),
+        label=str(data.get("label", "")),
+        band_on=str(data.get("band_on", "")),
+        bands=tuple(bands),
         reductions=tuple(
             DoseReduction(str(r["fact"]), _dec(r["minus"]), str(r.get("text", ""))) for r in data.get("reductions", ())
         ),

@@ -53,11 +53,21 @@ class PlanDose:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "code": self.code, "drug": self.drug, "amount": self.amount, "unit": self.unit, "per": self.per,
-            "calculation": self.calculation, "source": self.source, "adjustments": list(self.adjustments),
-            "missing": list(self.missing), "sources_differ": self.sources_differ, "note": self.note,
-            "population": self.population, "citations": [citation_dict(c) for c in self.citations],
-            "verification": self.verification, "confirm": CONFIRM,
+            "code": self.code,
+            "drug": self.drug,
+            "amount": self.amount,
+            "unit": self.unit,
+            "per": self.per,
+            "calculation": self.calculation,
+            "source": self.source,
+            "adjustments": list(self.adjustments),
+            "missing": list(self.missing),
+            "sources_differ": self.sources_differ,
+            "note": self.note,
+            "population": self.population,
+            "citations": [citation_dict(c) for c in self.citations],
+            "verification": self.verification,
+            "confirm": CONFIRM,
         }
 
 
@@ -92,9 +102,22 @@ def _compute(
 
     def result(amount: str | None, calculation: str, value_high: Decimal | None = None) -> PlanDose:
         return PlanDose(
-            dose.code, dose.drug, amount, dose.unit, dose.per, calculation, source, tuple(notes),
-            tuple(dict.fromkeys(missing)), differ, dose.note, dose.population, citations, dose.verification,
-            dose.max_amount, value_high,
+            dose.code,
+            dose.drug,
+            amount,
+            dose.unit,
+            dose.per,
+            calculation,
+            source,
+            tuple(notes),
+            tuple(dict.fromkeys(missing)),
+            differ,
+            dose.note,
+            dose.population,
+            citations,
+            dose.verification,
+            dose.max_amount,
+            value_high,
         )
 
     if low is None or basis_value is None:  # a fixed dose's basis is 1, never None
@@ -112,8 +135,10 @@ def _compute(
     if dose.round_to:
         rounded = [_round_down(v, dose.round_to) for v in values]
         if rounded != values:
-            steps.append(f"rounded down to the nearest {format_decimal(dose.round_to)} {dose.unit}: "
-                         f"{_range(*_pair(rounded))} {dose.unit}")
+            steps.append(
+                f"rounded down to the nearest {format_decimal(dose.round_to)} {dose.unit}: "
+                f"{_range(*_pair(rounded))} {dose.unit}"
+            )
         values = rounded
     if dose.max_amount is not None and any(v > dose.max_amount for v in values):
         values = [min(v, dose.max_amount) for v in values]
@@ -122,7 +147,12 @@ def _compute(
 
 
 def _base_amount(
-    dose: Dose, per_unit: str, intake: Intake, facts: Mapping[str, Fact], missing: list[str], steps: list[str],
+    dose: Dose,
+    per_unit: str,
+    intake: Intake,
+    facts: Mapping[str, Fact],
+    missing: list[str],
+    steps: list[str],
     notes: list[str],
 ) -> tuple[Decimal | None, Decimal | None, bool]:
     """The amount per unit of basis: as given, or the lowest of the alternatives' banded amounts."""
@@ -148,7 +178,11 @@ def _base_amount(
 
 
 def _alternative_amount(
-    alternative: DoseAlternative, per_unit: str, intake: Intake, facts: Mapping[str, Fact], missing: list[str],
+    alternative: DoseAlternative,
+    per_unit: str,
+    intake: Intake,
+    facts: Mapping[str, Fact],
+    missing: list[str],
     notes: list[str],
 ) -> tuple[Decimal | None, str]:
     """One source's amount and how it was reached: "KDIGO 2024 Fig 10: 10 mg/kg for age 78 years − 2.5 mg/kg
@@ -170,8 +204,10 @@ def _alternative_amount(
         state = facts[reduction.fact].value if reduction.fact in facts else None
         if state is True or state is None:
             amount -= reduction.minus
-            parts.append(f"− {format_decimal(reduction.minus)} {per_unit} ({reduction.text}"
-                         f"{'' if state is True else ': not recorded, so the reduced amount is shown'})")
+            parts.append(
+                f"− {format_decimal(reduction.minus)} {per_unit} ({reduction.text}"
+                f"{'' if state is True else ': not recorded, so the reduced amount is shown'})"
+            )
     amount = max(amount, Decimal(0))
     if len(parts) > 1:
         parts.append(f"= {format_decimal(amount)} {per_unit}")
@@ -235,7 +271,9 @@ def _round_down(value: Decimal, step: Decimal) -> Decimal:
 
 def _per_unit_unit(dose: Dose) -> str:
     return {
-        "per_kg": f"{dose.unit}/kg", "per_m2": f"{dose.unit}/m²", "per_kg_predicted_body_weight": f"{dose.unit}/kg",
+        "per_kg": f"{dose.unit}/kg",
+        "per_m2": f"{dose.unit}/m²",
+        "per_kg_predicted_body_weight": f"{dose.unit}/kg",
     }.get(dose.basis, dose.unit)
 
 

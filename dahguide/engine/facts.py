@@ -68,11 +68,25 @@ class Facts(Mapping[str, Fact]):
 
 # Facts copied from the intake as they are (vocabulary.FACTS, "Straight from the intake").
 INTAKE_FACTS = (
-    "etiology", "anca_type", "oxygen_support", "pregnancy_status", "hemoptysis_rate", "infection_status",
-    "prior_induction_agent", "active_dah", "anti_gbm_positive", "fertility_preservation_desired",
-    "bleeding_controlled", "lung_involvement_over_50_percent", "on_dialysis", "dialysis_chronic_preexisting",
-    "creatinine_rising_rapidly", "refractory_to_initial_therapy", "kidney_transplant_candidate",
-    "anticoagulant", "sex",
+    "etiology",
+    "anca_type",
+    "oxygen_support",
+    "pregnancy_status",
+    "hemoptysis_rate",
+    "infection_status",
+    "prior_induction_agent",
+    "active_dah",
+    "anti_gbm_positive",
+    "fertility_preservation_desired",
+    "bleeding_controlled",
+    "lung_involvement_over_50_percent",
+    "on_dialysis",
+    "dialysis_chronic_preexisting",
+    "creatinine_rising_rapidly",
+    "refractory_to_initial_therapy",
+    "kidney_transplant_candidate",
+    "anticoagulant",
+    "sex",
 )
 _CHOICE_REASONS = {
     "etiology": "etiology is {}",
@@ -105,15 +119,20 @@ def describe(intake: Intake, snapshot: Snapshot) -> Facts:
         anti_gbm_disease(intake),
         high_steroid_toxicity_risk(intake),
         *creatinine_facts(
-            intake, t("plex_creatinine_mg_dl"), t("creatinine_borderline_margin_mg_dl"),
+            intake,
+            t("plex_creatinine_mg_dl"),
+            t("creatinine_borderline_margin_mg_dl"),
             t("cyclophosphamide_creatinine_mg_dl"),
         ),
         # KDIGO 2024 Fig 10 [S]: cyclophosphamide dose reduction below eGFR 30.
         _below("egfr_below_30", intake.egfr, t("egfr_low_ml_min"), "eGFR", "mL/min/1.73 m²"),
         # REFERENCE §2.8: expert practice, no verified guideline target [S].
         _below(
-            "platelets_below_transfusion_threshold", intake.platelets_10e9_per_l,
-            t("platelet_transfusion_10e9_per_l"), "platelets", "×10⁹/L",
+            "platelets_below_transfusion_threshold",
+            intake.platelets_10e9_per_l,
+            t("platelet_transfusion_10e9_per_l"),
+            "platelets",
+            "×10⁹/L",
         ),
         _age_over("age_over_65", intake.age_years, t("older_age_years")),  # Quartuccio 2020 (prognosis)
         _below("paediatric", _dec(intake.age_years), t("paediatric_age_years"), "age", "years"),  # ACR 2021 Table 1
@@ -270,7 +289,8 @@ def high_steroid_toxicity_risk(intake: Intake) -> Fact:
     factors = intake.steroid_toxicity_factors
     if factors:
         return Fact(
-            "high_steroid_toxicity_risk", True,
+            "high_steroid_toxicity_risk",
+            True,
             tuple(f"{spec.choice_label(f)} (steroid-toxicity risk factor)" for f in factors),
         )
     direct = intake.high_steroid_toxicity_risk
@@ -293,13 +313,14 @@ def creatinine_facts(intake: Intake, plex: Decimal, margin: Decimal, cyclophosph
     def over(name: str, threshold: Decimal) -> Fact:
         above = units.compare_creatinine_mg_dl(value, unit, threshold) > 0
         relation = "above" if above else "not above"
-        return Fact(name, above, (
-            f"creatinine {shown}, {relation} {units.format_creatinine_threshold(threshold, '')}",
-        ))
+        return Fact(
+            name, above, (f"creatinine {shown}, {relation} {units.format_creatinine_threshold(threshold, '')}",)
+        )
 
     near = units.creatinine_within_mg_dl(value, unit, plex, margin)
     borderline = Fact(
-        "creatinine_borderline", near,
+        "creatinine_borderline",
+        near,
         (f"creatinine {shown} is {'within' if near else 'more than'} {_n(margin)} mg/dL of {_n(plex)} mg/dL",),
     )
     return over(names[0], plex), borderline, over(names[2], cyclophosphamide)
@@ -350,11 +371,17 @@ def rituximab_preferred(intake: Intake, facts: Mapping[str, Fact]) -> Fact:
     check(None if anca in {None, "pending", "not_tested"} else anca == "pr3", "PR3-ANCA", "ANCA type")
     factors = intake.steroid_toxicity_factors
     check(None if factors is None else "frailty" in factors, "frailty", "frailty")
-    check(facts["high_steroid_toxicity_risk"].truth(), "high steroid-toxicity risk (glucocorticoid sparing)",
-          "steroid-toxicity risk")
+    check(
+        facts["high_steroid_toxicity_risk"].truth(),
+        "high steroid-toxicity risk (glucocorticoid sparing)",
+        "steroid-toxicity risk",
+    )
     pregnancy = intake.pregnancy_status
-    check(None if pregnancy is None else pregnancy == "pregnant",
-          "pregnant (rituximab usable; cyclophosphamide avoided)", "pregnancy status")
+    check(
+        None if pregnancy is None else pregnancy == "pregnant",
+        "pregnant (rituximab usable; cyclophosphamide avoided)",
+        "pregnancy status",
+    )
     if present:
         return Fact("rituximab_preferred", True, tuple(present))
     if unknown:
@@ -437,8 +464,9 @@ def anticoagulation_or_coagulopathy(intake: Intake, inr: Fact, fibrinogen: Fact)
         return Fact(name, True, tuple(reasons))
     if drug == "none" and inr.value is False:
         return Fact(name, False, ("no anticoagulant or antiplatelet drug", *inr.reasons))
-    missing = [label for label, known in (("anticoagulant", drug is not None), ("INR", inr.value is not None))
-               if not known]
+    missing = [
+        label for label, known in (("anticoagulant", drug is not None), ("INR", inr.value is not None)) if not known
+    ]
     return Fact(name, None, (f"{' and '.join(missing)} not recorded",))
 
 
@@ -509,9 +537,14 @@ def pulmonary_renal_unknown_cause(facts: Facts) -> Fact:
         return Fact(name, False, ("anti-GBM disease: the anti-GBM treatment applies",))
     renal = facts.value("plasma_exchange_renal_criterion_met")
     if renal is True:
-        return Fact(name, True, (
-            "cause not known, serology pending", *facts.reasons("plasma_exchange_renal_criterion_met"),
-        ))
+        return Fact(
+            name,
+            True,
+            (
+                "cause not known, serology pending",
+                *facts.reasons("plasma_exchange_renal_criterion_met"),
+            ),
+        )
     if renal is None:
         return Fact(name, None, ("cause not known; kidney involvement not known",))
     return Fact(name, False, ("no kidney criterion met",))

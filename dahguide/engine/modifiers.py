@@ -42,8 +42,12 @@ class Caveat:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "modifier": self.modifier, "stance": self.stance, "text": self.text, "pending": self.pending,
-            "citations": [citation_dict(c) for c in self.citations], "verification": self.verification,
+            "modifier": self.modifier,
+            "stance": self.stance,
+            "text": self.text,
+            "pending": self.pending,
+            "citations": [citation_dict(c) for c in self.citations],
+            "verification": self.verification,
         }
 
 
@@ -82,28 +86,46 @@ def apply_modifiers(rec: Recommendation, facts: Mapping[str, Fact], snapshot: Sn
         stance = snapshot.stances.get((rec.code, modifier))
         if stance is None:
             if value is True:  # publication refuses this; never silent if it slips through
-                caveats.append(Caveat(modifier, (
-                    f"Not reviewed for this patient ({'; '.join(reasons)}): the guideline content declares no "
-                    "stance for it. Check this action with a specialist."
-                )))
+                caveats.append(
+                    Caveat(
+                        modifier,
+                        (
+                            f"Not reviewed for this patient ({'; '.join(reasons)}): the guideline content declares no "
+                            "stance for it. Check this action with a specialist."
+                        ),
+                    )
+                )
             continue
         if value is True:
             _apply_true(stance, reasons, snapshot, withheld_by, why_not, cited, caveats)
         elif value is None and stance.stance == WITHHELD:
-            caveats.append(Caveat(
-                modifier, f"Check first: {'; '.join(reasons)}. If so: {stance.text}",
-                resolve_citations(snapshot, stance.citations), stance.verification, pending=True,
-            ))
+            caveats.append(
+                Caveat(
+                    modifier,
+                    f"Check first: {'; '.join(reasons)}. If so: {stance.text}",
+                    resolve_citations(snapshot, stance.citations),
+                    stance.verification,
+                    pending=True,
+                )
+            )
             ask_for.update(MODIFIER_INPUTS.get(modifier, ()))
     return Applied(
-        withheld_by=tuple(withheld_by), why_not=tuple(why_not), withheld_citations=tuple(dict.fromkeys(cited)),
-        caveats=tuple(caveats), ask_for=frozenset(ask_for),
+        withheld_by=tuple(withheld_by),
+        why_not=tuple(why_not),
+        withheld_citations=tuple(dict.fromkeys(cited)),
+        caveats=tuple(caveats),
+        ask_for=frozenset(ask_for),
     )
 
 
 def _apply_true(
-    stance: Stance, reasons: tuple[str, ...], snapshot: Snapshot, withheld_by: list[str], why_not: list[str],
-    cited: list[Citation], caveats: list[Caveat],
+    stance: Stance,
+    reasons: tuple[str, ...],
+    snapshot: Snapshot,
+    withheld_by: list[str],
+    why_not: list[str],
+    cited: list[Citation],
+    caveats: list[Caveat],
 ) -> None:
     citations = resolve_citations(snapshot, stance.citations)
     if stance.stance == WITHHELD:

@@ -38,19 +38,42 @@ from .vocabulary import MODIFIERS, OTHER_AI, SECTIONS, SEVERITIES, THRESHOLD_COD
 
 # The CONTRACT example's derived keys come first; the rest are documented extensions.
 DERIVED_FACTS = (
-    "hypoxemia", "severe_dah", "creatinine_borderline", "anti_gbm_disease", "high_steroid_toxicity_risk",
-    "etiology_group", "creatinine_over_plex_threshold", "creatinine_over_cyclophosphamide_threshold",
-    "egfr_below_30", "platelets_below_transfusion_threshold", "rituximab_preferred", "age_over_65", "paediatric",
-    "in_complete_remission_6_months", *(m for m in MODIFIERS if m != "paediatric"), "drug_induced_aav",
-    "pulmonary_renal_unknown_cause", "ventilated", "pf_below_ecmo_contact", "ecmo_referral",
-    "life_threatening_episode", "inr_raised", "fibrinogen_low",
+    "hypoxemia",
+    "severe_dah",
+    "creatinine_borderline",
+    "anti_gbm_disease",
+    "high_steroid_toxicity_risk",
+    "etiology_group",
+    "creatinine_over_plex_threshold",
+    "creatinine_over_cyclophosphamide_threshold",
+    "egfr_below_30",
+    "platelets_below_transfusion_threshold",
+    "rituximab_preferred",
+    "age_over_65",
+    "paediatric",
+    "in_complete_remission_6_months",
+    *(m for m in MODIFIERS if m != "paediatric"),
+    "drug_induced_aav",
+    "pulmonary_renal_unknown_cause",
+    "ventilated",
+    "pf_below_ecmo_contact",
+    "ecmo_referral",
+    "life_threatening_episode",
+    "inr_raised",
+    "fibrinogen_low",
 )
 # Used when content has no text for a data-quality warning, so nothing is silently dropped.
 _DATA_QUALITY_SEVERITY = {
-    "creatinine_unit_implausible": "warning", "creatinine_borderline": "warning", "spo2_implausible": "warning",
-    "pao2_fio2_ratio_implausible": "warning", "platelets_unit_implausible": "warning",
-    "spo2_without_oxygen_support": "warning", "missing_data": "info", "anti_gbm_positive_reclassify": "warning",
-    "chronic_dialysis_renal_criteria_not_applicable": "info", "spo2_below_plausible": "warning",
+    "creatinine_unit_implausible": "warning",
+    "creatinine_borderline": "warning",
+    "spo2_implausible": "warning",
+    "pao2_fio2_ratio_implausible": "warning",
+    "platelets_unit_implausible": "warning",
+    "spo2_without_oxygen_support": "warning",
+    "missing_data": "info",
+    "anti_gbm_positive_reclassify": "warning",
+    "chronic_dialysis_renal_criteria_not_applicable": "info",
+    "spo2_below_plausible": "warning",
     "pao2_fio2_ratio_contradicts_spo2": "warning",
 }
 # Room-air SpO₂ at or above this with a P/F in the hypoxaemic range is a unit slip (kPa as mmHg), not
@@ -81,11 +104,19 @@ class PlanRecommendation:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "code": self.code, "section": self.section, "title": self.title, "text": self.text,
-            "strength": self.strength, "verification": self.verification, "why": list(self.why),
+            "code": self.code,
+            "section": self.section,
+            "title": self.title,
+            "text": self.text,
+            "strength": self.strength,
+            "verification": self.verification,
+            "why": list(self.why),
             "citations": [citation_dict(c) for c in self.citations],
-            "disagreements": [d.to_dict() for d in self.disagreements], "last_reviewed": self.last_reviewed,
-            "kind": self.kind, "timing": self.timing, "caveats": [c.to_dict() for c in self.caveats],
+            "disagreements": [d.to_dict() for d in self.disagreements],
+            "last_reviewed": self.last_reviewed,
+            "kind": self.kind,
+            "timing": self.timing,
+            "caveats": [c.to_dict() for c in self.caveats],
             "doses": [d.to_dict() for d in self.doses],
         }
 
@@ -105,9 +136,14 @@ class WithheldAction:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "code": self.code, "title": self.title, "section": self.section, "timing": self.timing,
-            "why_not": list(self.why_not), "modifiers": list(self.modifiers),
-            "citations": [citation_dict(c) for c in self.citations], "verification": self.verification,
+            "code": self.code,
+            "title": self.title,
+            "section": self.section,
+            "timing": self.timing,
+            "why_not": list(self.why_not),
+            "modifiers": list(self.modifiers),
+            "citations": [citation_dict(c) for c in self.citations],
+            "verification": self.verification,
         }
 
 
@@ -121,8 +157,11 @@ class PlanMonitoring:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "code": self.code, "text": self.text, "citations": [citation_dict(c) for c in self.citations],
-            "why": list(self.why), "verification": self.verification,
+            "code": self.code,
+            "text": self.text,
+            "citations": [citation_dict(c) for c in self.citations],
+            "why": list(self.why),
+            "verification": self.verification,
         }
 
 
@@ -179,8 +218,12 @@ class Plan:
                 "decision": plex.decision,
                 "criteria": [
                     {
-                        "code": c.code, "label": c.label, "status": c.status, "observed": c.observed,
-                        "threshold": c.threshold, "explanation": c.explanation,
+                        "code": c.code,
+                        "label": c.label,
+                        "status": c.status,
+                        "observed": c.observed,
+                        "threshold": c.threshold,
+                        "explanation": c.explanation,
                     }
                     for c in plex.criteria
                 ],
@@ -276,21 +319,48 @@ def _recommendations(
         section = SECTIONS.index(rec.section) if rec.section in SECTIONS else len(SECTIONS)
         applied = apply_modifiers(rec, facts, snapshot)
         if applied.withheld:
-            withheld.append((section, index, WithheldAction(
-                code=rec.code, title=rec.title, section=rec.section, timing=rec.timing, why_not=applied.why_not,
-                modifiers=applied.withheld_by, citations=applied.withheld_citations,
-                verification=_least_verified(applied.withheld_citations),
-            )))
+            withheld.append(
+                (
+                    section,
+                    index,
+                    WithheldAction(
+                        code=rec.code,
+                        title=rec.title,
+                        section=rec.section,
+                        timing=rec.timing,
+                        why_not=applied.why_not,
+                        modifiers=applied.withheld_by,
+                        citations=applied.withheld_citations,
+                        verification=_least_verified(applied.withheld_citations),
+                    ),
+                )
+            )
             continue
         ask_for |= applied.ask_for
         doses = doses_for(rec.code, intake, facts, snapshot)
         ask_for.update(m for d in doses for m in d.missing)
-        out.append((section, index, PlanRecommendation(
-            code=rec.code, section=rec.section, title=rec.title, text=rec.text, strength=rec.strength,
-            verification=rec.verification, why=match.why, citations=resolve_citations(snapshot, rec.citations),
-            disagreements=positions_on(rec.code, facts, snapshot), last_reviewed=rec.last_reviewed,
-            kind=rec.kind, timing=rec.timing, caveats=applied.caveats, doses=doses,
-        )))
+        out.append(
+            (
+                section,
+                index,
+                PlanRecommendation(
+                    code=rec.code,
+                    section=rec.section,
+                    title=rec.title,
+                    text=rec.text,
+                    strength=rec.strength,
+                    verification=rec.verification,
+                    why=match.why,
+                    citations=resolve_citations(snapshot, rec.citations),
+                    disagreements=positions_on(rec.code, facts, snapshot),
+                    last_reviewed=rec.last_reviewed,
+                    kind=rec.kind,
+                    timing=rec.timing,
+                    caveats=applied.caveats,
+                    doses=doses,
+                ),
+            )
+        )
     ordered = tuple(r for _, _, r in sorted(out, key=lambda item: item[:2]))
     return ordered, tuple(w for _, _, w in sorted(withheld, key=lambda item: item[:2])), frozenset(ask_for)
 
@@ -302,26 +372,42 @@ def _least_verified(citations: tuple[Citation, ...]) -> str:
 
 
 def _warnings(
-    intake: Intake, facts: Facts, data_quality: tuple[DataQualityIssue, ...], missing_data: tuple[str, ...],
+    intake: Intake,
+    facts: Facts,
+    data_quality: tuple[DataQualityIssue, ...],
+    missing_data: tuple[str, ...],
     snapshot: Snapshot,
 ) -> tuple[PlanWarning, ...]:
     """Red flags whose rules match, then the engine's data-quality warnings; critical first."""
     found: list[PlanWarning] = []
     for w in snapshot.warnings:
         if w.kind != "data_quality" and (match := evaluate_rule(w.applies_when, facts)).matched:
-            found.append(PlanWarning(
-                w.code, w.severity, w.text, resolve_citations(snapshot, w.citations), w.kind,
-                why=match.why, verification=w.verification,
-            ))
-    found += [_data_quality_warning(code, detail, snapshot) for code, detail in _data_quality(
-        intake, facts, data_quality, missing_data, snapshot.threshold("hypoxemia_pf_ratio_mmhg")
-    )]
+            found.append(
+                PlanWarning(
+                    w.code,
+                    w.severity,
+                    w.text,
+                    resolve_citations(snapshot, w.citations),
+                    w.kind,
+                    why=match.why,
+                    verification=w.verification,
+                )
+            )
+    found += [
+        _data_quality_warning(code, detail, snapshot)
+        for code, detail in _data_quality(
+            intake, facts, data_quality, missing_data, snapshot.threshold("hypoxemia_pf_ratio_mmhg")
+        )
+    ]
     rank = {severity: -i for i, severity in enumerate(SEVERITIES)}  # critical, warning, info
     return tuple(sorted(found, key=lambda w: rank.get(w.severity, rank["warning"])))
 
 
 def _data_quality(
-    intake: Intake, facts: Facts, data_quality: tuple[DataQualityIssue, ...], missing_data: tuple[str, ...],
+    intake: Intake,
+    facts: Facts,
+    data_quality: tuple[DataQualityIssue, ...],
+    missing_data: tuple[str, ...],
     pf_limit: Decimal,
 ) -> list[tuple[str, str]]:
     """(code, detail) of every data-quality warning the engine emits (REFERENCE §7.12)."""
@@ -329,34 +415,52 @@ def _data_quality(
     if facts.value("creatinine_borderline") is True:
         out.append(("creatinine_borderline", f"{facts.reasons('creatinine_borderline')[0]}: use clinical judgment."))
     if intake.spo2_percent is not None and intake.oxygen_support is None:
-        out.append((
-            "spo2_without_oxygen_support",
-            f"SpO₂ {units.format_decimal(intake.spo2_percent)}% was recorded without the oxygen support it was "
-            "measured on.",
-        ))
+        out.append(
+            (
+                "spo2_without_oxygen_support",
+                f"SpO₂ {units.format_decimal(intake.spo2_percent)}% was recorded without the oxygen support it was "
+                "measured on.",
+            )
+        )
     if intake.anti_gbm_positive is True and intake.etiology not in ANTI_GBM_ETIOLOGIES:
         etiology = FIELDS["etiology"].choice_label(intake.etiology) if intake.etiology else "not recorded"
-        out.append((
-            "anti_gbm_positive_reclassify",
-            f"Anti-GBM antibody positive with the etiology recorded as {etiology}: consider re-classifying "
-            "(REFERENCE §4.4).",
-        ))
+        out.append(
+            (
+                "anti_gbm_positive_reclassify",
+                f"Anti-GBM antibody positive with the etiology recorded as {etiology}: consider re-classifying "
+                "(REFERENCE §4.4).",
+            )
+        )
     pf, spo2 = intake.pao2_fio2_ratio, intake.spo2_percent
-    if (pf is not None and spo2 is not None and intake.oxygen_support == "room_air"
-            and spo2 >= _ROOM_AIR_SPO2_NORMAL and pf <= pf_limit):
-        out.append((
-            "pao2_fio2_ratio_contradicts_spo2",
-            f"P/F ratio {units.format_decimal(pf)} mmHg contradicts SpO₂ {units.format_decimal(spo2)}% on room air: "
-            "was PaO₂ entered in kPa (multiply by 7.5) or FiO₂ as a percentage?",
-        ))
+    if (
+        pf is not None
+        and spo2 is not None
+        and intake.oxygen_support == "room_air"
+        and spo2 >= _ROOM_AIR_SPO2_NORMAL
+        and pf <= pf_limit
+    ):
+        out.append(
+            (
+                "pao2_fio2_ratio_contradicts_spo2",
+                f"P/F ratio {units.format_decimal(pf)} mmHg contradicts SpO₂ {units.format_decimal(spo2)}% "
+                "on room air: "
+                "was PaO₂ entered in kPa (multiply by 7.5) or FiO₂ as a percentage?",
+            )
+        )
     if intake.active_dah and intake.dialysis_chronic_preexisting is True:
-        out.append((
-            "chronic_dialysis_renal_criteria_not_applicable",
-            "Chronic dialysis from before this episode: the creatinine and dialysis criteria were not applied.",
-        ))
+        out.append(
+            (
+                "chronic_dialysis_renal_criteria_not_applicable",
+                "Chronic dialysis from before this episode: the creatinine and dialysis criteria were not applied.",
+            )
+        )
     if missing_data:
-        out.append(("missing_data", "Not recorded: " + ", ".join(FIELDS[n].label if n in FIELDS else n
-                                                                 for n in missing_data) + "."))
+        out.append(
+            (
+                "missing_data",
+                "Not recorded: " + ", ".join(FIELDS[n].label if n in FIELDS else n for n in missing_data) + ".",
+            )
+        )
     return out
 
 
@@ -364,12 +468,22 @@ def _data_quality_warning(code: str, detail: str, snapshot: Snapshot) -> PlanWar
     content = next((w for w in snapshot.warnings if w.code == code), None)
     if content is None:
         return PlanWarning(
-            code, _DATA_QUALITY_SEVERITY.get(code, "warning"), f"Check the data: {code.replace('_', ' ')}.",
-            (), "data_quality", detail=detail, verification="unverified",
+            code,
+            _DATA_QUALITY_SEVERITY.get(code, "warning"),
+            f"Check the data: {code.replace('_', ' ')}.",
+            (),
+            "data_quality",
+            detail=detail,
+            verification="unverified",
         )
     return PlanWarning(
-        code, content.severity, content.text, resolve_citations(snapshot, content.citations), "data_quality",
-        detail=detail, verification=content.verification,
+        code,
+        content.severity,
+        content.text,
+        resolve_citations(snapshot, content.citations),
+        "data_quality",
+        detail=detail,
+        verification=content.verification,
     )
 
 

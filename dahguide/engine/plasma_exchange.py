@@ -158,8 +158,14 @@ def _criteria(facts: Facts, snapshot: Snapshot) -> tuple[Criterion, ...]:
 
     if facts.value("active_dah") is False:
         return tuple(
-            Criterion(code, label[code], NOT_APPLICABLE, "not evaluated", thresholds[code],
-                      "Not evaluated: the DAH episode is not active (remission or maintenance planning).")
+            Criterion(
+                code,
+                label[code],
+                NOT_APPLICABLE,
+                "not evaluated",
+                thresholds[code],
+                "Not evaluated: the DAH episode is not active (remission or maintenance planning).",
+            )
             for code in PLEX_CRITERIA
         )
 
@@ -168,23 +174,35 @@ def _criteria(facts: Facts, snapshot: Snapshot) -> tuple[Criterion, ...]:
 
     if chronic:  # REFERENCE §4.2: creatinine is uninterpretable on pre-existing chronic dialysis
         for code in ("creatinine_over_3_4_mg_dl", "dialysis_or_rapidly_rising_creatinine"):
-            out.append(Criterion(
-                code, label[code], NOT_APPLICABLE, "on chronic dialysis from before this episode", thresholds[code],
-                "Not applicable: chronic dialysis that pre-dates this episode makes the kidney criteria "
-                "uninterpretable (REFERENCE §4.2, needs sign-off).",
-            ))
+            out.append(
+                Criterion(
+                    code,
+                    label[code],
+                    NOT_APPLICABLE,
+                    "on chronic dialysis from before this episode",
+                    thresholds[code],
+                    "Not applicable: chronic dialysis that pre-dates this episode makes the kidney criteria "
+                    "uninterpretable (REFERENCE §4.2, needs sign-off).",
+                )
+            )
     else:
         creatinine = facts["creatinine_over_plex_threshold"]
         status = _status(creatinine.value)
-        out.append(Criterion(
-            "creatinine_over_3_4_mg_dl", label["creatinine_over_3_4_mg_dl"], status,
-            facts.creatinine_shown or "not recorded", thresholds["creatinine_over_3_4_mg_dl"],
-            {
-                MET: "Creatinine is above the KDIGO 2024 threshold, compared in mg/dL without rounding.",
-                NOT_MET: "Creatinine is not above the KDIGO 2024 threshold (the comparison is strict, in mg/dL).",
-                UNKNOWN: "Creatinine is not recorded or was implausible for its unit, so this criterion is unknown.",
-            }[status],
-        ))
+        out.append(
+            Criterion(
+                "creatinine_over_3_4_mg_dl",
+                label["creatinine_over_3_4_mg_dl"],
+                status,
+                facts.creatinine_shown or "not recorded",
+                thresholds["creatinine_over_3_4_mg_dl"],
+                {
+                    MET: "Creatinine is above the KDIGO 2024 threshold, compared in mg/dL without rounding.",
+                    NOT_MET: "Creatinine is not above the KDIGO 2024 threshold (the comparison is strict, in mg/dL).",
+                    UNKNOWN: "Creatinine is not recorded or was implausible for its unit, "
+                    "so this criterion is unknown.",
+                }[status],
+            )
+        )
         dialysis, rising = facts.value("on_dialysis"), facts.value("creatinine_rising_rapidly")
         if dialysis is True or rising is True:
             status = MET
@@ -192,44 +210,56 @@ def _criteria(facts: Facts, snapshot: Snapshot) -> tuple[Criterion, ...]:
             status = NOT_MET
         else:
             status = UNKNOWN
-        out.append(Criterion(
-            "dialysis_or_rapidly_rising_creatinine", label["dialysis_or_rapidly_rising_creatinine"], status,
-            "; ".join((*facts.reasons("on_dialysis"), *facts.reasons("creatinine_rising_rapidly"))),
-            thresholds["dialysis_or_rapidly_rising_creatinine"],
-            {
-                MET: "Dialysis for this episode or a rapid rise in creatinine meets this criterion.",
-                NOT_MET: "Neither dialysis for this episode nor a rapid rise in creatinine.",
-                UNKNOWN: "Dialysis or the creatinine trend is not recorded, and neither is known to be present.",
-            }[status],
-        ))
+        out.append(
+            Criterion(
+                "dialysis_or_rapidly_rising_creatinine",
+                label["dialysis_or_rapidly_rising_creatinine"],
+                status,
+                "; ".join((*facts.reasons("on_dialysis"), *facts.reasons("creatinine_rising_rapidly"))),
+                thresholds["dialysis_or_rapidly_rising_creatinine"],
+                {
+                    MET: "Dialysis for this episode or a rapid rise in creatinine meets this criterion.",
+                    NOT_MET: "Neither dialysis for this episode nor a rapid rise in creatinine.",
+                    UNKNOWN: "Dialysis or the creatinine trend is not recorded, and neither is known to be present.",
+                }[status],
+            )
+        )
 
     hypoxemia = facts["hypoxemia"]
     status = _status(hypoxemia.value)
-    out.append(Criterion(
-        "dah_with_hypoxemia", label["dah_with_hypoxemia"], status, "; ".join(hypoxemia.reasons),
-        thresholds["dah_with_hypoxemia"],
-        {
-            MET: "The patient is hypoxemic by the product's definition (REFERENCE §4.1).",
-            NOT_MET: "The patient is not hypoxemic by the product's definition (REFERENCE §4.1).",
-            UNKNOWN: "Oxygen support, SpO₂ or P/F ratio is missing, so hypoxemia is unknown.",
-        }[status],
-    ))
+    out.append(
+        Criterion(
+            "dah_with_hypoxemia",
+            label["dah_with_hypoxemia"],
+            status,
+            "; ".join(hypoxemia.reasons),
+            thresholds["dah_with_hypoxemia"],
+            {
+                MET: "The patient is hypoxemic by the product's definition (REFERENCE §4.1).",
+                NOT_MET: "The patient is not hypoxemic by the product's definition (REFERENCE §4.1).",
+                UNKNOWN: "Oxygen support, SpO₂ or P/F ratio is missing, so hypoxemia is unknown.",
+            }[status],
+        )
+    )
 
     anti_gbm = facts["anti_gbm_disease"]
     status = _status(anti_gbm.value)
-    out.append(Criterion(
-        "anti_gbm_disease", label["anti_gbm_disease"], status, "; ".join(anti_gbm.reasons),
-        thresholds["anti_gbm_disease"],
-        {
-            MET: "Anti-GBM disease is present: plasma exchange is recommended (KDIGO 2021 ch. 11).",
-            NOT_MET: "The anti-GBM antibody is negative and the etiology is not anti-GBM disease.",
-            UNKNOWN: "The anti-GBM antibody is pending or not sent; test it in any pulmonary-renal presentation.",
-        }[status],
-    ))
+    out.append(
+        Criterion(
+            "anti_gbm_disease",
+            label["anti_gbm_disease"],
+            status,
+            "; ".join(anti_gbm.reasons),
+            thresholds["anti_gbm_disease"],
+            {
+                MET: "Anti-GBM disease is present: plasma exchange is recommended (KDIGO 2021 ch. 11).",
+                NOT_MET: "The anti-GBM antibody is negative and the etiology is not anti-GBM disease.",
+                UNKNOWN: "The anti-GBM antibody is pending or not sent; test it in any pulmonary-renal presentation.",
+            }[status],
+        )
+    )
     return tuple(out)
 
 
 def _status(value: object) -> str:
     return MET if value is True else NOT_MET if value is False else UNKNOWN
-
-

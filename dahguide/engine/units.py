@@ -260,8 +260,7 @@ def creatinine_rising_rapidly(
     before = creatinine_to_umol_l(baseline, baseline_unit)
     rise = now - before
     shown = (
-        f"{format_creatinine(current, current_unit)} now vs "
-        f"{format_creatinine(baseline, baseline_unit)} at baseline"
+        f"{format_creatinine(current, current_unit)} now vs {format_creatinine(baseline, baseline_unit)} at baseline"
     )
     if rise <= 0:
         return RisingCreatinine(False, f"Creatinine is not rising: {shown}.")

@@ -14,8 +14,18 @@ from dataclasses import dataclass
 UNKNOWN = "unknown"  # the token a rule uses to match an unknown (null) value
 
 ETIOLOGIES = (
-    "gpa", "mpa", "egpa", "anti_gbm", "aav_anti_gbm_double_positive", "sle", "other_autoimmune",
-    "hsct", "infection", "drug_or_toxin", "coagulopathy", "unknown",
+    "gpa",
+    "mpa",
+    "egpa",
+    "anti_gbm",
+    "aav_anti_gbm_double_positive",
+    "sle",
+    "other_autoimmune",
+    "hsct",
+    "infection",
+    "drug_or_toxin",
+    "coagulopathy",
+    "unknown",
 )
 # REFERENCE §5: scope of the plasma-exchange rule and of induction.
 SCOPE_AAV = frozenset({"gpa", "mpa", "egpa", "anti_gbm", "aav_anti_gbm_double_positive"})
@@ -25,13 +35,23 @@ ETIOLOGY_GROUPS = ("aav_scope", "other_immune", "non_immune", "unknown")
 
 ANCA_TYPES = ("pr3", "mpo", "both", "negative", "pending", "not_tested")
 OXYGEN_SUPPORT = (
-    "room_air", "supplemental_oxygen", "high_flow", "noninvasive_ventilation", "invasive_ventilation", "ecmo",
+    "room_air",
+    "supplemental_oxygen",
+    "high_flow",
+    "noninvasive_ventilation",
+    "invasive_ventilation",
+    "ecmo",
 )
 PREGNANCY_STATUS = ("pregnant", "not_pregnant", "not_applicable")
 SEXES = ("female", "male")  # REFERENCE §8.4: predicted body weight
 # REFERENCE §8.3: what the patient was anticoagulated with; decides the reversal agent.
 ANTICOAGULANTS = (
-    "none", "vitamin_k_antagonist", "dabigatran", "factor_xa_inhibitor", "unfractionated_heparin", "lmwh",
+    "none",
+    "vitamin_k_antagonist",
+    "dabigatran",
+    "factor_xa_inhibitor",
+    "unfractionated_heparin",
+    "lmwh",
     "antiplatelet",
 )
 HEMOPTYSIS_RATES = ("none", "slow", "brisk")
@@ -42,19 +62,34 @@ CREATININE_UNITS = ("mg/dL", "umol/L", "mmol/L")
 PLEX_DECISIONS = ("recommended", "consider", "not_indicated", "insufficient_data")
 CRITERION_STATUSES = ("met", "not_met", "unknown", "not_applicable")
 PLEX_CRITERIA = (
-    "creatinine_over_3_4_mg_dl", "dialysis_or_rapidly_rising_creatinine", "dah_with_hypoxemia", "anti_gbm_disease",
+    "creatinine_over_3_4_mg_dl",
+    "dialysis_or_rapidly_rising_creatinine",
+    "dah_with_hypoxemia",
+    "anti_gbm_disease",
 )
 SECTIONS = (
-    "initial_management", "immunosuppression", "plasma_exchange", "adjunctive",
-    "etiology_specific", "monitoring", "prognosis", "special_considerations",
+    "initial_management",
+    "immunosuppression",
+    "plasma_exchange",
+    "adjunctive",
+    "etiology_specific",
+    "monitoring",
+    "prognosis",
+    "special_considerations",
 )
 SEVERITIES = ("info", "warning", "critical")
 VERIFICATION = ("primary", "secondary", "unverified")  # REFERENCE tags [R], [S], [U]
 
 # REFERENCE §8.1: the patient modifiers every action declares a stance for (docs/design/patient-modifiers.md).
 MODIFIERS = (
-    "pregnant", "paediatric", "older_age", "kidney_impairment", "low_platelets",
-    "anticoagulation_or_coagulopathy", "on_ecmo", "active_bleeding",
+    "pregnant",
+    "paediatric",
+    "older_age",
+    "kidney_impairment",
+    "low_platelets",
+    "anticoagulation_or_coagulopathy",
+    "on_ecmo",
+    "active_bleeding",
 )
 STANCES = ("unchanged", "dose_adjusted", "caveat", "withheld")
 TIMINGS = ("now", "next_24_hours", "then")
@@ -144,31 +179,60 @@ FACTS: Mapping[str, FactSpec] = {
 }
 # Facts set from the plasma-exchange check (plasma_exchange.py), and those that read it
 # (facts.after_decision), after the descriptive facts.
-DECISION_FACTS = frozenset({
-    "plasma_exchange_decision", "plasma_exchange_renal_criterion_met", "pulmonary_renal_unknown_cause",
-    "life_threatening_episode",
-})
+DECISION_FACTS = frozenset(
+    {
+        "plasma_exchange_decision",
+        "plasma_exchange_renal_criterion_met",
+        "pulmonary_renal_unknown_cause",
+        "life_threatening_episode",
+    }
+)
 
 # Codes the engine reads from a snapshot (docs/design/engine-and-content.md); content gives the values.
 THRESHOLD_CODES = (
-    "hypoxemia_spo2_percent", "hypoxemia_pf_ratio_mmhg", "severe_dah_room_air_spo2_percent", "plex_creatinine_mg_dl",
-    "creatinine_borderline_margin_mg_dl", "cyclophosphamide_creatinine_mg_dl", "platelet_transfusion_10e9_per_l",
-    "transplant_remission_months", "older_age_years", "paediatric_age_years", "egfr_low_ml_min",
+    "hypoxemia_spo2_percent",
+    "hypoxemia_pf_ratio_mmhg",
+    "severe_dah_room_air_spo2_percent",
+    "plex_creatinine_mg_dl",
+    "creatinine_borderline_margin_mg_dl",
+    "cyclophosphamide_creatinine_mg_dl",
+    "platelet_transfusion_10e9_per_l",
+    "transplant_remission_months",
+    "older_age_years",
+    "paediatric_age_years",
+    "egfr_low_ml_min",
     # REFERENCE §8 (docs/design/patient-modifiers.md).
-    "vte_prophylaxis_min_platelets", "cyclophosphamide_older_age_years", "inr_raised", "fibrinogen_low_g_per_l",
-    "fibrinogen_low_pregnancy_g_per_l", "ecmo_contact_pf", "ecmo_referral_pf",
+    "vte_prophylaxis_min_platelets",
+    "cyclophosphamide_older_age_years",
+    "inr_raised",
+    "fibrinogen_low_g_per_l",
+    "fibrinogen_low_pregnancy_g_per_l",
+    "ecmo_contact_pf",
+    "ecmo_referral_pf",
     "cyclophosphamide_creatinine_band_umol_l",
 )
 TEXT_CODES = (
-    "disclaimer", "plex_decision_recommended", "plex_decision_consider", "plex_decision_not_indicated",
-    "plex_decision_insufficient_data", "plex_decision_consider_refractory",
+    "disclaimer",
+    "plex_decision_recommended",
+    "plex_decision_consider",
+    "plex_decision_not_indicated",
+    "plex_decision_insufficient_data",
+    "plex_decision_consider_refractory",
     *(f"criterion_{code}" for code in PLEX_CRITERIA),
 )
 # Data-quality warnings the engine emits itself (content gives their text, ``kind: data_quality``).
 DATA_QUALITY_WARNINGS = (
-    "creatinine_unit_implausible", "creatinine_borderline", "spo2_implausible", "pao2_fio2_ratio_implausible",
-    "platelets_unit_implausible", "spo2_without_oxygen_support", "missing_data", "anti_gbm_positive_reclassify",
-    "chronic_dialysis_renal_criteria_not_applicable", "spo2_below_plausible", "pao2_fio2_ratio_contradicts_spo2",
+    "creatinine_unit_implausible",
+    "creatinine_borderline",
+    "spo2_implausible",
+    "pao2_fio2_ratio_implausible",
+    "platelets_unit_implausible",
+    "spo2_without_oxygen_support",
+    "missing_data",
+    "anti_gbm_positive_reclassify",
+    "chronic_dialysis_renal_criteria_not_applicable",
+    "spo2_below_plausible",
+    "pao2_fio2_ratio_contradicts_spo2",
 )
 
 # Operators a condition may use; unknown never silently matches a negative test.
@@ -180,7 +244,7 @@ BOOLEAN_OPERATORS = {
     "is_not_true": "is false or unknown",
 }
 CHOICE_OPERATORS = {
-    "in": "is one of",            # list "unknown" among the values to match an unknown answer
+    "in": "is one of",  # list "unknown" among the values to match an unknown answer
     "not_in": "is known and not one of",
     "is_unknown": "is unknown",
 }
@@ -226,7 +290,9 @@ def validate_rule(groups: Iterable[Iterable[Mapping[str, object]]]) -> list[str]
             errors.append(f"Group {gi} has no conditions.")
         for ci, cond in enumerate(conditions, start=1):
             for msg in validate_condition(
-                str(cond.get("fact", "")), str(cond.get("op", "")), tuple(cond.get("values", ()) or ())  # type: ignore[arg-type]
+                str(cond.get("fact", "")),
+                str(cond.get("op", "")),
+                tuple(cond.get("values", ()) or ()),  # type: ignore[arg-type]
             ):
                 errors.append(f"Group {gi}, condition {ci}: {msg}")
     return errors

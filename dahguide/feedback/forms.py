@@ -13,17 +13,26 @@ class NotFollowedForm(forms.Form):
 
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     recommendation_code = forms.ChoiceField(
-        label="Recommendation", widget=forms.Select(attrs={"class": "form-select"}),
-        error_messages={"invalid_choice": "Choose a recommendation of this plan.",
-                        "required": "Choose a recommendation of this plan."},
+        label="Recommendation",
+        widget=forms.Select(attrs={"class": "form-select"}),
+        error_messages={
+            "invalid_choice": "Choose a recommendation of this plan.",
+            "required": "Choose a recommendation of this plan.",
+        },
     )
     reason_code = forms.ChoiceField(
-        label="Why it was not followed", choices=Reason.choices, widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Choose one of the listed reasons.",
-                        "required": "Choose why the recommendation was not followed."},
+        label="Why it was not followed",
+        choices=Reason.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "invalid_choice": "Choose one of the listed reasons.",
+            "required": "Choose why the recommendation was not followed.",
+        },
     )
     comment = forms.CharField(
-        label="Comment", required=False, max_length=COMMENT_MAX_LENGTH,
+        label="Comment",
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
         help_text="Needed for “Clinical judgement differs” and “Other”. No names, record numbers or dates of birth.",
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
@@ -34,7 +43,8 @@ class NotFollowedForm(forms.Form):
         kwargs.setdefault("auto_id", "id_not_followed_%s")
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["recommendation_code"]).choices = [
-            ("", "Choose a recommendation"), *recommendations
+            ("", "Choose a recommendation"),
+            *recommendations,
         ]
 
     def clean(self) -> dict[str, Any]:

@@ -24,8 +24,13 @@ def _marks_panel(request: HttpRequest, revision: CaseRevision, *, can_mark: bool
     marks = selectors.revision_marks(revision=revision)
     choices = selectors.unmarked_recommendations(revision, marks)
     form = NotFollowedForm(initial={"revision": revision.number}, recommendations=choices) if can_mark else None
-    context = {"revision": revision, "marks": marks, "form": form if choices else None, "next": next_url,
-               "action": reverse("feedback:not_followed", args=[revision.case_id])}
+    context = {
+        "revision": revision,
+        "marks": marks,
+        "form": form if choices else None,
+        "next": next_url,
+        "action": reverse("feedback:not_followed", args=[revision.case_id]),
+    }
     return render_to_string("feedback/_case_panel.html", context, request=request)
 
 
@@ -53,7 +58,9 @@ def plan_panel(request: HttpRequest, draft: DraftAssessment, plan: PlanView) -> 
     revision = case_selectors.case_revision_get(case_id=link.saved_case_id, number=link.saved_number)
     is_current = revision.number == revision.case.revision_count
     return _marks_panel(
-        request, revision, can_mark=is_current and has_role(request.user, PHYSICIAN),
+        request,
+        revision,
+        can_mark=is_current and has_role(request.user, PHYSICIAN),
         next_url=reverse("wizard:plan", args=[draft.pk]) + "#not-followed",
     )
 

@@ -57,8 +57,14 @@ def revision_marks(*, revision: CaseRevision) -> list[Mark]:
     titles = dict(plan_recommendations(revision))
     rows = NotFollowed.objects.filter(revision=revision).select_related("created_by").order_by("created_at", "id")
     return [
-        Mark(m.recommendation_code, titles.get(m.recommendation_code, m.recommendation_code), m.reason_code,
-             m.comment, m.created_by.username, m.created_at)
+        Mark(
+            m.recommendation_code,
+            titles.get(m.recommendation_code, m.recommendation_code),
+            m.reason_code,
+            m.comment,
+            m.created_by.username,
+            m.created_at,
+        )
         for m in rows
     ]
 
@@ -114,6 +120,7 @@ class RecommendationStats:
 def _stats(versions: Iterable[int] | None, only_code: str = "") -> dict[tuple[int, str], RecommendationStats]:
     """(version, code) -> counts, for the given versions (all when None) and, with ``only_code``, that
     recommendation only. Four queries."""
+
     def scoped(qs, version_field: str = "guideline_version"):
         qs = qs if versions is None else qs.filter(**{f"{version_field}__in": list(versions)})
         if only_code:

@@ -48,8 +48,12 @@ def not_followed_record(
     if errors:
         raise ValidationError(errors)
     mark = NotFollowed(
-        case_id=revision.case_id, revision=revision, recommendation_code=recommendation_code,
-        guideline_version=revision.guideline_version, reason_code=reason_code, comment=comment.strip(),
+        case_id=revision.case_id,
+        revision=revision,
+        recommendation_code=recommendation_code,
+        guideline_version=revision.guideline_version,
+        reason_code=reason_code,
+        comment=comment.strip(),
         created_by=user,
     )
     _clean(mark)
@@ -61,23 +65,34 @@ def not_followed_record(
             {"recommendation_code": "This recommendation is already marked not followed in this revision."}
         ) from exc
     case_id, user_id, number = revision.case_id, user.pk, revision.number
-    transaction.on_commit(lambda: security_event(
-        "recommendation_not_followed", case_id=case_id, user_id=user_id, revision=number, code=recommendation_code,
-        reason=reason_code,
-    ))
+    transaction.on_commit(
+        lambda: security_event(
+            "recommendation_not_followed",
+            case_id=case_id,
+            user_id=user_id,
+            revision=number,
+            code=recommendation_code,
+            reason=reason_code,
+        )
+    )
     return mark
 
 
 def impressions_record_revisions(revisions: Sequence[CaseRevision]) -> None:
     """Each recommendation of each saved revision counts as shown once (called inside the save)."""
-    Impression.objects.bulk_create([
-        Impression(
-            source=Source.APP, guideline_version=r.guideline_version, recommendation_code=code, revision=r,
-            at=r.created_at,
-        )
-        for r in revisions
-        for code in dict.fromkeys(r.summary.get("recommendations", []))
-    ])
+    Impression.objects.bulk_create(
+        [
+            Impression(
+                source=Source.APP,
+                guideline_version=r.guideline_version,
+                recommendation_code=code,
+                revision=r,
+                at=r.created_at,
+            )
+            for r in revisions
+            for code in dict.fromkeys(r.summary.get("recommendations", []))
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -91,16 +106,25 @@ def cds_cards_record(*, cards: Iterable[IssuedCard], guideline_version: int, iss
     """The cards of one CDS response, by uuid (no patient data), each recommendation shown once. Two inserts."""
     now = timezone.now()
     cards = list(cards)
-    rows = [CdsCard(uuid=c.uuid, guideline_version=guideline_version, topic=c.topic, issuer=issuer, issued_at=now)
-            for c in cards]
+    rows = [
+        CdsCard(uuid=c.uuid, guideline_version=guideline_version, topic=c.topic, issuer=issuer, issued_at=now)
+        for c in cards
+    ]
     with transaction.atomic(savepoint=False):
         CdsCard.objects.bulk_create(rows)
-        Impression.objects.bulk_create([
-            Impression(source=Source.EHR, guideline_version=guideline_version, recommendation_code=code,
-                       card_id=c.uuid, at=now)
-            for c in cards
-            for code in dict.fromkeys(c.recommendation_codes)
-        ])
+        Impression.objects.bulk_create(
+            [
+                Impression(
+                    source=Source.EHR,
+                    guideline_version=guideline_version,
+                    recommendation_code=code,
+                    card_id=c.uuid,
+                    at=now,
+                )
+                for c in cards
+                for code in dict.fromkeys(c.recommendation_codes)
+            ]
+        )
 
 
 @dataclass(frozen=True)
@@ -116,7 +140,10 @@ class CardOutcome:
 
     def same_as(self, stored: CdsFeedback) -> bool:
         return (self.outcome, self.reason_code, self.user_comment, list(self.accepted_suggestions)) == (
-            stored.outcome, stored.reason_code, stored.user_comment, list(stored.accepted_suggestions)
+            stored.outcome,
+            stored.reason_code,
+            stored.user_comment,
+            list(stored.accepted_suggestions),
         )
 
 
@@ -157,8 +184,12 @@ def cds_feedback_record(*, issuer: str, items: Sequence[CardOutcome], _retried: 
             continue
         seen[item.card] = item
         row = CdsFeedback(
-            card=card, outcome=item.outcome, reason_code=item.reason_code, user_comment=item.user_comment,
-            accepted_suggestions=list(item.accepted_suggestions), outcome_at=item.outcome_at or timezone.now(),
+            card=card,
+            outcome=item.outcome,
+            reason_code=item.reason_code,
+            user_comment=item.user_comment,
+            accepted_suggestions=list(item.accepted_suggestions),
+            outcome_at=item.outcome_at or timezone.now(),
         )
         _clean(row)
         new.append(row)

@@ -26,8 +26,9 @@ from dahguide.observability import security_event
 
 physician_required = role_required(PHYSICIAN, refusal="Only physicians record that a recommendation was not followed.")
 # Editors and reviewers see counts only: never a case, a user or a comment.
-content_required = role_required(*CONTENT_ROLES, refusal="Feedback on recommendations is open to content editors "
-                                                         "and clinical reviewers.")
+content_required = role_required(
+    *CONTENT_ROLES, refusal="Feedback on recommendations is open to content editors and clinical reviewers."
+)
 
 
 # -- At the bedside -----------------------------------------------------------------------------
@@ -52,13 +53,18 @@ def not_followed(request: HttpRequest, pk: int) -> HttpResponse:
         form = NotFollowedForm(request.POST, recommendations=selectors.plan_recommendations(revision))
         if form.is_valid():
             if form.cleaned_data["revision"] != revision.number:
-                form.add_error(None, "The case was amended since you opened it: mark the recommendation on "
-                                     f"revision {revision.number}, shown below.")
+                form.add_error(
+                    None,
+                    "The case was amended since you opened it: mark the recommendation on "
+                    f"revision {revision.number}, shown below.",
+                )
             else:
                 try:
-                    services.not_followed_record(revision=revision, user=request.user, **{
-                        k: form.cleaned_data[k] for k in ("recommendation_code", "reason_code", "comment")
-                    })
+                    services.not_followed_record(
+                        revision=revision,
+                        user=request.user,
+                        **{k: form.cleaned_data[k] for k in ("recommendation_code", "reason_code", "comment")},
+                    )
                 except ValidationError as exc:
                     _add_errors(form, exc)
                 else:
@@ -69,8 +75,13 @@ def not_followed(request: HttpRequest, pk: int) -> HttpResponse:
         code = request.GET.get("recommendation", "")
         initial = {"revision": revision.number, "recommendation_code": code if code in dict(choices) else ""}
         form = NotFollowedForm(initial=initial, recommendations=choices)
-    context = {"case": revision.case, "revision": revision, "form": form, "marks": marks,
-               "next": _next_url(request, pk)}
+    context = {
+        "case": revision.case,
+        "revision": revision,
+        "form": form,
+        "marks": marks,
+        "next": _next_url(request, pk),
+    }
     return render(request, "feedback/not_followed.html", context, status=status)
 
 
@@ -102,7 +113,13 @@ def version_detail(request: HttpRequest, number: int) -> HttpResponse:
 
 
 EXPORT_HEADER = (
-    "guideline_version", "recommendation_code", "source", "shown", "followed", "not_followed", "no_feedback",
+    "guideline_version",
+    "recommendation_code",
+    "source",
+    "shown",
+    "followed",
+    "not_followed",
+    "no_feedback",
     *(f"reason_{code or 'none_given'}" for code in selectors.REASON_ORDER),
 )
 
@@ -117,10 +134,18 @@ def _export_lines(rows: list[selectors.RecommendationStats]) -> Iterator[str]:
     yield writer.writerow(EXPORT_HEADER)
     for row in rows:
         for counts in row.sources:
-            yield writer.writerow([
-                row.version, row.code, counts.source, counts.shown, counts.followed, counts.not_followed,
-                counts.no_feedback, *(counts.by_reason.get(code, 0) for code in selectors.REASON_ORDER),
-            ])
+            yield writer.writerow(
+                [
+                    row.version,
+                    row.code,
+                    counts.source,
+                    counts.shown,
+                    counts.followed,
+                    counts.not_followed,
+                    counts.no_feedback,
+                    *(counts.by_reason.get(code, 0) for code in selectors.REASON_ORDER),
+                ]
+            )
 
 
 @content_required

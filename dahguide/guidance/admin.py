@@ -234,8 +234,11 @@ class ContentServiceMixin:
 
     def save_model(self, request, obj, form, change):
         content_save(
-            instance=obj, user=request.user, lock_version=getattr(form, "opened_lock_version", None),
-            edited=form.has_changed() or not change, validated=True,
+            instance=obj,
+            user=request.user,
+            lock_version=getattr(form, "opened_lock_version", None),
+            edited=form.has_changed() or not change,
+            validated=True,
         )
 
     def save_formset(self, request, form, formset, change):
@@ -245,8 +248,10 @@ class ContentServiceMixin:
         for inline_form in formset.forms:
             if id(inline_form.instance) in saved:
                 content_save(
-                    instance=inline_form.instance, user=request.user,
-                    lock_version=getattr(inline_form, "opened_lock_version", None), validated=True,
+                    instance=inline_form.instance,
+                    user=request.user,
+                    lock_version=getattr(inline_form, "opened_lock_version", None),
+                    validated=True,
                 )
         formset.save_m2m()
 
@@ -327,7 +332,6 @@ class VersionItemAdmin(ContentAdmin):
         if isinstance(db_field, models.URLField):
             kwargs["assume_scheme"] = "https"  # a DOI or guideline link typed without a scheme
         return super().formfield_for_dbfield(db_field, request, **kwargs)
-
 
 
 # --- inlines ---------------------------------------------------------------------------------
@@ -476,8 +480,7 @@ class RecommendationPartFormSet(ContentFormSetMixin, forms.BaseModelFormSet):
     them by code. The admin passes the recommendation as ``instance``; every row gets its version and code.
     """
 
-    def __init__(self, data=None, files=None, instance=None, save_as_new=False, prefix=None, queryset=None,
-                 **kwargs):
+    def __init__(self, data=None, files=None, instance=None, save_as_new=False, prefix=None, queryset=None, **kwargs):
         self.instance = instance
         queryset = self.model._default_manager.all() if queryset is None else queryset
         queryset = queryset.filter(version_id=instance.version_id, recommendation=instance.code)
@@ -574,9 +577,18 @@ class StanceInline(RecommendationPartInline, admin.TabularInline):
 
 DOSE_FIELDSETS = (
     (None, {"fields": (("code", "drug"), ("population", "basis", "order"))}),
-    ("Amount", {"fields": (
-        ("amount", "amount_high", "unit"), "per", ("max_amount", "weight_cap_kg", "round_to"), "alternatives", "note",
-    )}),
+    (
+        "Amount",
+        {
+            "fields": (
+                ("amount", "amount_high", "unit"),
+                "per",
+                ("max_amount", "weight_cap_kg", "round_to"),
+                "alternatives",
+                "note",
+            )
+        },
+    ),
     ("Source", {"fields": ("verification", "citations")}),
 )
 
@@ -619,19 +631,41 @@ class GuidelineVersionAdmin(ContentAdmin):
     search_fields = ("title", "change_summary")
     list_select_related = ("created_by",)
     fields = (
-        "workflow", "number", "title", "status", "change_summary", "plasma_exchange_citations",
-        "published_at", "published_by", "content_hash", "fhir_export", "created_by", "created_at",
+        "workflow",
+        "number",
+        "title",
+        "status",
+        "change_summary",
+        "plasma_exchange_citations",
+        "published_at",
+        "published_by",
+        "content_hash",
+        "fhir_export",
+        "created_by",
+        "created_at",
         "recommendation_index",
     )
     readonly_fields = (
-        "workflow", "number", "status", "published_at", "published_by", "content_hash", "fhir_export", "created_by",
-        "created_at", "recommendation_index",
+        "workflow",
+        "number",
+        "status",
+        "published_at",
+        "published_by",
+        "content_hash",
+        "fhir_export",
+        "created_by",
+        "created_at",
+        "recommendation_index",
     )
     filter_horizontal = ("plasma_exchange_citations",)
     # Recommendations are an index here, not a formset: each is edited on its own page (text, rule,
     # citations, stances, doses), and 50-odd rows of fields would pass the request's field limit.
     inlines = (
-        VersionTransitionInline, ChangeNoteInline, ThresholdInline, MonitoringItemInline, CitationInline,
+        VersionTransitionInline,
+        ChangeNoteInline,
+        ThresholdInline,
+        MonitoringItemInline,
+        CitationInline,
         GuidanceTextInline,
     )
 
@@ -732,6 +766,7 @@ class ThresholdAdmin(VersionItemAdmin):
     @admin.display(description="Plausible range")
     def plausible_range(self, obj: Threshold) -> str:
         return f"{_plain(obj.plausible_min)}–{_plain(obj.plausible_max)} {labels.unit_words(obj.unit)}"
+
     filter_horizontal = ("citations",)
     fieldsets = (
         (None, {"fields": ("version", "code", "label")}),
@@ -743,7 +778,16 @@ class ThresholdAdmin(VersionItemAdmin):
 @admin.register(Recommendation)
 class RecommendationAdmin(VersionItemAdmin):
     list_display = (
-        "code", "title", "section", "kind", "timing", "strength", "verification", "order", "last_reviewed", "version",
+        "code",
+        "title",
+        "section",
+        "kind",
+        "timing",
+        "strength",
+        "verification",
+        "order",
+        "last_reviewed",
+        "version",
     )
     list_filter = ("version", "section", "kind", "verification")
     search_fields = ("code", "title", "text", "strength")
@@ -753,6 +797,7 @@ class RecommendationAdmin(VersionItemAdmin):
 
     class Media:
         css = {"all": ("css/guidance-admin.css",)}
+
     fieldsets = (
         (None, {"fields": ("version", "section", "code", "kind", "timing", "title", "text", "text_preview")}),
         ("Evidence", {"fields": ("strength", "verification", "citations", "last_reviewed")}),
@@ -774,8 +819,9 @@ class RecommendationAdmin(VersionItemAdmin):
         # Apps above guidance show what they know about this recommendation below its form.
         recommendation = self.get_object(request, object_id)
         panels = recommendation_panels(request, recommendation) if recommendation is not None else []
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}),
-                                                                   "recommendation_panels": panels})
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "recommendation_panels": panels}
+        )
 
     @admin.display(description="Preview (saved text, as physicians see it)")
     def text_preview(self, obj: Recommendation | None) -> str:
@@ -833,6 +879,7 @@ class DoseAdmin(VersionItemAdmin):
             return "by bands (alternatives)"
         high = f"–{_plain(obj.amount_high)}" if obj.amount_high is not None else ""
         return f"{_plain(obj.amount)}{high} {obj.unit}{labels.AMOUNT_PER.get(obj.basis, '')}"
+
     list_filter = ("version", "population", "basis", "verification")
     search_fields = ("code", "drug", "recommendation", "note")
     filter_horizontal = ("citations",)
@@ -879,10 +926,18 @@ class GoldenCaseAdmin(HistoryReadOnlyMixin, ContentServiceMixin, LockedAdminMixi
         ("Patient", {"fields": ("intake",)}),
         (
             "Expected plan",
-            {"fields": (
-                "expected_decision", "expected_criteria", "expected_derived", "expected_warnings",
-                "expected_present", "expected_absent", "expected_withheld", "expected_doses",
-            )},
+            {
+                "fields": (
+                    "expected_decision",
+                    "expected_criteria",
+                    "expected_derived",
+                    "expected_warnings",
+                    "expected_present",
+                    "expected_absent",
+                    "expected_withheld",
+                    "expected_doses",
+                )
+            },
         ),
         ("Result", {"fields": ("result_published",)}),
     )

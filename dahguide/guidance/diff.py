@@ -36,8 +36,11 @@ _IDENT = {"citations": "key"}
 _NUMBER_FIELDS = {
     "thresholds": {"value": "", "plausible_min": "", "plausible_max": ""},
     "doses": {
-        "amount": "amount", "amount_high": "upper amount", "max_amount": "maximum dose",
-        "weight_cap_kg": "weight cap", "round_to": "rounded down to a multiple of",
+        "amount": "amount",
+        "amount_high": "upper amount",
+        "max_amount": "maximum dose",
+        "weight_cap_kg": "weight cap",
+        "round_to": "rounded down to a multiple of",
     },
 }
 _OTHER_CREATININE_UNIT = {"mg/dL": "µmol/L", "umol/L": "mg/dL", "µmol/L": "mg/dL"}
@@ -209,9 +212,7 @@ class VersionDiff:
 
     @property
     def is_empty(self) -> bool:
-        return self.title is None and self.plasma_exchange_citations is None and all(
-            s.is_empty for s in self.sections
-        )
+        return self.title is None and self.plasma_exchange_citations is None and all(s.is_empty for s in self.sections)
 
     def section(self, key: str) -> SectionDiff:
         return next(s for s in self.sections if s.key == key)
@@ -259,14 +260,17 @@ def _items(key: str, document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]
     return {str(item[ident]): item for item in document.get(key, [])}
 
 
-def _item_change(
-    key: str, code: str, old: Mapping[str, Any], new: Mapping[str, Any], label: str
-) -> ItemChange | None:
+def _item_change(key: str, code: str, old: Mapping[str, Any], new: Mapping[str, Any], label: str) -> ItemChange | None:
     number_fields = _NUMBER_FIELDS.get(key, {})
     creatinine = key == "thresholds" and is_creatinine(code, str(new.get("unit", "")))
     numbers = tuple(
         NumberChange(
-            name, _decimal(old.get(name)), _decimal(new.get(name)), _unit(key, name, old), _unit(key, name, new), reads,
+            name,
+            _decimal(old.get(name)),
+            _decimal(new.get(name)),
+            _unit(key, name, old),
+            _unit(key, name, new),
+            reads,
             creatinine,
         )
         for name, reads in number_fields.items()
@@ -309,8 +313,11 @@ def _choice_changes(key: str, old: Mapping[str, Any], new: Mapping[str, Any]) ->
     ]
     if key == "stances" and [c.field for c in changes] == ["stance"]:
         # The modifier names the change: "Low platelets: unchanged → withheld".
-        changes = [ChoiceChange(labels.MODIFIERS.label(str(new.get("modifier"))), changes[0].old.lower(),
-                                changes[0].new.lower())]
+        changes = [
+            ChoiceChange(
+                labels.MODIFIERS.label(str(new.get("modifier"))), changes[0].old.lower(), changes[0].new.lower()
+            )
+        ]
     return tuple(changes)
 
 

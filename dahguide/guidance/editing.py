@@ -55,8 +55,11 @@ def content_lock_check(*, instance: models.Model, lock_version: int | None) -> N
     if instance.pk is None or instance._state.adding or lock_version is None:
         return
     current = (
-        type(instance)._default_manager.select_for_update()
-        .filter(pk=instance.pk).values_list(LOCK_FIELD, flat=True).first()
+        type(instance)
+        ._default_manager.select_for_update()
+        .filter(pk=instance.pk)
+        .values_list(LOCK_FIELD, flat=True)
+        .first()
     )
     if current is None or current != lock_version:
         raise ValidationError(CONFLICT_MESSAGE, code="conflict")

@@ -29,8 +29,18 @@ from dahguide.guidance.models import GoldenCase, dose_amount_parts
 GOLDEN_CASES_FILE = Path(settings.BASE_DIR) / "fixtures" / "golden_cases.json"
 # The keys of one case in the seed file: the model's fields, so the file and the rows cannot drift.
 SEED_KEYS = (
-    "name", "description", "intake", "expected_decision", "expected_criteria", "expected_derived",
-    "expected_warnings", "expected_present", "expected_absent", "expected_withheld", "expected_doses", "active",
+    "name",
+    "description",
+    "intake",
+    "expected_decision",
+    "expected_criteria",
+    "expected_derived",
+    "expected_warnings",
+    "expected_present",
+    "expected_absent",
+    "expected_withheld",
+    "expected_doses",
+    "active",
 )
 
 
@@ -86,20 +96,41 @@ def golden_case_check(case: GoldenCase, snapshot: Snapshot) -> GoldenResult:
         return result(GoldenCheck("plan", False, f"No plan could be made with this content: {exc}."))
 
     decision = plan["plasma_exchange"]["decision"]
-    checks = [_equal("decision", "Plasma-exchange decision", case.expected_decision, decision,
-                     f"plasma exchange would change from {_words(case.expected_decision)} to {_words(decision)}")]
+    checks = [
+        _equal(
+            "decision",
+            "Plasma-exchange decision",
+            case.expected_decision,
+            decision,
+            f"plasma exchange would change from {_words(case.expected_decision)} to {_words(decision)}",
+        )
+    ]
     criteria = {c["code"]: c for c in plan["plasma_exchange"]["criteria"]}
     for code, expected in case.expected_criteria.items():
         actual = criteria.get(code, {}).get("status")
         label = criteria.get(code, {}).get("label") or snapshot.texts.get(f"criterion_{code}", code)
-        checks.append(_equal(f"criterion {code}", f"Criterion {code}", expected, actual,
-                             f"the criterion “{label}” would be {_words(actual)} instead of {_words(expected)}"))
+        checks.append(
+            _equal(
+                f"criterion {code}",
+                f"Criterion {code}",
+                expected,
+                actual,
+                f"the criterion “{label}” would be {_words(actual)} instead of {_words(expected)}",
+            )
+        )
     for name, expected in case.expected_derived.items():
         actual = plan["derived"].get(name)
         spec = vocabulary.FACTS.get(name)
         label = spec.label if spec else name.replace("_", " ")
-        checks.append(_equal(f"derived {name}", f"Derived fact {name}", expected, actual,
-                             f"{label} would be {_words(actual)} instead of {_words(expected)}"))
+        checks.append(
+            _equal(
+                f"derived {name}",
+                f"Derived fact {name}",
+                expected,
+                actual,
+                f"{label} would be {_words(actual)} instead of {_words(expected)}",
+            )
+        )
     titles = {r.code: r.title for r in snapshot.recommendations}
     warning_titles = {w.code: w.text for w in snapshot.warnings}
     warnings = {w["code"] for w in plan["warnings"]}
@@ -219,7 +250,8 @@ def _dose(code: str, expected: str | None, dose: Mapping[str, Any] | None) -> Go
         return GoldenCheck(f"dose {code}", True, f"The dose {code} is {_amount(actual, unit, missing)}, as expected.")
     drug = str(dose.get("drug") or code)
     return GoldenCheck(
-        f"dose {code}", False,
+        f"dose {code}",
+        False,
         f"The dose {code}: expected {_amount(expected, unit)}, got {_amount(actual, unit, missing)}.",
         f"the {drug} dose would be {_amount(actual, unit, missing)} instead of {_amount(expected, unit)}",
     )

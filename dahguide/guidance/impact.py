@@ -143,9 +143,14 @@ class ImpactRow:
     @property
     def changed(self) -> bool:
         return bool(
-            self.problem or self.decision_changed or self.criteria_changes
-            or self.recommendations_added or self.recommendations_removed
-            or self.withheld_added or self.withheld_removed or self.dose_changes
+            self.problem
+            or self.decision_changed
+            or self.criteria_changes
+            or self.recommendations_added
+            or self.recommendations_removed
+            or self.withheld_added
+            or self.withheld_removed
+            or self.dose_changes
         )
 
 

@@ -37,8 +37,14 @@ class Words:
 MODIFIERS = Words(
     "MODIFIERS",
     (
-        "pregnant", "paediatric", "older_age", "kidney_impairment", "low_platelets",
-        "anticoagulation_or_coagulopathy", "on_ecmo", "active_bleeding",
+        "pregnant",
+        "paediatric",
+        "older_age",
+        "kidney_impairment",
+        "low_platelets",
+        "anticoagulation_or_coagulopathy",
+        "on_ecmo",
+        "active_bleeding",
     ),
     {
         "pregnant": "Pregnancy",

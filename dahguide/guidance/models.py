@@ -30,7 +30,6 @@ _VERIFICATION_LABELS = {
 VERIFICATION_CHOICES = [(value, _VERIFICATION_LABELS[value]) for value in vocabulary.VERIFICATION]
 
 
-
 # Choices read the engine's vocabulary when asked (callables), so a new fact or operator in the
 # engine needs no migration here; ``vocabulary.validate_condition`` is the real check.
 def section_choices() -> list[tuple[str, str]]:
@@ -145,7 +144,7 @@ class GuidelineVersion(FrozenGuarded):
     OPEN_STATUSES = frozenset({Status.DRAFT, Status.SUBMITTED, Status.UNDER_REVIEW, Status.APPROVED})
 
     number = models.PositiveIntegerField(unique=True, validators=[MinValueValidator(1)])
-    title = models.CharField(max_length=200, help_text='Shown to physicians beside the version number.')
+    title = models.CharField(max_length=200, help_text="Shown to physicians beside the version number.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     change_summary = models.TextField(
         blank=True, help_text="What changed since the published version, in a few sentences (required to submit)."
@@ -171,9 +170,7 @@ class GuidelineVersion(FrozenGuarded):
     class Meta:
         ordering = ("-number",)
         constraints = [
-            models.UniqueConstraint(
-                fields=["status"], condition=Q(status="published"), name="one_published_version"
-            ),
+            models.UniqueConstraint(fields=["status"], condition=Q(status="published"), name="one_published_version"),
             # One version is prepared at a time (workflow.version_create_draft): the same constant for
             # every open row, unique, so a second open row fails on SQLite and PostgreSQL alike.
             models.UniqueConstraint(
@@ -321,9 +318,7 @@ class Threshold(CodedItem, CitedItem):
         if None in (self.value, self.plausible_min, self.plausible_max):
             return  # clean_fields() already reported the missing number
         if self.plausible_min > self.plausible_max:
-            raise ValidationError(
-                {"plausible_max": "The plausible maximum must not be below the plausible minimum."}
-            )
+            raise ValidationError({"plausible_max": "The plausible maximum must not be below the plausible minimum."})
         if not self.plausible_min <= self.value <= self.plausible_max:
             raise ValidationError(
                 {
@@ -343,9 +338,7 @@ class Recommendation(CodedItem, ShownItem, PlaceholderText):
         help_text="Markdown: **bold**, *italic*, lists, [links](https://…). HTML is shown as typed, never run."
     )
     strength = models.CharField(max_length=100, blank=True, help_text='Grade as the guideline writes it, e.g. "1B".')
-    last_reviewed = models.DateField(
-        null=True, blank=True, help_text="Shown to physicians beside the recommendation."
-    )
+    last_reviewed = models.DateField(null=True, blank=True, help_text="Shown to physicians beside the recommendation.")
     kind = models.CharField(
         max_length=20,
         choices=recommendation_kind_choices,
@@ -498,11 +491,14 @@ class Dose(RecommendationPart):
     drug = models.CharField(max_length=200, help_text='As physicians name it, e.g. "Methylprednisolone".')
     order = models.IntegerField(default=0, help_text="Position among the recommendation's doses: lower comes first.")
     population = models.CharField(
-        max_length=20, choices=dose_population_choices, default=labels.DOSE_POPULATIONS.default,
+        max_length=20,
+        choices=dose_population_choices,
+        default=labels.DOSE_POPULATIONS.default,
         help_text="Adults are 18 or older, children younger; with age unknown both are shown, labelled.",
     )
     basis = models.CharField(
-        max_length=40, choices=dose_basis_choices,
+        max_length=40,
+        choices=dose_basis_choices,
         help_text="What the amount multiplies: nothing (fixed), weight, body-surface area or predicted body weight.",
     )
     amount = _amount_field(
@@ -604,7 +600,7 @@ def _band_errors(where: str, bands: object) -> list[str]:
     for number, band in enumerate(bands, start=1):
         at = f"{where}, band {number}"
         if not isinstance(band, dict):
-            problems.append(f"{at}: must be an object such as {{\"if_above\": \"70\", \"amount\": \"10\"}}.")
+            problems.append(f'{at}: must be an object such as {{"if_above": "70", "amount": "10"}}.')
             continue
         tests = [test for test in _BAND_TESTS if test in band]
         if len(tests) != 1:
@@ -615,11 +611,11 @@ def _band_errors(where: str, bands: object) -> list[str]:
             if number != len(bands):
                 problems.append(f"{at}: bands after “otherwise” are never reached; make it the last band.")
         elif _positive_number(band[tests[0]], zero=True) is None:
-            problems.append(f"{at}: {tests[0]} must be a number written as a string, e.g. \"70\".")
+            problems.append(f'{at}: {tests[0]} must be a number written as a string, e.g. "70".')
         if unknown := sorted(set(band) - {*_BAND_TESTS, "amount"}):
             problems.append(f"{at}: unknown key(s) {', '.join(unknown)}.")
         if _positive_number(band.get("amount")) is None:
-            problems.append(f"{at}: amount must be a number above 0 written as a string, e.g. \"12.5\".")
+            problems.append(f'{at}: amount must be a number above 0 written as a string, e.g. "12.5".')
     return problems
 
 
@@ -638,9 +634,9 @@ def _reduction_errors(where: str, reductions: object) -> list[str]:
         if reduction.get("fact") not in known:
             problems.append(f"{at}: '{reduction.get('fact')}' is not a fact the engine knows.")
         if _positive_number(reduction.get("minus")) is None:
-            problems.append(f"{at}: minus must be a number above 0 written as a string, e.g. \"2.5\".")
+            problems.append(f'{at}: minus must be a number above 0 written as a string, e.g. "2.5".')
         if not isinstance(reduction.get("text"), str) or not reduction["text"].strip():
-            problems.append(f"{at}: needs a text saying why, e.g. \"eGFR below 30\".")
+            problems.append(f'{at}: needs a text saying why, e.g. "eGFR below 30".')
     return problems
 
 
@@ -707,7 +703,7 @@ class Condition(FrozenGuarded, LockedItem):
         if self.values is None:  # a blank values box on a yes/no fact
             self.values = []
         if not isinstance(self.values, list) or not all(isinstance(v, str) for v in self.values):
-            raise ValidationError({"values": "Values must be a list of words, e.g. [\"gpa\", \"mpa\"]."})
+            raise ValidationError({"values": 'Values must be a list of words, e.g. ["gpa", "mpa"].'})
         errors = vocabulary.validate_condition(self.fact, self.op, self.values)
         if errors:
             raise ValidationError(errors)
@@ -789,19 +785,26 @@ class GoldenCase(LockedItem):
         default=list, blank=True, help_text='Warning codes that must be shown, e.g. ["missing_data"].'
     )
     expected_present = models.JSONField(
-        "recommendations expected", default=list, blank=True,
+        "recommendations expected",
+        default=list,
+        blank=True,
         help_text='Recommendation codes that must be in the plan, e.g. ["platelet_transfusion"].',
     )
     expected_absent = models.JSONField(
-        "recommendations not expected", default=list, blank=True,
+        "recommendations not expected",
+        default=list,
+        blank=True,
         help_text="Recommendation codes that must not be in the plan.",
     )
     expected_withheld = models.JSONField(
-        "recommendations expected withheld", default=list, blank=True,
+        "recommendations expected withheld",
+        default=list,
+        blank=True,
         help_text='Actions a patient modifier must withhold, e.g. ["thromboprophylaxis_once_bleeding_controlled"].',
     )
     expected_doses = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text=(
             'Dose code: the amount the plan must show, as a string, or null for "cannot be computed" '
             '(an input is missing), e.g. {"methylprednisolone_pulse_paediatric": "750"}.'
@@ -831,9 +834,11 @@ class GoldenCase(LockedItem):
             result = parse_intake(self.intake, implausible="unknown")
             if result.errors:
                 errors["intake"] = [f"{field}: {m}" for field, messages in result.errors.items() for m in messages]
-        errors.update(_mapping_errors(
-            "expected_criteria", self.expected_criteria, vocabulary.PLEX_CRITERIA, vocabulary.CRITERION_STATUSES
-        ))
+        errors.update(
+            _mapping_errors(
+                "expected_criteria", self.expected_criteria, vocabulary.PLEX_CRITERIA, vocabulary.CRITERION_STATUSES
+            )
+        )
         derived = ("creatinine_mg_dl", "creatinine_umol_l", *DERIVED_FACTS)
         errors.update(_mapping_errors("expected_derived", self.expected_derived, derived, None))
         known_warnings = set(vocabulary.DATA_QUALITY_WARNINGS) | _current_codes(WarningContent)
@@ -860,9 +865,7 @@ class GoldenCase(LockedItem):
 
 def _current_codes(model: type[CodedItem]) -> set[str]:
     """Codes in the published and the open versions (a retired version's codes may be gone for good)."""
-    return set(
-        model.objects.exclude(version__status=GuidelineVersion.Status.RETIRED).values_list("code", flat=True)
-    )
+    return set(model.objects.exclude(version__status=GuidelineVersion.Status.RETIRED).values_list("code", flat=True))
 
 
 def _mapping_errors(
@@ -870,9 +873,7 @@ def _mapping_errors(
 ) -> dict[str, list[str]]:
     if not isinstance(value, dict):
         return {name: ["Must be a JSON object, e.g. {}."]}
-    problems = [
-        f"'{key}' is not one of: {', '.join(keys)}." for key in value if key not in keys
-    ]
+    problems = [f"'{key}' is not one of: {', '.join(keys)}." for key in value if key not in keys]
     if statuses is not None:
         problems += [
             f"'{key}': '{status}' is not one of: {', '.join(statuses)}."
@@ -896,7 +897,7 @@ def _expected_dose_errors(value: object, known: set[str]) -> dict[str, list[str]
         return {"expected_doses": ['Must be a JSON object of dose code: amount, e.g. {"code": "750"}.']}
     problems = _code_list_errors("expected_doses", list(value), known, "dose").get("expected_doses", [])
     problems += [
-        f"'{code}': write the amount as the plan shows it, a string such as \"12.5\" or \"500–1000\", "
+        f'\'{code}\': write the amount as the plan shows it, a string such as "12.5" or "500–1000", '
         "or null when it cannot be computed."
         for code, amount in value.items()
         if amount is not None and dose_amount_parts(amount) is None

@@ -77,7 +77,15 @@ def clear_snapshot_cache() -> None:
 # --- review workflow ------------------------------------------------------------------------
 
 _ITEM_MODELS = (
-    Citation, Threshold, Recommendation, MonitoringItem, WarningContent, Disagreement, Stance, Dose, GuidanceText,
+    Citation,
+    Threshold,
+    Recommendation,
+    MonitoringItem,
+    WarningContent,
+    Disagreement,
+    Stance,
+    Dose,
+    GuidanceText,
     ChangeNote,
 )
 _CONDITION_MODELS = (RecommendationCondition, MonitoringCondition, WarningCondition, DisagreementCondition)
@@ -105,8 +113,10 @@ def recommendation_index(*, version: GuidelineVersion) -> list[RecommendationRow
     )
     return [
         RecommendationRow(
-            r, tuple(labels.MODIFIERS.label(m) for m in labels.missing_modifiers(declared[r.code]))
-            if r.kind == labels.ACTION else (),
+            r,
+            tuple(labels.MODIFIERS.label(m) for m in labels.missing_modifiers(declared[r.code]))
+            if r.kind == labels.ACTION
+            else (),
         )
         for r in rows
     ]
@@ -188,7 +198,8 @@ def published_changes(*, limit: int = 20) -> list[PublishedChanges]:
     """Published and retired versions, newest first, each with its change notes (three queries)."""
     versions = list(
         GuidelineVersion.objects.filter(status__in=_FROZEN, published_at__isnull=False)
-        .defer("snapshot").order_by("-published_at")[:limit]
+        .defer("snapshot")
+        .order_by("-published_at")[:limit]
     )
     notes = list(ChangeNote.objects.filter(version__in=versions).order_by("version_id", "recommendation"))
     titles = dict(

@@ -84,8 +84,20 @@ _KINDS = (
 # The document's top-level keys, in the order compile writes them (docs/design/engine-and-content.md,
 # docs/design/patient-modifiers.md).
 DOCUMENT_KEYS = (
-    "version", "title", "published_at", "content_hash", "citations", "thresholds", "texts",
-    "plasma_exchange_citations", "recommendations", "monitoring", "warnings", "disagreements", "stances", "doses",
+    "version",
+    "title",
+    "published_at",
+    "content_hash",
+    "citations",
+    "thresholds",
+    "texts",
+    "plasma_exchange_citations",
+    "recommendations",
+    "monitoring",
+    "warnings",
+    "disagreements",
+    "stances",
+    "doses",
 )
 _CONDITION_KEYS = frozenset({"fact", "op", "values"})
 
@@ -533,7 +545,9 @@ def guideline_publish(*, version: GuidelineVersion, user=None, comment: str = ""
 
         for previous in current:
             version_status_change(
-                version=previous, to_status=GuidelineVersion.Status.RETIRED, user=user,
+                version=previous,
+                to_status=GuidelineVersion.Status.RETIRED,
+                user=user,
                 comment=f"Replaced by version {version.number}.",
             )
         version.published_at = now
@@ -541,7 +555,10 @@ def guideline_publish(*, version: GuidelineVersion, user=None, comment: str = ""
         version.snapshot = document
         version.content_hash = document["content_hash"]
         version_status_change(
-            version=version, to_status=GuidelineVersion.Status.PUBLISHED, user=user, comment=comment,
+            version=version,
+            to_status=GuidelineVersion.Status.PUBLISHED,
+            user=user,
+            comment=comment,
             fields=("published_at", "published_by", "snapshot", "content_hash"),
         )
     return version

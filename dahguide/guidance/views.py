@@ -49,7 +49,8 @@ Status = GuidelineVersion.Status
 
 class DraftCreateForm(forms.Form):
     title = forms.CharField(
-        max_length=200, required=False,
+        max_length=200,
+        required=False,
         help_text="Leave empty to keep the published version's title.",
     )
 
@@ -78,9 +79,16 @@ def workspace(request: HttpRequest) -> HttpResponse:
     Apps above guidance add their own blocks through ``extensions.register_workspace_panel``.
     """
     _require(request, CONTENT_EDITOR, CLINICAL_REVIEWER)
-    return render(request, "guidance/admin/workspace.html", _context(
-        request, "Your workspace", workspace=workspace_for(user=request.user), panels=workspace_panels(request),
-    ))
+    return render(
+        request,
+        "guidance/admin/workspace.html",
+        _context(
+            request,
+            "Your workspace",
+            workspace=workspace_for(user=request.user),
+            panels=workspace_panels(request),
+        ),
+    )
 
 
 def version_create(request: HttpRequest, *, model_admin) -> HttpResponse:
@@ -96,10 +104,17 @@ def version_create(request: HttpRequest, *, model_admin) -> HttpResponse:
         else:
             messages.success(request, f"Version {version.number} created as a draft copy of the published content.")
             return HttpResponseRedirect(reverse("admin:guidance_guidelineversion_review", args=[version.pk]))
-    return render(request, "guidance/admin/create_draft.html", _context(
-        request, "Start a new draft version",
-        form=form, published=get_published_version(), open_version=get_open_version(),
-    ))
+    return render(
+        request,
+        "guidance/admin/create_draft.html",
+        _context(
+            request,
+            "Start a new draft version",
+            form=form,
+            published=get_published_version(),
+            open_version=get_open_version(),
+        ),
+    )
 
 
 def version_review(request: HttpRequest, pk: int) -> HttpResponse:
@@ -120,12 +135,25 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
     submission = None
     if any(a.name == "submit" for a in actions):
         submission = submission_check(version=version, document=document, results=results)
-    return render(request, "guidance/admin/review.html", _context(
-        request, f"Review version {version.number}",
-        version=version, baseline=baseline, actions=actions, transitions=version_transitions(version=version),
-        results=results, failing=[r for r in results if not r.passed], diff=diff, impact=impact,
-        is_author=is_author, two_person_rule=TWO_PERSON_RULE, submission=submission,
-    ))
+    return render(
+        request,
+        "guidance/admin/review.html",
+        _context(
+            request,
+            f"Review version {version.number}",
+            version=version,
+            baseline=baseline,
+            actions=actions,
+            transitions=version_transitions(version=version),
+            results=results,
+            failing=[r for r in results if not r.passed],
+            diff=diff,
+            impact=impact,
+            is_author=is_author,
+            two_person_rule=TWO_PERSON_RULE,
+            submission=submission,
+        ),
+    )
 
 
 @require_POST
@@ -137,7 +165,10 @@ def version_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
         raise PermissionDenied(f"Unknown action '{action}'.")
     try:
         version = version_run_action(
-            version=version, user=request.user, action=action, text=request.POST.get("text", ""),
+            version=version,
+            user=request.user,
+            action=action,
+            text=request.POST.get("text", ""),
             reason=request.POST.get("reason", ""),
         )
     except ValidationError as exc:
@@ -153,10 +184,17 @@ def version_golden(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, CONTENT_EDITOR, CLINICAL_REVIEWER)
     version = get_object_or_404(GuidelineVersion, pk=pk)
     results = golden_cases_run(snapshot=Snapshot.from_dict(version_document(version=version)))
-    return render(request, "guidance/admin/golden.html", _context(
-        request, f"Golden cases against version {version.number}",
-        version=version, results=results, failing=[r for r in results if not r.passed],
-    ))
+    return render(
+        request,
+        "guidance/admin/golden.html",
+        _context(
+            request,
+            f"Golden cases against version {version.number}",
+            version=version,
+            results=results,
+            failing=[r for r in results if not r.passed],
+        ),
+    )
 
 
 def version_impact(request: HttpRequest, pk: int) -> HttpResponse:
@@ -170,10 +208,18 @@ def version_impact(request: HttpRequest, pk: int) -> HttpResponse:
             old=Snapshot.from_dict(version_document(version=baseline)),
             new=Snapshot.from_dict(version_document(version=version)),
         )
-    return render(request, "guidance/admin/impact.html", _context(
-        request, f"Impact of version {version.number}",
-        version=version, baseline=baseline, impact=impact, max_per_source=MAX_PER_SOURCE,
-    ))
+    return render(
+        request,
+        "guidance/admin/impact.html",
+        _context(
+            request,
+            f"Impact of version {version.number}",
+            version=version,
+            baseline=baseline,
+            impact=impact,
+            max_per_source=MAX_PER_SOURCE,
+        ),
+    )
 
 
 def version_diff(request: HttpRequest) -> HttpResponse:
@@ -191,9 +237,18 @@ def version_diff(request: HttpRequest) -> HttpResponse:
     form = VersionPairForm(
         initial={"old": old.number if old else None, "new": new.number if new else None}, versions=versions
     )
-    return render(request, "guidance/admin/diff.html", _context(
-        request, "What changed", form=form, old=old, new=new, diff=diff,
-    ))
+    return render(
+        request,
+        "guidance/admin/diff.html",
+        _context(
+            request,
+            "What changed",
+            form=form,
+            old=old,
+            new=new,
+            diff=diff,
+        ),
+    )
 
 
 def _baseline(version: GuidelineVersion) -> GuidelineVersion | None:
@@ -203,7 +258,9 @@ def _baseline(version: GuidelineVersion) -> GuidelineVersion | None:
         return published
     return (
         GuidelineVersion.objects.filter(status=Status.RETIRED, number__lt=version.number)
-        .defer("snapshot").order_by("-number").first()
+        .defer("snapshot")
+        .order_by("-number")
+        .first()
     )
 
 

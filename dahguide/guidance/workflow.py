@@ -53,12 +53,14 @@ ACTIONS: dict[str, Action] = {
     for action in (
         Action("submit", "Submit for review", CONTENT_EDITOR, frozenset({Status.DRAFT}), Status.SUBMITTED),
         Action("take", "Take under review", CLINICAL_REVIEWER, frozenset({Status.SUBMITTED}), Status.UNDER_REVIEW),
+        Action("approve", "Approve", CLINICAL_REVIEWER, frozenset({Status.UNDER_REVIEW}), Status.APPROVED, "optional"),
         Action(
-            "approve", "Approve", CLINICAL_REVIEWER, frozenset({Status.UNDER_REVIEW}), Status.APPROVED, "optional"
-        ),
-        Action(
-            "return", "Return to the editors", CLINICAL_REVIEWER,
-            frozenset({Status.SUBMITTED, Status.UNDER_REVIEW, Status.APPROVED}), Status.DRAFT, "required",
+            "return",
+            "Return to the editors",
+            CLINICAL_REVIEWER,
+            frozenset({Status.SUBMITTED, Status.UNDER_REVIEW, Status.APPROVED}),
+            Status.DRAFT,
+            "required",
         ),
         Action("publish", "Publish", CLINICAL_REVIEWER, frozenset({Status.APPROVED}), Status.PUBLISHED),
     )
@@ -140,30 +142,37 @@ def version_submit(
         version = _start(version, user, ACTIONS["submit"])
         errors = []
         if not change_summary:
-            errors.append(ValidationError(
-                "Describe what changed (the change summary) before submitting.", code="change_summary_required"
-            ))
+            errors.append(
+                ValidationError(
+                    "Describe what changed (the change summary) before submitting.", code="change_summary_required"
+                )
+            )
         check = submission_check(version=version)
         if check.missing_notes:
-            errors.append(ValidationError(
-                "Write a change note for physicians for every changed recommendation: "
-                f"{', '.join(check.missing_notes)} (the version's content page, “Change notes”).",
-                code="change_notes_required",
-            ))
+            errors.append(
+                ValidationError(
+                    "Write a change note for physicians for every changed recommendation: "
+                    f"{', '.join(check.missing_notes)} (the version's content page, “Change notes”).",
+                    code="change_notes_required",
+                )
+            )
         if check.failing and not golden_reason:
-            errors.append(ValidationError(
-                [*golden_failure_messages(list(check.failing)),
-                 "Say why you submit it anyway (the reason), or correct the content or the case first."],
-                code="golden_reason_required",
-            ))
+            errors.append(
+                ValidationError(
+                    [
+                        *golden_failure_messages(list(check.failing)),
+                        "Say why you submit it anyway (the reason), or correct the content or the case first.",
+                    ],
+                    code="golden_reason_required",
+                )
+            )
         if errors:
             raise ValidationError(errors)
         comment = change_summary
         if check.failing:
             failures = "; ".join(f for r in check.failing for f in r.clinical_failures)
             comment += (
-                f"\n\nSubmitted with {len(check.failing)} failing golden case(s) ({failures}). "
-                f"Reason: {golden_reason}"
+                f"\n\nSubmitted with {len(check.failing)} failing golden case(s) ({failures}). Reason: {golden_reason}"
             )
         version.change_summary = change_summary
         version_status_change(
@@ -202,8 +211,9 @@ def version_return(*, version: GuidelineVersion, user, comment: str) -> Guidelin
     with transaction.atomic():
         version = _start(version, user, ACTIONS["return"])
         if not comment:
-            raise ValidationError("Say what the editors should change (the comment) before returning.",
-                                  code="comment_required")
+            raise ValidationError(
+                "Say what the editors should change (the comment) before returning.", code="comment_required"
+            )
         version_status_change(version=version, to_status=Status.DRAFT, user=user, comment=comment)
     return version
 
@@ -228,7 +238,9 @@ def version_content_edited(*, version: GuidelineVersion, user) -> GuidelineVersi
         if version.status in {Status.SUBMITTED, Status.UNDER_REVIEW, Status.APPROVED}:
             was = version.get_status_display().lower()
             version_status_change(
-                version=version, to_status=Status.DRAFT, user=user,
+                version=version,
+                to_status=Status.DRAFT,
+                user=user,
                 comment=f"Content edited while {was}: returned to draft; it must be submitted and reviewed again.",
             )
     return version

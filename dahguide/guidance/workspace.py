@@ -51,9 +51,14 @@ def workspace_for(*, user) -> Workspace:
             other_drafts.append(OpenVersion(open_version, mine, None))
     published = (
         GuidelineVersion.objects.filter(status__in=GuidelineVersion.FROZEN_STATUSES, published_at__isnull=False)
-        .defer("snapshot").select_related("published_by").order_by("-published_at")[:RECENTLY_PUBLISHED]
+        .defer("snapshot")
+        .select_related("published_by")
+        .order_by("-published_at")[:RECENTLY_PUBLISHED]
     )
     return Workspace(
-        tuple(my_drafts), tuple(other_drafts), tuple(waiting), tuple(published),
+        tuple(my_drafts),
+        tuple(other_drafts),
+        tuple(waiting),
+        tuple(published),
         can_start_draft=open_version is None and has_role(user, CONTENT_EDITOR),
     )

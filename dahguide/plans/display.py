@@ -84,8 +84,11 @@ class _Sources:
             if source is None:
                 url = c.get("url", "") or ""
                 source = Source(
-                    label=key[0], url=url if url.lower().startswith(("https://", "http://")) else "",
-                    reference=key[1], marker=marker(c.get("verification")), number=len(self.by_label) + 1,
+                    label=key[0],
+                    url=url if url.lower().startswith(("https://", "http://")) else "",
+                    reference=key[1],
+                    marker=marker(c.get("verification")),
+                    number=len(self.by_label) + 1,
                 )
                 self.by_label[key] = source
             out.append(source)
@@ -170,16 +173,27 @@ def _criterion(c: Mapping[str, Any], inputs: Mapping[str, Any]) -> Criterion:
     else:
         explanation = labels.CRITERION_EXPLANATIONS.get((code, status), c.get("explanation", ""))
     return Criterion(
-        code=code, chip=chip, label=c.get("label") or chip, status=status,
-        status_label=labels.label_for(labels.STATUS_LABELS, status), symbol=labels.STATUS_SYMBOLS.get(status, ""),
-        observed=observed or "not recorded", threshold=threshold, explanation=explanation,
+        code=code,
+        chip=chip,
+        label=c.get("label") or chip,
+        status=status,
+        status_label=labels.label_for(labels.STATUS_LABELS, status),
+        symbol=labels.STATUS_SYMBOLS.get(status, ""),
+        observed=observed or "not recorded",
+        threshold=threshold,
+        explanation=explanation,
     )
 
 
 def _positions(items: Iterable[Mapping[str, Any]], sources: _Sources) -> tuple[Position, ...]:
     return tuple(
-        Position(d.get("source", ""), d.get("position", ""), d.get("strength", ""), marker(d.get("verification")),
-                 sources.of(d.get("citations", ())))
+        Position(
+            d.get("source", ""),
+            d.get("position", ""),
+            d.get("strength", ""),
+            marker(d.get("verification")),
+            sources.of(d.get("citations", ())),
+        )
         for d in items or ()
     )
 
@@ -221,10 +235,14 @@ class CautionGroup:
 
 def _alert(w: Mapping[str, Any], sources: _Sources) -> Alert:
     return Alert(
-        code=w["code"], severity=w["severity"], severity_label=labels.label_for(labels.SEVERITY_LABELS, w["severity"]),
-        text=w.get("text", ""), detail=wording.without_internal_references(w.get("detail", "")),
+        code=w["code"],
+        severity=w["severity"],
+        severity_label=labels.label_for(labels.SEVERITY_LABELS, w["severity"]),
+        text=w.get("text", ""),
+        detail=wording.without_internal_references(w.get("detail", "")),
         why=tuple(w.get("why", ())),
-        marker=marker(w.get("verification")), sources=sources.of(w.get("citations", ())),
+        marker=marker(w.get("verification")),
+        sources=sources.of(w.get("citations", ())),
     )
 
 
@@ -393,12 +411,23 @@ def _recommendation(
     show_population = {"adult", "paediatric"} <= populations
     strength = r.get("strength", "") or ""
     return Recommendation(
-        code=r["code"], title=r.get("title", ""), section=labels.LISTED_UNDER.get(r["code"], r["section"]),
-        kind=kind, timing=timing, strength=strength, graded=labels.is_graded(strength),
-        marker=marker(r.get("verification")), text=r.get("text", "") or "", why=tuple(r.get("why", ())),
+        code=r["code"],
+        title=r.get("title", ""),
+        section=labels.LISTED_UNDER.get(r["code"], r["section"]),
+        kind=kind,
+        timing=timing,
+        strength=strength,
+        graded=labels.is_graded(strength),
+        marker=marker(r.get("verification")),
+        text=r.get("text", "") or "",
+        why=tuple(r.get("why", ())),
         caveats=tuple(
-            Caveat(labels.label_for(labels.MODIFIER_LABELS, c.get("modifier", "")), c.get("text", ""),
-                   bool(c.get("pending")), marker(c.get("verification")))
+            Caveat(
+                labels.label_for(labels.MODIFIER_LABELS, c.get("modifier", "")),
+                c.get("text", ""),
+                bool(c.get("pending")),
+                marker(c.get("verification")),
+            )
             for c in r.get("caveats", ())
         ),
         doses=tuple(_dose(d, step_url, show_population) for d in doses),
@@ -411,9 +440,13 @@ def _recommendation(
 
 def _withheld(w: Mapping[str, Any], sources: _Sources) -> Withheld:
     return Withheld(
-        code=w["code"], title=w.get("title", ""), timing=w.get("timing", ""), why_not=tuple(w.get("why_not", ())),
+        code=w["code"],
+        title=w.get("title", ""),
+        timing=w.get("timing", ""),
+        why_not=tuple(w.get("why_not", ())),
         modifiers=tuple(labels.label_for(labels.MODIFIER_LABELS, m) for m in w.get("modifiers", ())),
-        marker=marker(w.get("verification")), sources=sources.of(w.get("citations", ())),
+        marker=marker(w.get("verification")),
+        sources=sources.of(w.get("citations", ())),
     )
 
 
@@ -444,7 +477,8 @@ def _sections(recommendations: Iterable[Recommendation], *, monitoring: bool) ->
     order = [*SECTIONS, *(s for s in by_section if s not in SECTIONS)]
     return tuple(
         Section(code, labels.label_for(labels.SECTION_TITLES, code), tuple(by_section[code]))
-        for code in order if code in by_section
+        for code in order
+        if code in by_section
     )
 
 
@@ -529,17 +563,23 @@ def plan_view(
     withheld = tuple(_withheld(w, sources) for w in doc.get("withheld", ()))
     monitoring = tuple(
         MonitoringItem(
-            m["code"], m.get("text", ""), tuple(m.get("why", ())), marker(m.get("verification")),
+            m["code"],
+            m.get("text", ""),
+            tuple(m.get("why", ())),
+            marker(m.get("verification")),
             sources.of(m.get("citations", ())),
-            state=checklist.get(m["code"]) if checklist is not None else None, due=m["code"] in due,
+            state=checklist.get(m["code"]) if checklist is not None else None,
+            due=m["code"] in due,
         )
         for m in doc.get("monitoring", ())
     )
     guideline = doc.get("guideline", {})
     view = PlanView(
         guideline=Guideline(
-            version=str(guideline.get("version", "")), title=title,
-            published=_date_display(guideline.get("published_at", "")), content_hash=guideline.get("content_hash", ""),
+            version=str(guideline.get("version", "")),
+            title=title,
+            published=_date_display(guideline.get("published_at", "")),
+            content_hash=guideline.get("content_hash", ""),
         ),
         disclaimer=doc.get("disclaimer", ""),
         decision=decision,

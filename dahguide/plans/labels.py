@@ -25,7 +25,10 @@ DECISION_SHORT_LABELS: Mapping[str, str] = {
 }
 
 STATUS_LABELS: Mapping[str, str] = {
-    "met": "Met", "not_met": "Not met", "unknown": "Unknown", "not_applicable": "Not applicable",
+    "met": "Met",
+    "not_met": "Not met",
+    "unknown": "Unknown",
+    "not_applicable": "Not applicable",
 }
 # A status is told by its word and its symbol (and the chip's border), never by colour alone.
 STATUS_SYMBOLS: Mapping[str, str] = {"met": "●", "not_met": "○", "unknown": "?", "not_applicable": "–"}
@@ -52,7 +55,7 @@ CRITERION_EXPLANATIONS: Mapping[tuple[str, str], str] = {
     ("anti_gbm_disease", "met"): "Anti-GBM disease: plasma exchange is recommended (KDIGO 2021).",
     ("anti_gbm_disease", "not_met"): "Anti-GBM antibody negative, and the cause is not anti-GBM disease.",
     ("anti_gbm_disease", "unknown"): "Anti-GBM antibody pending or not sent: test it in any pulmonary-renal "
-                                     "presentation.",
+    "presentation.",
 }
 NOT_EVALUATED = "Not evaluated: the episode is not active (remission or maintenance planning)."
 CHRONIC_DIALYSIS = "Not applicable: dialysis from before this episode makes the kidney criteria uninterpretable."
@@ -85,8 +88,12 @@ TIMING_LABELS: Mapping[str, str] = {"now": "Now", "next_24_hours": "Next 24 hour
 # Plan documents saved before recommendations had ``kind`` and ``timing`` (patient modifiers,
 # docs/design/patient-modifiers.md) still show their actions, grouped by section.
 SECTION_TIMING: Mapping[str, str] = {
-    "initial_management": "now", "adjunctive": "now", "immunosuppression": "next_24_hours",
-    "plasma_exchange": "next_24_hours", "etiology_specific": "next_24_hours", "special_considerations": "then",
+    "initial_management": "now",
+    "adjunctive": "now",
+    "immunosuppression": "next_24_hours",
+    "plasma_exchange": "next_24_hours",
+    "etiology_specific": "next_24_hours",
+    "special_considerations": "then",
 }
 STATEMENT_SECTIONS = frozenset({"prognosis"})
 
@@ -102,7 +109,11 @@ MODIFIER_LABELS: Mapping[str, str] = {
 }
 # The inputs a dose can be waiting for (engine/doses.py ``missing``).
 DOSE_INPUT_LABELS: Mapping[str, str] = {
-    "weight_kg": "weight", "height_cm": "height", "sex": "sex", "age_years": "age", "inr": "INR",
+    "weight_kg": "weight",
+    "height_cm": "height",
+    "sex": "sex",
+    "age_years": "age",
+    "inr": "INR",
 }
 POPULATION_LABELS: Mapping[str, str] = {"adult": "adults", "paediatric": "under 18"}
 

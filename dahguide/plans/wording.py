@@ -124,11 +124,17 @@ def hypoxemia_threshold(threshold: str) -> str:
 
 
 def dialysis_observed(inputs: dict[str, Any], engine_text: str) -> str:
-    """"not on dialysis for this episode; rising rapidly: not recorded" from the inputs."""
+    """ "not on dialysis for this episode; rising rapidly: not recorded" from the inputs."""
     if "on_dialysis" not in inputs and "creatinine_rising_rapidly" not in inputs:
         return engine_text
-    dialysis = {True: "on dialysis for this episode", False: "not on dialysis for this episode",
-                None: "dialysis not recorded"}[inputs.get("on_dialysis")]
-    rising = {True: "creatinine rising rapidly", False: "creatinine not rising rapidly",
-              None: "creatinine trend not recorded"}[inputs.get("creatinine_rising_rapidly")]
+    dialysis = {
+        True: "on dialysis for this episode",
+        False: "not on dialysis for this episode",
+        None: "dialysis not recorded",
+    }[inputs.get("on_dialysis")]
+    rising = {
+        True: "creatinine rising rapidly",
+        False: "creatinine not rising rapidly",
+        None: "creatinine trend not recorded",
+    }[inputs.get("creatinine_rising_rapidly")]
     return f"{dialysis}; {rising}"

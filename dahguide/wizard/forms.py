@@ -406,7 +406,8 @@ def build_form(
             own_unknown = dict(spec.choices).get("unknown", "unknown")  # etiology: "unknown (work-up pending)"
             known = value in dict(spec.choices) and value != "unknown"
             q.options = [Option(f"id_{spec.name}_unknown", "", capfirst(own_unknown), not known)] + [
-                Option(f"id_{spec.name}_{v}", v, capfirst(label), value == v) for v, label in spec.choices
+                Option(f"id_{spec.name}_{v}", v, capfirst(label), value == v)
+                for v, label in spec.choices
                 if v != "unknown"
             ]
             q.buttons = len(q.options) <= MAX_BUTTON_CHOICES
@@ -507,14 +508,17 @@ def rising_helper(answers: Mapping[str, Any]) -> tuple[bool | None, str]:
 
 
 def helper_context(
-    step: Step, answers: Mapping[str, Any], avoid_pf: tuple[Decimal, ...] = (),
+    step: Step,
+    answers: Mapping[str, Any],
+    avoid_pf: tuple[Decimal, ...] = (),
     lab_units: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """What the helper partials of a step show: their raw inputs and the current result."""
     if step.code == "respiratory":
         pf = pf_helper(answers, avoid_pf)
         return {
-            "pao2": _raw(answers, "pao2"), "fio2": _raw(answers, "fio2"),
+            "pao2": _raw(answers, "pao2"),
+            "fio2": _raw(answers, "fio2"),
             "pao2_unit_options": _unit_options("pao2_unit", PAO2_UNITS, answers),
             "fio2_unit_options": _unit_options("fio2_unit", FIO2_UNITS, answers),
             "pf_text": pf.text,
@@ -539,7 +543,9 @@ def rising_text(rising: bool | None, reason: str) -> str:
 
 
 def _unit_options(
-    name: str, choices: tuple[tuple[str, str], ...], answers: Mapping[str, Any],
+    name: str,
+    choices: tuple[tuple[str, str], ...],
+    answers: Mapping[str, Any],
     lab_units: Mapping[str, str] | None = None,
 ) -> list[Option]:
     chosen = _raw(answers, name) or (lab_units or {}).get(name, "")

@@ -14,9 +14,7 @@ from django.db import models
 
 class DraftAssessment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="draft_assessments"
-    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="draft_assessments")
     # Raw answers exactly as typed, per input name (invalid text included), so Back and a
     # refresh never lose anything. Only the engine's parse turns them into clinical values.
     answers = models.JSONField(default=dict, blank=True)

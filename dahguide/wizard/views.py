@@ -76,20 +76,24 @@ def _indicator(draft: DraftAssessment, current: str, step_urls: dict[str, str] |
         url = ""
         if flow.can_open(draft, step.code):
             url = step_urls[step.code] if step_urls else _step_url(draft, step.code)
-        items.append({
-            "label": f"{forms.STEP_CODES.index(step.code) + 1}. {step.title}",
-            "complete": complete,
-            "current": step.code == current,
-            "optional": step.code not in forms.REQUIRED_STEP_CODES,
-            "url": url,
-        })
+        items.append(
+            {
+                "label": f"{forms.STEP_CODES.index(step.code) + 1}. {step.title}",
+                "complete": complete,
+                "current": step.code == current,
+                "optional": step.code not in forms.REQUIRED_STEP_CODES,
+                "url": url,
+            }
+        )
     ready = flow.required_done(draft)
-    items.append({
-        "label": "Review",
-        "complete": ready and draft.finished,
-        "current": current == REVIEW,
-        "url": reverse("wizard:review", args=[draft.pk]) if ready else "",
-    })
+    items.append(
+        {
+            "label": "Review",
+            "complete": ready and draft.finished,
+            "current": current == REVIEW,
+            "url": reverse("wizard:review", args=[draft.pk]) if ready else "",
+        }
+    )
     return items
 
 
@@ -163,7 +167,11 @@ def step(request: HttpRequest, pk: uuid.UUID, step: str) -> HttpResponse:
         # Typed before the idle logout: shown again, unsaved, for the physician to check and save.
         raw = forms.raw_from_post(current, kept, draft.answers, _lab_units(request))
         return _render_step(
-            request, draft, current, {**draft.answers, **raw}, return_to=return_to,
+            request,
+            draft,
+            current,
+            {**draft.answers, **raw},
+            return_to=return_to,
             notice="What you typed on this step before the idle logout is back. Check it, then save.",
         )
 
@@ -181,15 +189,23 @@ def step(request: HttpRequest, pk: uuid.UUID, step: str) -> HttpResponse:
             draft=draft, answers=raw, current_step=step, incomplete=[step] if errors else []
         )
         return _render_step(
-            request, draft, current, draft.answers, notice=notice, focus_id=focus_id, return_to=return_to, same=True,
+            request,
+            draft,
+            current,
+            draft.answers,
+            notice=notice,
+            focus_id=focus_id,
+            return_to=return_to,
+            same=True,
             snapshot=snapshot,
         )
 
     outcome = services.draft_submit_step(draft=draft, step=step, raw=raw, action=action, return_to=return_to)
     draft = outcome.draft
     if outcome.errors:
-        return _render_step(request, draft, current, draft.answers, errors=dict(outcome.errors), return_to=return_to,
-                            same=True)
+        return _render_step(
+            request, draft, current, draft.answers, errors=dict(outcome.errors), return_to=return_to, same=True
+        )
     if outcome.go_to == SEE_PLAN:
         target = reverse("wizard:plan", args=[draft.pk])
         return HttpResponseClientRedirect(target) if is_partial(request) else redirect(target)
@@ -405,7 +421,8 @@ def plan(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         "origins": _origin_counts(groups),
         "optional_steps": [
             {"title": s.title, "url": step_urls[s.code] if flow.can_open(draft, s.code) else ""}
-            for s in STEPS if s.code not in draft.completed_steps
+            for s in STEPS
+            if s.code not in draft.completed_steps
         ],
         "panels": [] if printing else plan_panels(request, draft, plan),
         "appendix": printing and request.GET.get("appendix") == "1",

@@ -29,7 +29,10 @@ PASSWORD = "correct-horse-battery"
 PROXY = "10.0.0.2"  # the reverse proxy: every request reaches the app from it
 WARD_A, WARD_B = "10.20.1.11", "10.20.1.12"
 PROXY_SETTINGS = (
-    "AXES_IPWARE_META_PRECEDENCE_ORDER", "AXES_IPWARE_PROXY_COUNT", "AXES_IPWARE_PROXY_TRUSTED_IPS", "IPWARE_STRICT",
+    "AXES_IPWARE_META_PRECEDENCE_ORDER",
+    "AXES_IPWARE_PROXY_COUNT",
+    "AXES_IPWARE_PROXY_TRUSTED_IPS",
+    "IPWARE_STRICT",
 )
 
 
@@ -173,7 +176,11 @@ def test_attempts_during_a_lockout_do_not_extend_it(client, nurse):
 
 def test_wait_text_rounds_minutes_up():
     assert [wait_text(1), wait_text(59), wait_text(60), wait_text(61), wait_text(900)] == [
-        "1 second", "59 seconds", "1 minute", "2 minutes", "15 minutes"
+        "1 second",
+        "59 seconds",
+        "1 minute",
+        "2 minutes",
+        "15 minutes",
     ]
 
 
@@ -181,9 +188,7 @@ def test_an_administrator_unlocks_an_account_from_the_user_admin(client, nurse, 
     for _ in range(5):
         _login(client, "wrong")
     client.force_login(admin_user)
-    client.post(
-        reverse("admin:auth_user_changelist"), {"action": "unlock_login", ACTION_CHECKBOX_NAME: [nurse.pk]}
-    )
+    client.post(reverse("admin:auth_user_changelist"), {"action": "unlock_login", ACTION_CHECKBOX_NAME: [nurse.pk]})
     client.logout()
     assert _login(client, PASSWORD).status_code == 302
 

@@ -31,25 +31,63 @@ HOOK_TIME = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # "now" of every example r
 
 # GPA on high-flow oxygen, creatinine 320 µmol/L: plasma exchange to consider.
 INTAKE = {
-    "age_years": 54, "etiology": "gpa", "anca_type": "pr3", "anti_gbm_positive": False,
-    "oxygen_support": "high_flow", "spo2_percent": 91, "creatinine_value": 320, "creatinine_unit": "umol/L",
-    "on_dialysis": False, "platelets_10e9_per_l": 180, "steroid_toxicity_factors": ["diabetes"],
+    "age_years": 54,
+    "etiology": "gpa",
+    "anca_type": "pr3",
+    "anti_gbm_positive": False,
+    "oxygen_support": "high_flow",
+    "spo2_percent": 91,
+    "creatinine_value": 320,
+    "creatinine_unit": "umol/L",
+    "on_dialysis": False,
+    "platelets_10e9_per_l": 180,
+    "steroid_toxicity_factors": ["diabetes"],
 }
 
 # Golden cases of REFERENCE §8 (fixtures/golden_cases.json) and neighbours: doses, caveats, withheld actions.
-HSCT_CHILD = {"etiology": "hsct", "age_years": 9, "weight_kg": 25, "platelets_10e9_per_l": 12,
-              "bleeding_controlled": True, "oxygen_support": "supplemental_oxygen", "spo2_percent": 93}
-WARFARIN_INR_7_8 = {"etiology": "coagulopathy", "anticoagulant": "vitamin_k_antagonist", "inr": 7.8, "weight_kg": 80,
-                    "age_years": 70, "oxygen_support": "supplemental_oxygen", "spo2_percent": 91,
-                    "bleeding_controlled": False}
-CHILD_25_KG = {"etiology": "mpa", "anca_type": "mpo", "anti_gbm_positive": False, "age_years": 9, "weight_kg": 25,
-               "height_cm": 130, "oxygen_support": "high_flow", "steroid_toxicity_factors": ["diabetes"]}
+HSCT_CHILD = {
+    "etiology": "hsct",
+    "age_years": 9,
+    "weight_kg": 25,
+    "platelets_10e9_per_l": 12,
+    "bleeding_controlled": True,
+    "oxygen_support": "supplemental_oxygen",
+    "spo2_percent": 93,
+}
+WARFARIN_INR_7_8 = {
+    "etiology": "coagulopathy",
+    "anticoagulant": "vitamin_k_antagonist",
+    "inr": 7.8,
+    "weight_kg": 80,
+    "age_years": 70,
+    "oxygen_support": "supplemental_oxygen",
+    "spo2_percent": 91,
+    "bleeding_controlled": False,
+}
+CHILD_25_KG = {
+    "etiology": "mpa",
+    "anca_type": "mpo",
+    "anti_gbm_positive": False,
+    "age_years": 9,
+    "weight_kg": 25,
+    "height_cm": 130,
+    "oxygen_support": "high_flow",
+    "steroid_toxicity_factors": ["diabetes"],
+}
 CHILD_NO_WEIGHT = {"etiology": "mpa", "age_years": 9, "oxygen_support": "high_flow", "bleeding_controlled": True}
 AGE_UNKNOWN = {"etiology": "gpa", "oxygen_support": "room_air", "spo2_percent": 96, "bleeding_controlled": True}
 HEPARIN_SUPPORT_UNKNOWN = {"etiology": "gpa", "anticoagulant": "unfractionated_heparin", "bleeding_controlled": False}
 HEPARIN_ON_ECMO = {**HEPARIN_SUPPORT_UNKNOWN, "oxygen_support": "ecmo", "age_years": 40, "weight_kg": 70}
-PATIENTS = (HSCT_CHILD, WARFARIN_INR_7_8, CHILD_25_KG, CHILD_NO_WEIGHT, AGE_UNKNOWN, HEPARIN_SUPPORT_UNKNOWN,
-            HEPARIN_ON_ECMO, {})
+PATIENTS = (
+    HSCT_CHILD,
+    WARFARIN_INR_7_8,
+    CHILD_25_KG,
+    CHILD_NO_WEIGHT,
+    AGE_UNKNOWN,
+    HEPARIN_SUPPORT_UNKNOWN,
+    HEPARIN_ON_ECMO,
+    {},
+)
 
 
 @functools.cache

@@ -87,14 +87,17 @@ def test_request_without_token_is_refused(client, published_guideline):
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize("claims", [
-    {"secret": "another-secret-that-is-long-enough-0123456789"},
-    {"iss": "unknown-ehr"},
-    {"aud": "http://testserver/cds-services/another-service"},
-    {"exp": 1_000_000_000, "iat": 999_999_900},
-    {"exp": 4_000_000_000},
-    {"jti": ""},
-])
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"secret": "another-secret-that-is-long-enough-0123456789"},
+        {"iss": "unknown-ehr"},
+        {"aud": "http://testserver/cds-services/another-service"},
+        {"exp": 1_000_000_000, "iat": 999_999_900},
+        {"exp": 4_000_000_000},
+        {"jti": ""},
+    ],
+)
 def test_token_that_fails_a_check_is_refused(client, published_guideline, claims):
     assert call(client, example("gpa_on_oxygen"), **cds_auth(**claims)).status_code == 401
 
@@ -126,11 +129,17 @@ def test_authentication_can_be_switched_off_for_development(client, published_gu
 # -- Bad requests ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body", [
-    "not json", "[]", '{"hook": "order-select", "hookInstance": "x", "context": {"patientId": "p"}}',
-    '{"hook": "patient-view", "context": {"patientId": "p"}}', '{"hook": "patient-view", "hookInstance": "x"}',
-    '{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "prefetch": []}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json",
+        "[]",
+        '{"hook": "order-select", "hookInstance": "x", "context": {"patientId": "p"}}',
+        '{"hook": "patient-view", "context": {"patientId": "p"}}',
+        '{"hook": "patient-view", "hookInstance": "x"}',
+        '{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "prefetch": []}',
+    ],
+)
 def test_malformed_hook_request_answers_400(client, published_guideline, body):
     response = call(client, body)
     assert response.status_code == 400
@@ -143,12 +152,26 @@ def test_no_published_guideline_answers_503(client, hook_time):
 
 def test_garbage_prefetch_never_fails(client, published_guideline, hook_time):
     body = example("gpa_on_oxygen")
-    body["prefetch"] = {"patient": {"resourceType": "Patient", "birthDate": 12},
-                        "observations": {"resourceType": "Bundle", "entry": [{"resource": {
-                            "resourceType": "Observation", "status": "final",
-                            "code": {"coding": [{"system": "http://loinc.org", "code": "2160-0"}]},
-                            "effectiveDateTime": "yesterday", "valueQuantity": {"value": "NaN"}}}, 5, None]},
-                        "conditions": "none"}
+    body["prefetch"] = {
+        "patient": {"resourceType": "Patient", "birthDate": 12},
+        "observations": {
+            "resourceType": "Bundle",
+            "entry": [
+                {
+                    "resource": {
+                        "resourceType": "Observation",
+                        "status": "final",
+                        "code": {"coding": [{"system": "http://loinc.org", "code": "2160-0"}]},
+                        "effectiveDateTime": "yesterday",
+                        "valueQuantity": {"value": "NaN"},
+                    }
+                },
+                5,
+                None,
+            ],
+        },
+        "conditions": "none",
+    }
     assert call(client, body).status_code == 200
 
 
@@ -162,25 +185,31 @@ def test_example_prefetch_is_valid_fhir_r4b(name):
             get_fhir_model_class(resource["resourceType"]).model_validate(resource)
 
 
-@pytest.mark.parametrize(("name", "summary", "indicator"), [
-    ("gpa_on_oxygen", "Consider plasma exchange", "warning"),
-    ("anti_gbm", "Plasma exchange recommended", "critical"),
-    ("stale_creatinine", "Not enough data to decide on plasma exchange", "info"),
-    ("missing_prefetch", "Not enough data to decide on plasma exchange", "info"),
-    ("umol_creatinine", "Consider plasma exchange", "warning"),
-    ("warfarin_bleeding", "Not enough data to decide on plasma exchange", "info"),
-])
+@pytest.mark.parametrize(
+    ("name", "summary", "indicator"),
+    [
+        ("gpa_on_oxygen", "Consider plasma exchange", "warning"),
+        ("anti_gbm", "Plasma exchange recommended", "critical"),
+        ("stale_creatinine", "Not enough data to decide on plasma exchange", "info"),
+        ("missing_prefetch", "Not enough data to decide on plasma exchange", "info"),
+        ("umol_creatinine", "Consider plasma exchange", "warning"),
+        ("warfarin_bleeding", "Not enough data to decide on plasma exchange", "info"),
+    ],
+)
 def test_example_gives_the_decision_card(client, published_guideline, hook_time, name, summary, indicator):
     card = decision(cards(client, name))
     assert card["summary"].startswith(summary)
     assert card["indicator"] == indicator
 
 
-@pytest.mark.parametrize(("name", "met"), [
-    ("gpa_on_oxygen", ["with hypoxemia"]),
-    ("anti_gbm", ["Serum creatinine above 3.4 mg/dL", "anti-GBM disease"]),
-    ("umol_creatinine", ["Serum creatinine above 3.4 mg/dL"]),
-])
+@pytest.mark.parametrize(
+    ("name", "met"),
+    [
+        ("gpa_on_oxygen", ["with hypoxemia"]),
+        ("anti_gbm", ["Serum creatinine above 3.4 mg/dL", "anti-GBM disease"]),
+        ("umol_creatinine", ["Serum creatinine above 3.4 mg/dL"]),
+    ],
+)
 def test_decision_card_names_the_criteria_met(client, published_guideline, hook_time, name, met):
     detail = decision(cards(client, name))["detail"]
     met_lines = [line for line in detail.splitlines() if line.startswith("- **Met**")]
@@ -256,8 +285,9 @@ def test_critical_warning_becomes_its_own_card(client, published_guideline, hook
     assert warning_cards[0]["summary"].startswith("Do not start pharmacological thromboprophylaxis")
 
 
-def test_warfarin_example_fills_the_anticoagulant_and_names_the_other_active_drug(client, published_guideline,
-                                                                                   hook_time):
+def test_warfarin_example_fills_the_anticoagulant_and_names_the_other_active_drug(
+    client, published_guideline, hook_time
+):
     detail = decision(cards(client, "warfarin_bleeding"))["detail"]
     assert (
         "Anticoagulant or antiplatelet drug: vitamin K antagonist (warfarin, phenprocoumon, acenocoumarol), from "
@@ -270,11 +300,14 @@ def test_warfarin_example_ignores_the_stopped_apixaban(client, published_guideli
     assert "apixaban" not in decision(cards(client, "warfarin_bleeding"))["detail"]
 
 
-@pytest.mark.parametrize("shown", [
-    "INR 3.8, 10 Mar 2026 07:00 UTC (Observation/inr-warf)",
-    "Fibrinogen 120 mg/dL (1.2 g/L), 10 Mar 2026 07:00 UTC (Observation/fib-warf)",
-    "Sex male (from the administrative gender",
-])
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "INR 3.8, 10 Mar 2026 07:00 UTC (Observation/inr-warf)",
+        "Fibrinogen 120 mg/dL (1.2 g/L), 10 Mar 2026 07:00 UTC (Observation/fib-warf)",
+        "Sex male (from the administrative gender",
+    ],
+)
 def test_warfarin_example_uses_inr_fibrinogen_and_sex(client, published_guideline, hook_time, shown):
     assert shown in decision(cards(client, "warfarin_bleeding"))["detail"]
 
@@ -308,27 +341,36 @@ def test_link_does_not_create_a_draft_on_get(client, published_guideline, hook_t
     assert not DraftAssessment.objects.exists()
 
 
-def test_confirming_the_link_creates_a_draft_with_the_mapped_answers(client, published_guideline, hook_time,
-                                                                      physician):
+def test_confirming_the_link_creates_a_draft_with_the_mapped_answers(client, published_guideline, hook_time, physician):
     link = _link(client, "gpa_on_oxygen")
     client.force_login(physician)
     response = client.post(reverse("api:from_cds"), {"t": parse_qs(urlparse(link).query)["t"][0]})
     draft = DraftAssessment.objects.get(owner=physician)
     assert response.url == reverse("wizard:step", args=[draft.pk, "patient"])
     assert draft.answers == {
-        "age_years": "57", "sex": "female", "etiology": "gpa", "creatinine_value": "2.1", "creatinine_unit": "mg/dL",
-        "platelets_10e9_per_l": "210", "spo2_percent": "88", "oxygen_support": "supplemental_oxygen",
+        "age_years": "57",
+        "sex": "female",
+        "etiology": "gpa",
+        "creatinine_value": "2.1",
+        "creatinine_unit": "mg/dL",
+        "platelets_10e9_per_l": "210",
+        "spo2_percent": "88",
+        "oxygen_support": "supplemental_oxygen",
     }
 
 
-def test_confirming_the_warfarin_link_prefills_the_coagulation_answers(client, published_guideline, hook_time,
-                                                                       physician):
+def test_confirming_the_warfarin_link_prefills_the_coagulation_answers(
+    client, published_guideline, hook_time, physician
+):
     link = _link(client, "warfarin_bleeding")
     client.force_login(physician)
     client.post(reverse("api:from_cds"), {"t": parse_qs(urlparse(link).query)["t"][0]})
     answers = DraftAssessment.objects.get(owner=physician).answers
     assert {k: answers[k] for k in ("sex", "inr", "anticoagulant", "fibrinogen_g_per_l")} == {
-        "sex": "male", "inr": "3.8", "anticoagulant": "vitamin_k_antagonist", "fibrinogen_g_per_l": "1.2",
+        "sex": "male",
+        "inr": "3.8",
+        "anticoagulant": "vitamin_k_antagonist",
+        "fibrinogen_g_per_l": "1.2",
     }
 
 
@@ -336,8 +378,8 @@ def test_link_page_shows_the_anticoagulant_by_name(client, published_guideline, 
     link = _link(client, "warfarin_bleeding")
     client.force_login(physician)
     html = client.get(link).content.decode()
-    assert "<dd class=\"col-sm-8\">Vitamin K antagonist (warfarin, phenprocoumon, acenocoumarol)</dd>" in html
-    assert "<dd class=\"col-sm-8\">1.2 g/L</dd>" in html
+    assert '<dd class="col-sm-8">Vitamin K antagonist (warfarin, phenprocoumon, acenocoumarol)</dd>' in html
+    assert '<dd class="col-sm-8">1.2 g/L</dd>' in html
 
 
 def test_prefilled_draft_has_no_step_marked_complete(client, published_guideline, hook_time, physician):
@@ -374,8 +416,9 @@ def test_every_quantity_read_has_a_staleness_window():
     assert set(mapping.STALE_AFTER) == {what for what, _ in mapping.QUANTITIES}
 
 
-def test_service_runs_a_bounded_number_of_queries(client, published_guideline, hook_time,
-                                                   django_assert_max_num_queries):
+def test_service_runs_a_bounded_number_of_queries(
+    client, published_guideline, hook_time, django_assert_max_num_queries
+):
     # The published version (and its snapshot when not cached), then the cards and their
     # recommendations recorded for the feedback endpoint (two inserts, however many cards).
     with django_assert_max_num_queries(4):

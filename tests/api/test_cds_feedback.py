@@ -28,9 +28,15 @@ def by_topic(cards, topic):
 
 
 def overridden(card, reason="not_available", comment="", system=None):
-    item = {"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": WHEN,
-            "overrideReason": {"reason": {"system": system or card["overrideReasons"][0]["system"], "code": reason},
-                               "userComment": comment}}
+    item = {
+        "card": card["uuid"],
+        "outcome": "overridden",
+        "outcomeTimestamp": WHEN,
+        "overrideReason": {
+            "reason": {"system": system or card["overrideReasons"][0]["system"], "code": reason},
+            "userComment": comment,
+        },
+    }
     return item
 
 
@@ -69,8 +75,11 @@ def test_the_give_now_card_stands_for_the_actions_for_now(cards):
 
 
 def test_the_decision_card_stands_for_the_plasma_exchange_recommendations(cards):
-    codes = set(Impression.objects.filter(card_id=by_topic(cards, "decision")["uuid"])
-                .values_list("recommendation_code", flat=True))
+    codes = set(
+        Impression.objects.filter(card_id=by_topic(cards, "decision")["uuid"]).values_list(
+            "recommendation_code", flat=True
+        )
+    )
     assert codes and all(code.startswith("plasma_exchange") for code in codes)
 
 
@@ -107,8 +116,11 @@ def test_the_feedback_url_is_an_accepted_audience_too(client, cards):
 
 def test_a_card_sent_to_another_client_is_refused(client, settings, cards):
     settings.CDS_HOOKS_CLIENTS = {**settings.CDS_HOOKS_CLIENTS, "other-ehr": "another-shared-secret-0123456789abcdef"}
-    response = send(client, accepted(cards[0]), **cds_auth(aud=CDS_SERVICE_URL, iss="other-ehr",
-                                                           secret="another-shared-secret-0123456789abcdef"))
+    response = send(
+        client,
+        accepted(cards[0]),
+        **cds_auth(aud=CDS_SERVICE_URL, iss="other-ehr", secret="another-shared-secret-0123456789abcdef"),
+    )
     assert response.status_code == 400
     assert not CdsFeedback.objects.exists()
 
@@ -173,8 +185,15 @@ BAD_BODIES = {
     "empty feedback": {"feedback": []},
     "item not an object": {"feedback": ["x"]},
     "card not a uuid": {"feedback": [{"card": "12", "outcome": "accepted", "outcomeTimestamp": WHEN}]},
-    "timestamp without zone": {"feedback": [{"card": "8c1f0a53-76fa-4d8e-9a43-0f0a4f1bd0a1", "outcome": "accepted",
-                                             "outcomeTimestamp": "2026-03-10T12:05:00"}]},
+    "timestamp without zone": {
+        "feedback": [
+            {
+                "card": "8c1f0a53-76fa-4d8e-9a43-0f0a4f1bd0a1",
+                "outcome": "accepted",
+                "outcomeTimestamp": "2026-03-10T12:05:00",
+            }
+        ]
+    },
     "timestamp missing": {"feedback": [{"card": "8c1f0a53-76fa-4d8e-9a43-0f0a4f1bd0a1", "outcome": "accepted"}]},
     "too many": {"feedback": [{"card": "x"}] * 101},
 }
@@ -187,7 +206,7 @@ def test_a_malformed_body_is_a_clear_400(client, cards, name):
     assert response.json()["error"]
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe", b"{\"feedback\": NaN}"])
+@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe", b'{"feedback": NaN}'])
 def test_a_body_that_is_not_json_is_a_clear_400(client, cards, body):
     response = post_json(client, FEEDBACK_URL, body, **cds_auth(aud=CDS_SERVICE_URL))
     assert response.status_code == 400

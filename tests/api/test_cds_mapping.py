@@ -32,19 +32,25 @@ def observation(loinc: str, value: Any, unit: str, *, hours_ago: float = 1, ucum
     if ucum:
         quantity |= {"system": "http://unitsofmeasure.org", "code": unit}
     return {
-        "resourceType": "Observation", "id": f"o{abs(hash((loinc, value, unit, hours_ago))) % 10**6}",
-        "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
-        "effectiveDateTime": _when(hours_ago), "valueQuantity": quantity, **extra,
+        "resourceType": "Observation",
+        "id": f"o{abs(hash((loinc, value, unit, hours_ago))) % 10**6}",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
+        "effectiveDateTime": _when(hours_ago),
+        "valueQuantity": quantity,
+        **extra,
     }
 
 
 def condition(snomed: str, clinical: str = "active", verification: str = "confirmed") -> dict[str, Any]:
     return {
         "resourceType": "Condition",
-        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                       "code": clinical}]},
-        "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
-                                           "code": verification}]},
+        "clinicalStatus": {
+            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": clinical}]
+        },
+        "verificationStatus": {
+            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": verification}]
+        },
         "code": {"coding": [{"system": "http://snomed.info/sct", "code": snomed}]},
     }
 
@@ -54,14 +60,21 @@ def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
 
 
 def mapped_observations(*observations: dict[str, Any]):
-    return map_prefetch({"patient": None, "observations": bundle(*observations), "conditions": None,
-                         "medications": None}, now=NOW)
+    return map_prefetch(
+        {"patient": None, "observations": bundle(*observations), "conditions": None, "medications": None}, now=NOW
+    )
 
 
-@pytest.mark.parametrize(("unit", "ucum", "expected_unit"), [
-    ("mg/dL", True, "mg/dL"), ("umol/L", True, "umol/L"), ("µmol/L", False, "umol/L"), ("μmol/l", False, "umol/L"),
-    ("mmol/L", True, "mmol/L"),
-])
+@pytest.mark.parametrize(
+    ("unit", "ucum", "expected_unit"),
+    [
+        ("mg/dL", True, "mg/dL"),
+        ("umol/L", True, "umol/L"),
+        ("µmol/L", False, "umol/L"),
+        ("μmol/l", False, "umol/L"),
+        ("mmol/L", True, "mmol/L"),
+    ],
+)
 def test_creatinine_units_are_mapped_explicitly(unit, ucum, expected_unit):
     data = mapped_observations(observation("2160-0", 3, unit, ucum=ucum)).data
     assert (data["creatinine_value"], data["creatinine_unit"]) == (Decimal(3), expected_unit)
@@ -73,10 +86,16 @@ def test_creatinine_in_an_unknown_unit_is_not_used():
     assert "'mg/L'" in mapped.problems[0]
 
 
-@pytest.mark.parametrize(("value", "unit", "expected"), [
-    (210, "10*9/L", 210), (210, "10*3/uL", 210), (210, "10^3/µL", 210), (210, "10*3/mm3", 210),
-    (45000, "/uL", 45),
-])
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (210, "10*9/L", 210),
+        (210, "10*3/uL", 210),
+        (210, "10^3/µL", 210),
+        (210, "10*3/mm3", 210),
+        (45000, "/uL", 45),
+    ],
+)
 def test_platelet_units_are_converted_to_10e9_per_litre(value, unit, expected):
     data = mapped_observations(observation("777-3", value, unit)).data
     assert data["platelets_10e9_per_l"] == Decimal(expected)
@@ -94,21 +113,26 @@ def test_spo2_as_a_fraction_is_not_used():
 
 def test_newest_value_wins_whatever_the_code():
     data = mapped_observations(
-        observation("14682-9", 400, "umol/L", hours_ago=2), observation("2160-0", 1.1, "mg/dL", hours_ago=10),
+        observation("14682-9", 400, "umol/L", hours_ago=2),
+        observation("2160-0", 1.1, "mg/dL", hours_ago=10),
     ).data
     assert (data["creatinine_value"], data["creatinine_unit"]) == (Decimal(400), "umol/L")
 
 
 def test_unusable_newest_value_does_not_fall_back_to_an_older_one():
     mapped = mapped_observations(
-        observation("2160-0", 3, "furlongs", hours_ago=1), observation("2160-0", 1.0, "mg/dL", hours_ago=5),
+        observation("2160-0", 3, "furlongs", hours_ago=1),
+        observation("2160-0", 1.0, "mg/dL", hours_ago=5),
     )
     assert "creatinine_value" not in mapped.data
 
 
 WINDOWED = [
-    ("creatinine", "2160-0", 2, "mg/dL"), ("platelets", "777-3", 100, "10*9/L"), ("spo2", "59408-5", 95, "%"),
-    ("inr", "6301-6", 1.4, "{INR}"), ("fibrinogen", "3255-7", 2.1, "g/L"),
+    ("creatinine", "2160-0", 2, "mg/dL"),
+    ("platelets", "777-3", 100, "10*9/L"),
+    ("spo2", "59408-5", 95, "%"),
+    ("inr", "6301-6", 1.4, "{INR}"),
+    ("fibrinogen", "3255-7", 2.1, "g/L"),
 ]
 
 
@@ -129,8 +153,17 @@ def test_value_older_than_its_window_is_stale_and_not_used(what, loinc, value, u
 
 def test_staleness_windows_are_as_documented():
     assert {k: v.total_seconds() / 3600 for k, v in STALE_AFTER.items()} == {
-        "creatinine": 48, "spo2": 24, "platelets": 72, "inr": 24, "fibrinogen": 24,
-        "egfr": 48, "weight": 7 * 24, "height": 365 * 24, "pf": 24, "pao2": 24, "fio2": 24,
+        "creatinine": 48,
+        "spo2": 24,
+        "platelets": 72,
+        "inr": 24,
+        "fibrinogen": 24,
+        "egfr": 48,
+        "weight": 7 * 24,
+        "height": 365 * 24,
+        "pf": 24,
+        "pao2": 24,
+        "fio2": 24,
     }
 
 
@@ -141,29 +174,33 @@ def test_a_horowitz_index_observation_is_the_pf_ratio():
 
 
 def test_pao2_and_fio2_taken_together_make_the_pf_ratio():
-    mapped = mapped_observations(observation("2703-7", 9, "kPa", hours_ago=1), observation("3150-0", 60, "%",
-                                                                                          hours_ago=1.5))
+    mapped = mapped_observations(
+        observation("2703-7", 9, "kPa", hours_ago=1), observation("3150-0", 60, "%", hours_ago=1.5)
+    )
     assert mapped.data == {"pao2_fio2_ratio": Decimal(113)}  # 9 kPa = 67.5 mmHg, / 0.6
     assert "calculated from PaO₂ 9 kPa" in mapped.used[0] and "FiO₂ 60%" in mapped.used[0]
 
 
 def test_pao2_and_fio2_hours_apart_make_no_pf_ratio():
-    mapped = mapped_observations(observation("2703-7", 70, "mm[Hg]", hours_ago=1), observation("3150-0", 0.4, "1",
-                                                                                             hours_ago=4))
+    mapped = mapped_observations(
+        observation("2703-7", 70, "mm[Hg]", hours_ago=1), observation("3150-0", 0.4, "1", hours_ago=4)
+    )
     assert "pao2_fio2_ratio" not in mapped.data
     assert "not taken within an hour" in mapped.problems[0]
 
 
 def test_a_stale_blood_gas_makes_no_pf_ratio():
-    mapped = mapped_observations(observation("2703-7", 70, "mm[Hg]", hours_ago=30), observation("3150-0", 40, "%",
-                                                                                              hours_ago=30))
+    mapped = mapped_observations(
+        observation("2703-7", 70, "mm[Hg]", hours_ago=30), observation("3150-0", 40, "%", hours_ago=30)
+    )
     assert "pao2_fio2_ratio" not in mapped.data
     assert "older than 24 h" in mapped.stale[0]
 
 
 def test_a_pf_ratio_observation_wins_over_a_blood_gas_pair():
-    mapped = mapped_observations(observation("50984-4", 210, "mm[Hg]"), observation("2703-7", 60, "mm[Hg]"),
-                                 observation("3150-0", 100, "%"))
+    mapped = mapped_observations(
+        observation("50984-4", 210, "mm[Hg]"), observation("2703-7", 60, "mm[Hg]"), observation("3150-0", 100, "%")
+    )
     assert mapped.data == {"pao2_fio2_ratio": Decimal(210)}
 
 
@@ -196,15 +233,19 @@ def test_cancelled_observation_is_ignored():
 
 
 def test_oxygen_flow_component_sets_supplemental_oxygen():
-    component = {"code": {"coding": [{"system": "http://loinc.org", "code": "3151-8"}]},
-                 "valueQuantity": {"value": 2, "unit": "L/min"}}
+    component = {
+        "code": {"coding": [{"system": "http://loinc.org", "code": "3151-8"}]},
+        "valueQuantity": {"value": 2, "unit": "L/min"},
+    }
     data = mapped_observations(observation("59408-5", 91, "%", component=[component])).data
     assert data["oxygen_support"] == "supplemental_oxygen"
 
 
 def test_room_air_concentration_component_sets_room_air():
-    component = {"code": {"coding": [{"system": "http://loinc.org", "code": "3150-0"}]},
-                 "valueQuantity": {"value": 21, "unit": "%"}}
+    component = {
+        "code": {"coding": [{"system": "http://loinc.org", "code": "3150-0"}]},
+        "valueQuantity": {"value": 21, "unit": "%"},
+    }
     assert mapped_observations(observation("59408-5", 96, "%", component=[component])).data["oxygen_support"] == (
         "room_air"
     )
@@ -212,10 +253,14 @@ def test_room_air_concentration_component_sets_room_air():
 
 def test_disagreeing_oxygen_components_leave_support_unknown():
     components = [
-        {"code": {"coding": [{"system": "http://loinc.org", "code": "3150-0"}]},
-         "valueQuantity": {"value": 21, "unit": "%"}},
-        {"code": {"coding": [{"system": "http://loinc.org", "code": "3151-8"}]},
-         "valueQuantity": {"value": 4, "unit": "L/min"}},
+        {
+            "code": {"coding": [{"system": "http://loinc.org", "code": "3150-0"}]},
+            "valueQuantity": {"value": 21, "unit": "%"},
+        },
+        {
+            "code": {"coding": [{"system": "http://loinc.org", "code": "3151-8"}]},
+            "valueQuantity": {"value": 4, "unit": "L/min"},
+        },
     ]
     assert "oxygen_support" not in mapped_observations(observation("59408-5", 96, "%", component=components)).data
 
@@ -230,8 +275,10 @@ def test_unlisted_snomed_code_leaves_etiology_unknown():
     assert "etiology" not in map_prefetch({"conditions": bundle(condition("38341003"))}, now=NOW).data
 
 
-@pytest.mark.parametrize(("clinical", "verification"), [("resolved", "confirmed"), ("active", "refuted"),
-                                                        ("active", "entered-in-error"), ("inactive", "confirmed")])
+@pytest.mark.parametrize(
+    ("clinical", "verification"),
+    [("resolved", "confirmed"), ("active", "refuted"), ("active", "entered-in-error"), ("inactive", "confirmed")],
+)
 def test_inactive_or_refuted_condition_is_ignored(clinical, verification):
     mapped = map_prefetch({"conditions": bundle(condition("195353004", clinical, verification))}, now=NOW)
     assert "etiology" not in mapped.data
@@ -282,8 +329,13 @@ def test_implausible_value_becomes_unknown_with_a_data_quality_warning():
 
 
 def test_answers_are_text_as_the_wizard_stores_them():
-    mapped = map_prefetch({"patient": {"resourceType": "Patient", "birthDate": "1970-01-01"},
-                           "observations": bundle(observation("2160-0", 2.50, "mg/dL"))}, now=NOW)
+    mapped = map_prefetch(
+        {
+            "patient": {"resourceType": "Patient", "birthDate": "1970-01-01"},
+            "observations": bundle(observation("2160-0", 2.50, "mg/dL")),
+        },
+        now=NOW,
+    )
     assert answers(mapped) == {"age_years": "56", "creatinine_value": "2.5", "creatinine_unit": "mg/dL"}
 
 
@@ -321,10 +373,16 @@ def test_sex_is_read_when_the_birth_date_is_unusable():
 # -- INR and fibrinogen ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("loinc", "unit", "ucum"), [
-    ("6301-6", "{INR}", True), ("34714-6", "{INR}", True), ("6301-6", "1", True), ("6301-6", "INR", False),
-    ("6301-6", "", False),
-])
+@pytest.mark.parametrize(
+    ("loinc", "unit", "ucum"),
+    [
+        ("6301-6", "{INR}", True),
+        ("34714-6", "{INR}", True),
+        ("6301-6", "1", True),
+        ("6301-6", "INR", False),
+        ("6301-6", "", False),
+    ],
+)
 def test_inr_without_a_unit_or_as_a_ratio_is_used(loinc, unit, ucum):
     assert mapped_observations(observation(loinc, 2.7, unit, ucum=ucum)).data["inr"] == Decimal("2.7")
 
@@ -335,9 +393,15 @@ def test_inr_in_seconds_is_not_used():
     assert "The newest INR result" in mapped.problems[0] and "'s'" in mapped.problems[0]
 
 
-@pytest.mark.parametrize(("value", "unit", "grams"), [
-    (1.2, "g/L", "1.2"), (120, "mg/dL", "1.2"), (95, "mg/dl", "0.95"), (3, "g/l", "3"),
-])
+@pytest.mark.parametrize(
+    ("value", "unit", "grams"),
+    [
+        (1.2, "g/L", "1.2"),
+        (120, "mg/dL", "1.2"),
+        (95, "mg/dl", "0.95"),
+        (3, "g/l", "3"),
+    ],
+)
 def test_fibrinogen_is_converted_to_g_per_l(value, unit, grams):
     assert mapped_observations(observation("3255-7", value, unit)).data["fibrinogen_g_per_l"] == Decimal(grams)
 
@@ -359,8 +423,9 @@ def test_fibrinogen_outside_the_hard_range_is_dropped_with_its_message():
 
 
 def test_newest_inr_wins_over_an_older_one():
-    data = mapped_observations(observation("6301-6", 1.1, "{INR}", hours_ago=2),
-                               observation("34714-6", 4.2, "{INR}", hours_ago=10)).data
+    data = mapped_observations(
+        observation("6301-6", 1.1, "{INR}", hours_ago=2), observation("34714-6", 4.2, "{INR}", hours_ago=10)
+    ).data
     assert data["inr"] == Decimal("1.1")
 
 
@@ -456,8 +521,12 @@ def test_contained_medication_is_read():
 
 
 def test_medication_included_in_the_bundle_is_read_by_its_ingredient():
-    medication = {"resourceType": "Medication", "id": "tab-7", "code": {"text": "Xarelto 20 mg"},
-                  "ingredient": [{"itemCodeableConcept": {"coding": [{"system": RXNORM, "code": "1114195"}]}}]}
+    medication = {
+        "resourceType": "Medication",
+        "id": "tab-7",
+        "code": {"text": "Xarelto 20 mg"},
+        "ingredient": [{"itemCodeableConcept": {"coding": [{"system": RXNORM, "code": "1114195"}]}}],
+    }
     request = order(None, medicationReference={"reference": "https://ehr.example.org/fhir/Medication/tab-7"})
     assert mapped_orders(request, medication).data["anticoagulant"] == "factor_xa_inhibitor"
 
@@ -480,14 +549,22 @@ def test_single_medication_request_instead_of_a_bundle_is_read():
     assert map_prefetch({"medications": order("8150")}, now=NOW).data["anticoagulant"] == "vitamin_k_antagonist"
 
 
-@pytest.mark.parametrize("garbage", [
-    bundle(order(None, contained=5, medicationReference={"reference": "#x"})),
-    {"resourceType": "Bundle", "entry": [{"resource": order(None, medicationReference="Medication/x")}]},
-    {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Medication", "id": "x", "ingredient": 3}},
-                                         {"resource": order(None, medicationReference={"reference": "Medication/x"})}]},
-    {"resourceType": "Bundle", "entry": "none"},
-    {"resourceType": "Patient"},
-])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        bundle(order(None, contained=5, medicationReference={"reference": "#x"})),
+        {"resourceType": "Bundle", "entry": [{"resource": order(None, medicationReference="Medication/x")}]},
+        {
+            "resourceType": "Bundle",
+            "entry": [
+                {"resource": {"resourceType": "Medication", "id": "x", "ingredient": 3}},
+                {"resource": order(None, medicationReference={"reference": "Medication/x"})},
+            ],
+        },
+        {"resourceType": "Bundle", "entry": "none"},
+        {"resourceType": "Patient"},
+    ],
+)
 def test_malformed_medication_prefetch_never_raises(garbage):
     assert "anticoagulant" not in map_prefetch({"medications": garbage}, now=NOW).data
 

@@ -117,8 +117,9 @@ def test_hsct_child_gives_mechanical_prophylaxis_now_and_not_the_withheld_drug()
 
 def test_give_now_points_at_the_not_suggested_card():
     detail = card(HSCT_CHILD, "give_now")["detail"]
-    assert ("**Not suggested for this patient** (see its card): Thromboprophylaxis once bleeding is controlled."
-            in detail)
+    assert (
+        "**Not suggested for this patient** (see its card): Thromboprophylaxis once bleeding is controlled." in detail
+    )
 
 
 def test_give_now_is_a_warning_without_critical_red_flag_or_reversal():
@@ -216,8 +217,9 @@ def test_age_unknown_shows_adult_and_child_doses_labelled():
 
 
 def test_pending_caveat_is_a_check_first_beside_its_action():
-    block = action_block(card(HEPARIN_SUPPORT_UNKNOWN, "give_now")["detail"],
-                         "Reverse unfractionated heparin with protamine")
+    block = action_block(
+        card(HEPARIN_SUPPORT_UNKNOWN, "give_now")["detail"], "Reverse unfractionated heparin with protamine"
+    )
     assert "- **Check first**: oxygen support not recorded. If so: heparin for the ECMO circuit" in block
 
 

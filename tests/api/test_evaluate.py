@@ -66,8 +66,9 @@ def test_session_without_csrf_token_is_refused(published_guideline, physician):
 
 
 def test_invalid_field_answers_400_with_messages_per_field(client, physician_token):
-    response = post_json(client, URL, {"age_years": 300, "etiology": "flu", "spo2_percent": "high"},
-                         **auth(physician_token))
+    response = post_json(
+        client, URL, {"age_years": 300, "etiology": "flu", "spo2_percent": "high"}, **auth(physician_token)
+    )
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"age_years", "etiology", "spo2_percent"}
 
@@ -93,29 +94,44 @@ def test_implausible_creatinine_becomes_unknown_with_a_warning(client, published
     assert "creatinine_unit_implausible" in [w["code"] for w in plan["warnings"]]
 
 
-
 def test_platelets_per_microlitre_is_treated_as_unknown(client, published_guideline, physician_token):
     plan = post_json(client, URL, {"platelets_10e9_per_l": 2500}, **auth(physician_token)).json()
     warning = next(w for w in plan["warnings"] if w["code"] == "platelets_unit_implausible")
     assert "per µL" in warning["detail"]
 
 
-@pytest.mark.parametrize("body", [
-    "[1, 2]", '"text"', "42", "null", "true",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[1, 2]",
+        '"text"',
+        "42",
+        "null",
+        "true",
+    ],
+)
 def test_json_that_is_not_an_object_answers_400(client, physician_token, body):
     response = post_json(client, URL, body, **auth(physician_token))
     assert response.status_code == 400
     assert "__all__" in response.json()["errors"]
 
 
-@pytest.mark.parametrize("body", [
-    "{", "{'a': 1}", '{"age_years": NaN}', '{"age_years": Infinity}', "\xff\xfe", "[" * 100_000,
-    '{"age_years": ' + "9" * 5000 + "}",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{",
+        "{'a': 1}",
+        '{"age_years": NaN}',
+        '{"age_years": Infinity}',
+        "\xff\xfe",
+        "[" * 100_000,
+        '{"age_years": ' + "9" * 5000 + "}",
+    ],
+)
 def test_body_that_is_not_json_answers_400(client, physician_token, body):
-    response = post_json(client, URL, body.encode("utf-8", "surrogateescape") if "\xff" in body else body,
-                         **auth(physician_token))
+    response = post_json(
+        client, URL, body.encode("utf-8", "surrogateescape") if "\xff" in body else body, **auth(physician_token)
+    )
     assert response.status_code == 400
     assert response.json()["errors"]["__all__"]
 
@@ -164,8 +180,9 @@ def test_throttle_counts_per_user(client, published_guideline, physician_token, 
     assert post_json(client, URL, INTAKE, **auth(token_for(admin_user))).status_code == 200
 
 
-def test_evaluate_runs_a_bounded_number_of_queries(client, published_guideline, physician_token,
-                                                   django_assert_max_num_queries):
+def test_evaluate_runs_a_bounded_number_of_queries(
+    client, published_guideline, physician_token, django_assert_max_num_queries
+):
     post_json(client, URL, INTAKE, **auth(physician_token))  # warm the snapshot cache
     with django_assert_max_num_queries(3):
         post_json(client, URL, INTAKE, **auth(physician_token))

@@ -95,7 +95,8 @@ def test_questionnaire_creatinine_unit_is_a_ucum_choice(questionnaire):
     unit = next(i for i in _items(questionnaire["item"]) if i["linkId"] == "creatinine_unit")
     codings = [o["valueCoding"] for o in unit["answerOption"]]
     assert {(c["system"], c["code"]) for c in codings} == {
-        ("http://unitsofmeasure.org", "mg/dL"), ("http://unitsofmeasure.org", "umol/L"),
+        ("http://unitsofmeasure.org", "mg/dL"),
+        ("http://unitsofmeasure.org", "umol/L"),
         ("http://unitsofmeasure.org", "mmol/L"),
     }
 
@@ -137,7 +138,10 @@ def _actions(actions: list[dict]) -> list[dict]:
 def test_plan_definition_plasma_exchange_check_lists_the_four_criteria(plan_definition):
     check = plan_definition["action"][0]
     assert [a["id"] for a in check["action"]] == [
-        "creatinine_over_3_4_mg_dl", "dialysis_or_rapidly_rising_creatinine", "dah_with_hypoxemia", "anti_gbm_disease",
+        "creatinine_over_3_4_mg_dl",
+        "dialysis_or_rapidly_rising_creatinine",
+        "dah_with_hypoxemia",
+        "anti_gbm_disease",
     ]
 
 
@@ -212,7 +216,10 @@ def test_case_export_is_a_valid_fhir_r4b_bundle(client, case, physician_token):
     document = get(client, "case_fhir", physician_token, case.pk).json()
     Bundle.model_validate(document)
     assert [e["resource"]["resourceType"] for e in document["entry"]] == [
-        "QuestionnaireResponse", "GuidanceResponse", "RequestGroup", "OperationOutcome",
+        "QuestionnaireResponse",
+        "GuidanceResponse",
+        "RequestGroup",
+        "OperationOutcome",
     ]
 
 
@@ -269,23 +276,30 @@ def _answers(response: dict) -> dict[str, Any]:
 
 def test_questionnaire_response_answers_are_the_saved_inputs():
     plan = _plan_without_db()
-    response = _resources(case_bundle(case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00",
-                                      inputs=plan["inputs"], plan=plan))["QuestionnaireResponse"]
+    response = _resources(
+        case_bundle(
+            case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00", inputs=plan["inputs"], plan=plan
+        )
+    )["QuestionnaireResponse"]
     known = {k: v for k, v in plan["inputs"].items() if v is not None}
     assert _answers(response) == known
 
 
 def test_no_factor_present_is_answered_none_not_left_unknown():
     plan = _plan_without_db({"steroid_toxicity_factors": []})
-    response = _resources(case_bundle(case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00",
-                                      inputs=plan["inputs"], plan=plan))["QuestionnaireResponse"]
+    response = _resources(
+        case_bundle(
+            case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00", inputs=plan["inputs"], plan=plan
+        )
+    )["QuestionnaireResponse"]
     assert _answers(response)["steroid_toxicity_factors"] == ["none"]
 
 
 def test_guidance_response_points_at_the_request_group_and_the_warnings():
     plan = _plan_without_db()
-    bundle = case_bundle(case_id=7, revision_number=2, authored="2026-03-10T12:00:00+00:00",
-                         inputs=plan["inputs"], plan=plan)
+    bundle = case_bundle(
+        case_id=7, revision_number=2, authored="2026-03-10T12:00:00+00:00", inputs=plan["inputs"], plan=plan
+    )
     urls = {e["resource"]["resourceType"]: e["fullUrl"] for e in bundle["entry"]}
     guidance = _resources(bundle)["GuidanceResponse"]
     assert guidance["result"]["reference"] == urls["RequestGroup"]
@@ -295,8 +309,11 @@ def test_guidance_response_points_at_the_request_group_and_the_warnings():
 
 def test_request_group_starts_with_the_plasma_exchange_decision_and_its_criteria():
     plan = _plan_without_db()
-    group = _resources(case_bundle(case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00",
-                                   inputs=plan["inputs"], plan=plan))["RequestGroup"]
+    group = _resources(
+        case_bundle(
+            case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00", inputs=plan["inputs"], plan=plan
+        )
+    )["RequestGroup"]
     plex = group["action"][0]
     assert plex["code"][0]["coding"][0]["code"] == plan["plasma_exchange"]["decision"] == "consider"
     assert len(plex["action"]) == 4
@@ -304,26 +321,40 @@ def test_request_group_starts_with_the_plasma_exchange_decision_and_its_criteria
 
 def test_request_group_has_an_action_per_recommendation():
     plan = _plan_without_db()
-    group = _resources(case_bundle(case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00",
-                                   inputs=plan["inputs"], plan=plan))["RequestGroup"]
+    group = _resources(
+        case_bundle(
+            case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00", inputs=plan["inputs"], plan=plan
+        )
+    )["RequestGroup"]
     assert {r["code"] for r in plan["recommendations"]} <= {a["id"] for a in group["action"]}
 
 
 def test_every_warning_becomes_an_issue():
     plan = _plan_without_db()
-    outcome = _resources(case_bundle(case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00",
-                                     inputs=plan["inputs"], plan=plan))["OperationOutcome"]
+    outcome = _resources(
+        case_bundle(
+            case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00", inputs=plan["inputs"], plan=plan
+        )
+    )["OperationOutcome"]
     assert [i["details"]["coding"][0]["code"] for i in outcome["issue"]] == [w["code"] for w in plan["warnings"]]
 
 
-@pytest.mark.parametrize("intake", [
-    {}, INTAKE, {"etiology": "anti_gbm", "creatinine_value": 600, "creatinine_unit": "umol/L"},
-    {"active_dah": False, "steroid_toxicity_factors": ["diabetes", "frailty"], "weight_kg": 72.5},
-])
+@pytest.mark.parametrize(
+    "intake",
+    [
+        {},
+        INTAKE,
+        {"etiology": "anti_gbm", "creatinine_value": 600, "creatinine_unit": "umol/L"},
+        {"active_dah": False, "steroid_toxicity_factors": ["diabetes", "frailty"], "weight_kg": 72.5},
+    ],
+)
 def test_case_bundle_validates_for_any_plan(intake):
     plan = _plan_without_db(intake)
-    Bundle.model_validate(case_bundle(case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00",
-                                      inputs=plan["inputs"], plan=plan))
+    Bundle.model_validate(
+        case_bundle(
+            case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00", inputs=plan["inputs"], plan=plan
+        )
+    )
 
 
 def _plan_without_db(intake: dict | None = None) -> dict:
@@ -337,7 +368,8 @@ def test_fhir_export_is_also_served_as_plain_json_on_request(client, published_g
 
 
 @pytest.mark.parametrize("name", ["guideline", "guideline_questionnaire", "guideline_plandefinition"])
-def test_guideline_reads_run_a_bounded_number_of_queries(client, published_guideline, physician_token, name,
-                                                         django_assert_max_num_queries):
+def test_guideline_reads_run_a_bounded_number_of_queries(
+    client, published_guideline, physician_token, name, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(4):  # token + user, roles, the published version (+ its snapshot)
         get(client, name, physician_token)

@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/evaluate"
 # Lone surrogates, controls, bidi overrides, private use; not whitespace, which is trimmed.
 UNSHOWABLE = st.text(
-    st.characters(categories=["Cs", "Cc", "Cf", "Co"]).filter(lambda c: not c.isspace()), min_size=1, max_size=3,
+    st.characters(categories=["Cs", "Cc", "Cf", "Co"]).filter(lambda c: not c.isspace()),
+    min_size=1,
+    max_size=3,
 )
 
 
@@ -37,11 +39,15 @@ def _errors(response) -> dict[str, list[str]]:
     return response.json()["errors"]
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ('{"etiology": "\\ud800"}', "etiology"),
-    ('{"\\ud800": 1}', "\\ud800"),
-    ('{"steroid_toxicity_factors": ["\\ud800"]}', "steroid_toxicity_factors"),
-], ids=["value", "key", "list-item"])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('{"etiology": "\\ud800"}', "etiology"),
+        ('{"\\ud800": 1}', "\\ud800"),
+        ('{"steroid_toxicity_factors": ["\\ud800"]}', "steroid_toxicity_factors"),
+    ],
+    ids=["value", "key", "list-item"],
+)
 def test_lone_surrogate_answers_400_naming_the_field_with_the_character_escaped(
     client, published_guideline, physician_token, body, field
 ):
@@ -64,9 +70,15 @@ def _planted(body: dict[str, Any], where: str, name: str, text: str) -> dict[str
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.builds(
-    _planted, st.just(INTAKE), st.sampled_from(["value", "key", "item"]), st.sampled_from(INPUT_NAMES), UNSHOWABLE,
-))
+@given(
+    data=st.builds(
+        _planted,
+        st.just(INTAKE),
+        st.sampled_from(["value", "key", "item"]),
+        st.sampled_from(INPUT_NAMES),
+        UNSHOWABLE,
+    )
+)
 def test_unshowable_text_anywhere_in_an_intake_answers_400_never_500(
     client, published_guideline, physician_token, data
 ):

@@ -30,7 +30,7 @@ NEW = {"sex": "female", "anticoagulant": "factor_xa_inhibitor", "fibrinogen_g_pe
 def test_intake_schema_lists_sex_after_age_and_the_coagulation_fields_after_inr():
     names = list(schemas.intake_schema()["properties"])
     assert names[names.index("age_years") + 1] == "sex"
-    assert names[names.index("inr"):names.index("inr") + 3] == ["inr", "anticoagulant", "fibrinogen_g_per_l"]
+    assert names[names.index("inr") : names.index("inr") + 3] == ["inr", "anticoagulant", "fibrinogen_g_per_l"]
 
 
 def test_sex_schema_is_female_male_or_null():
@@ -69,13 +69,17 @@ def test_evaluate_without_the_new_fields_reports_them_unknown(client, published_
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "value", "message"), [
-    ("fibrinogen_g_per_l", 25, "Fibrinogen must be from 0 to 20 g/L; 25 is outside that range."),
-    ("fibrinogen_g_per_l", "low", "Fibrinogen: enter a number from 0 to 20 g/L."),
-    ("sex", "other", "Sex: 'other' is not one of the answers. Choose one of: female, male (or unknown)."),
-])
-def test_evaluate_refuses_a_bad_value_naming_the_field(client, published_guideline, physician_token, name, value,
-                                                        message):
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("fibrinogen_g_per_l", 25, "Fibrinogen must be from 0 to 20 g/L; 25 is outside that range."),
+        ("fibrinogen_g_per_l", "low", "Fibrinogen: enter a number from 0 to 20 g/L."),
+        ("sex", "other", "Sex: 'other' is not one of the answers. Choose one of: female, male (or unknown)."),
+    ],
+)
+def test_evaluate_refuses_a_bad_value_naming_the_field(
+    client, published_guideline, physician_token, name, value, message
+):
     response = post_json(client, URL, {**INTAKE, name: value}, **auth(physician_token))
     assert response.status_code == 400
     assert response.json() == {"errors": {name: [message]}}
@@ -124,8 +128,9 @@ def test_questionnaire_still_asks_every_input_name_once(items):
 
 def test_saved_case_answers_the_new_questions():
     plan = _plan_without_db({**INTAKE, **NEW})
-    bundle = case_bundle(case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00",
-                         inputs=plan["inputs"], plan=plan)
+    bundle = case_bundle(
+        case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00", inputs=plan["inputs"], plan=plan
+    )
     Bundle.model_validate(bundle)
     answers = _answers(_resources(bundle)["QuestionnaireResponse"])
     assert {k: answers[k] for k in NEW} == NEW

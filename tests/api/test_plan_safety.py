@@ -52,7 +52,10 @@ def test_evaluate_returns_the_dose_for_this_patient(client, published_guideline,
     plan = post_json(client, URL, CHILD_25_KG, **auth(physician_token)).json()
     dose = _recommendation(plan, "glucocorticoid_pulse")["doses"][0]
     assert (dose["code"], dose["amount"], dose["unit"], dose["calculation"]) == (
-        "methylprednisolone_pulse_paediatric", "750", "mg", "30 mg/kg × 25 kg = 750 mg"
+        "methylprednisolone_pulse_paediatric",
+        "750",
+        "mg",
+        "30 mg/kg × 25 kg = 750 mg",
     )
 
 
@@ -118,8 +121,12 @@ def _undocumented(doc: Any, schema: dict[str, Any], path: str = "") -> list[str]
     if not isinstance(doc, dict) or "properties" not in schema:
         return []
     out = [f"{path}.{key}" for key in doc if key not in schema["properties"]]
-    return out + [p for key, value in doc.items() if key in schema["properties"]
-                  for p in _undocumented(value, schema["properties"][key], f"{path}.{key}")]
+    return out + [
+        p
+        for key, value in doc.items()
+        if key in schema["properties"]
+        for p in _undocumented(value, schema["properties"][key], f"{path}.{key}")
+    ]
 
 
 @pytest.mark.parametrize("intake", PATIENTS)
@@ -137,8 +144,9 @@ def test_every_key_of_the_plan_is_documented(intake):
 
 def _bundle(intake: dict[str, Any]) -> dict[str, dict[str, Any]]:
     plan = plan_of(intake)
-    bundle = case_bundle(case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00", inputs=plan["inputs"],
-                         plan=plan)
+    bundle = case_bundle(
+        case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00", inputs=plan["inputs"], plan=plan
+    )
     Bundle.model_validate(bundle)
     return {e["resource"]["resourceType"]: e["resource"] for e in bundle["entry"]}
 
@@ -182,8 +190,10 @@ def test_withheld_action_is_not_proposed_in_the_request_group():
 def test_withheld_action_is_a_guidance_response_note_with_why_not():
     notes = [n["text"] for n in _bundle(HSCT_CHILD)["GuidanceResponse"]["note"]]
     assert any(
-        n.startswith("Not suggested for this patient: Thromboprophylaxis once bleeding is controlled (unverified). "
-                     "Why not: platelets 12 ×10⁹/L (< 50)")
+        n.startswith(
+            "Not suggested for this patient: Thromboprophylaxis once bleeding is controlled (unverified). "
+            "Why not: platelets 12 ×10⁹/L (< 50)"
+        )
         for n in notes
     ), notes
 
@@ -199,5 +209,8 @@ def test_plan_saved_before_doses_still_exports():
         for key in ("kind", "timing", "caveats", "doses"):
             r.pop(key)
     plan.pop("withheld")
-    Bundle.model_validate(case_bundle(case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00",
-                                      inputs=plan["inputs"], plan=plan))
+    Bundle.model_validate(
+        case_bundle(
+            case_id=1, revision_number=1, authored="2026-03-10T12:00:00+00:00", inputs=plan["inputs"], plan=plan
+        )
+    )

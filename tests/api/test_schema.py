@@ -48,8 +48,13 @@ def test_schema_is_valid_openapi(openapi):
 
 
 def test_schema_documents_every_endpoint_of_the_api(openapi):
-    assert {"/api/v1/evaluate", "/api/v1/guideline", "/api/v1/guideline/fhir/questionnaire",
-            "/api/v1/guideline/fhir/plandefinition", "/api/v1/cases/{case_id}/fhir"} <= set(openapi["paths"])
+    assert {
+        "/api/v1/evaluate",
+        "/api/v1/guideline",
+        "/api/v1/guideline/fhir/questionnaire",
+        "/api/v1/guideline/fhir/plandefinition",
+        "/api/v1/cases/{case_id}/fhir",
+    } <= set(openapi["paths"])
 
 
 def test_intake_schema_has_one_property_per_input_name(openapi):
@@ -66,7 +71,8 @@ def test_intake_schema_takes_hard_ranges_from_the_fields():
         if spec.hard_range is not None:
             low, high = spec.hard_range
             assert (properties[spec.name]["minimum"], properties[spec.name]["maximum"]) == (
-                json_number(low), json_number(high)
+                json_number(low),
+                json_number(high),
             ), spec.name
 
 
@@ -90,13 +96,16 @@ def test_contract_intake_is_valid_against_the_intake_schema():
     jsonschema.validate(INTAKE, _json_schema(schemas.intake_schema()))
 
 
-@pytest.mark.parametrize(("intake", "valid"), [
-    ({"creatinine_value": 1.2, "creatinine_unit": "mg/dL"}, True),
-    ({"creatinine_value": None}, True),
-    ({"creatinine_unit": "mg/dL"}, True),
-    ({"creatinine_value": 1.2}, False),
-    ({"creatinine_value": 1.2, "creatinine_unit": None}, False),
-])
+@pytest.mark.parametrize(
+    ("intake", "valid"),
+    [
+        ({"creatinine_value": 1.2, "creatinine_unit": "mg/dL"}, True),
+        ({"creatinine_value": None}, True),
+        ({"creatinine_unit": "mg/dL"}, True),
+        ({"creatinine_value": 1.2}, False),
+        ({"creatinine_value": 1.2, "creatinine_unit": None}, False),
+    ],
+)
 def test_intake_schema_says_a_creatinine_value_requires_its_unit_as_the_parser_does(intake, valid):
     validator = jsonschema.Draft4Validator(_json_schema(schemas.intake_schema()))
     assert validator.is_valid(intake) is valid
@@ -108,19 +117,23 @@ def test_creatinine_value_description_names_the_unit_it_requires(openapi):
     assert "requires `creatinine_unit`" in description
 
 
-@pytest.mark.parametrize(("path", "name", "maximum"), [
-    ("/api/v1/cases/{case_id}/fhir", "case_id", 2**63 - 1),
-    ("/api/v1/guideline/versions/{number}/fhir/questionnaire", "number", 2**31 - 1),
-    ("/api/v1/guideline/versions/{number}/fhir/plandefinition", "number", 2**31 - 1),
-])
+@pytest.mark.parametrize(
+    ("path", "name", "maximum"),
+    [
+        ("/api/v1/cases/{case_id}/fhir", "case_id", 2**63 - 1),
+        ("/api/v1/guideline/versions/{number}/fhir/questionnaire", "number", 2**31 - 1),
+        ("/api/v1/guideline/versions/{number}/fhir/plandefinition", "number", 2**31 - 1),
+    ],
+)
 def test_path_ids_are_documented_as_the_ids_the_database_holds(openapi, path, name, maximum):
     (parameter,) = [p for p in openapi["paths"][path]["get"]["parameters"] if p["in"] == "path"]
     assert (parameter["name"], parameter["schema"]) == (name, {"type": "integer", "minimum": 1, "maximum": maximum})
 
 
 def test_read_endpoints_document_the_400_of_a_bad_query_parameter(openapi):
-    assert all("400" in operation["get"]["responses"] for path, operation in openapi["paths"].items()
-               if "get" in operation)
+    assert all(
+        "400" in operation["get"]["responses"] for path, operation in openapi["paths"].items() if "get" in operation
+    )
 
 
 def test_evaluate_documents_plan_and_errors(openapi):
@@ -128,14 +141,23 @@ def test_evaluate_documents_plan_and_errors(openapi):
     assert {"200", "400", "401", "403", "429", "503"} <= set(responses)
 
 
-@pytest.mark.parametrize("intake", [
-    INTAKE,
-    {},
-    {"etiology": "anti_gbm", "oxygen_support": "invasive_ventilation", "creatinine_value": 600,
-     "creatinine_unit": "umol/L", "pregnancy_status": "pregnant", "bleeding_controlled": False},
-    {"creatinine_value": 300, "creatinine_unit": "mg/dL", "spo2_percent": 30, "platelets_10e9_per_l": 3000},
-    {"active_dah": False, "etiology": "mpa", "steroid_toxicity_factors": []},
-])
+@pytest.mark.parametrize(
+    "intake",
+    [
+        INTAKE,
+        {},
+        {
+            "etiology": "anti_gbm",
+            "oxygen_support": "invasive_ventilation",
+            "creatinine_value": 600,
+            "creatinine_unit": "umol/L",
+            "pregnancy_status": "pregnant",
+            "bleeding_controlled": False,
+        },
+        {"creatinine_value": 300, "creatinine_unit": "mg/dL", "spo2_percent": 30, "platelets_10e9_per_l": 3000},
+        {"active_dah": False, "etiology": "mpa", "steroid_toxicity_factors": []},
+    ],
+)
 def test_plan_document_matches_the_plan_schema(published_guideline, intake):
     plan = evaluate(parse_intake(intake), get_published_snapshot()).to_dict()
     jsonschema.validate(plan, _json_schema(schemas.plan_schema()))

@@ -106,8 +106,9 @@ def test_markdown_report_has_the_page_table_with_ratio_queries_and_bytes(tmp_pat
     pages = [_page("plan GET", 8.0, queries=7, size=20480), rpt.PageResult("engine only")]
     checks = [rpt.latency_check(pages, FLOOR)]
     text = rpt.render_markdown(rpt.Report("Bench", "bench/run", FLOOR, pages, checks, [("Extra", "body")]))
-    assert ("| page | p50 ms | p95 ms | p95 ÷ bare p95 | target | p95 ÷ floor p95 | (p50 ÷ floor p50) | queries "
-            "| bytes |") in text
+    assert (
+        "| page | p50 ms | p95 ms | p95 ÷ bare p95 | target | p95 ÷ floor p95 | (p50 ÷ floor p50) | queries | bytes |"
+    ) in text
     assert "| plan GET | 4.0 | 8.0 | – | – | 2.00× | (2.00×) | 7 | 20.0 KB |" in text
     assert "| engine only | – | – | – | – | – | – | – | – |" in text
     assert "every target met" in text and "## Extra" in text
@@ -122,23 +123,30 @@ def _grouped(label, p95):
     return rpt.PageResult(label, Summary(100, p95 / 2, p95, p95), 3, 1000, group=rpt.target_group(label))
 
 
-@pytest.mark.parametrize(("label", "group"), [
-    ("home GET", "home"),
-    ("plan GET", "plan page"),
-    ("3 kidney POST htmx", "wizard step"),
-    ("new assessment POST", "wizard step"),
-    ("review GET", "wizard step"),
-    ("plan-so-far GET htmx", "wizard step"),
-    ("case list GET", ""),
-    ("login GET", ""),
-])
+@pytest.mark.parametrize(
+    ("label", "group"),
+    [
+        ("home GET", "home"),
+        ("plan GET", "plan page"),
+        ("3 kidney POST htmx", "wizard step"),
+        ("new assessment POST", "wizard step"),
+        ("review GET", "wizard step"),
+        ("plan-so-far GET htmx", "wizard step"),
+        ("case list GET", ""),
+        ("login GET", ""),
+    ],
+)
 def test_each_page_falls_under_its_ratio_to_bare_target(label, group):
     assert rpt.target_group(label) == group
 
 
 def test_bare_checks_judge_home_steps_and_plan_against_their_own_ratio():
-    pages = [_grouped("home GET", 4.0), _grouped("1 patient GET", 6.0), _grouped("plan GET", 10.0),
-             _grouped("case list GET", 50.0)]
+    pages = [
+        _grouped("home GET", 4.0),
+        _grouped("1 patient GET", 6.0),
+        _grouped("plan GET", 10.0),
+        _grouped("case list GET", 50.0),
+    ]
     checks = rpt.bare_checks(pages, BARE)
     assert [c.status for c in checks] == [rpt.MET, rpt.MET, rpt.MET]
     assert "10.00× (plan GET" in checks[2].measured
@@ -174,21 +182,33 @@ def test_a_smoke_report_says_targets_are_judged_on_full_runs_only():
 
 
 def test_response_counts_wire_bytes_and_reads_redirects():
-    response = Response(302, "Found", [("Location", "https://localhost/assessments/x/plan/"),
-                                       ("Content-Length", "0")], b"", 1.0, 8711)
+    response = Response(
+        302, "Found", [("Location", "https://localhost/assessments/x/plan/"), ("Content-Length", "0")], b"", 1.0, 8711
+    )
     assert response.location_path == "/assessments/x/plan/"
-    assert response.wire_bytes == len("HTTP/1.1 302 Found\r\n") + 2 + len("Location") + 4 + len(
-        "https://localhost/assessments/x/plan/") + len("Content-Length") + 4 + 1
+    assert (
+        response.wire_bytes
+        == len("HTTP/1.1 302 Found\r\n")
+        + 2
+        + len("Location")
+        + 4
+        + len("https://localhost/assessments/x/plan/")
+        + len("Content-Length")
+        + 4
+        + 1
+    )
     htmx = Response(200, "OK", [("HX-Redirect", "/assessments/x/review/")], b"abc", 1.0, 8711)
     assert htmx.location_path == "/assessments/x/review/"
 
 
 def test_browser_keeps_secure_cookies_and_forgets_deleted_ones():
     browser = Browser([1])
-    browser._remember([
-        ("Set-Cookie", "sessionid=abc; HttpOnly; Path=/; SameSite=Lax; Secure"),
-        ("Set-Cookie", "csrftoken=tok; Path=/; SameSite=Lax; Secure"),
-    ])
+    browser._remember(
+        [
+            ("Set-Cookie", "sessionid=abc; HttpOnly; Path=/; SameSite=Lax; Secure"),
+            ("Set-Cookie", "csrftoken=tok; Path=/; SameSite=Lax; Secure"),
+        ]
+    )
     assert browser.cookies == {"sessionid": "abc", "csrftoken": "tok"}
     browser._remember([("Set-Cookie", 'sessionid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/')])
     assert browser.cookies == {"csrftoken": "tok"}

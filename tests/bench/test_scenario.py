@@ -68,13 +68,16 @@ def test_bench_views_do_not_exist_in_the_app():
             resolve(path)
 
 
-@pytest.mark.parametrize(("sql", "table"), [
-    ('UPDATE "django_session" SET "session_data" = %s WHERE "session_key" = %s', "django_session"),
-    ('INSERT INTO "wizard_draftassessment" ("id") VALUES (%s)', "wizard_draftassessment"),
-    ('DELETE FROM "axes_accessattempt" WHERE 1', "axes_accessattempt"),
-    ('SELECT "django_session"."session_data" FROM "django_session"', None),
-    ("SAVEPOINT s1", None),
-])
+@pytest.mark.parametrize(
+    ("sql", "table"),
+    [
+        ('UPDATE "django_session" SET "session_data" = %s WHERE "session_key" = %s', "django_session"),
+        ('INSERT INTO "wizard_draftassessment" ("id") VALUES (%s)', "wizard_draftassessment"),
+        ('DELETE FROM "axes_accessattempt" WHERE 1', "axes_accessattempt"),
+        ('SELECT "django_session"."session_data" FROM "django_session"', None),
+        ("SAVEPOINT s1", None),
+    ],
+)
 def test_written_table_names_the_table_a_statement_writes(sql, table):
     assert written_table(sql) == table
 

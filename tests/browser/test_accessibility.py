@@ -19,16 +19,20 @@ from tests.wizard.conftest import INVALID, VALID
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.parametrize("role", ["resident", "content_editor", "clinical_reviewer", None],
-                         ids=["resident", "content_editor", "clinical_reviewer", "admin"])
+@pytest.mark.parametrize(
+    "role",
+    ["resident", "content_editor", "clinical_reviewer", None],
+    ids=["resident", "content_editor", "clinical_reviewer", "admin"],
+)
 def test_home_of_each_role(live_server, page, make_user, published_guideline, csp_violations, screenshot, role):
     make_user("someone", role)
     login(page, live_server, "someone", BROWSER_PASSWORD)
     check_page(page, f"home-{role or 'admin'}", csp_violations, screenshot)
 
 
-def test_each_step_with_a_refused_answer_showing(live_server, page, make_user, published_guideline, csp_violations,
-                                                 screenshot):
+def test_each_step_with_a_refused_answer_showing(
+    live_server, page, make_user, published_guideline, csp_violations, screenshot
+):
     physician = make_user("ward-physician", "physician")
     login(page, live_server, "ward-physician", BROWSER_PASSWORD)
     for number, code in enumerate(STEP_CODES, start=1):
@@ -95,13 +99,21 @@ def _admin_pages(draft) -> list[tuple[str, str]]:
 
 # A reviewer sees the draft read-only: the same templates as a published version's pages.
 REVIEWER_PAGES = {"admin-index", "admin-version-draft", "admin-recommendation", "admin-review"}
-SCREENSHOT_PAGES = {"admin-index", "admin-versions", "admin-version-draft", "admin-recommendation", "admin-review",
-                    "admin-diff", "admin-recommendation-history"}
+SCREENSHOT_PAGES = {
+    "admin-index",
+    "admin-versions",
+    "admin-version-draft",
+    "admin-recommendation",
+    "admin-review",
+    "admin-diff",
+    "admin-recommendation-history",
+}
 
 
 @pytest.mark.parametrize("role", ["content_editor", "clinical_reviewer"])
-def test_content_administration_pages(live_server, page, make_user, published_guideline, csp_violations,
-                                      screenshot, role):
+def test_content_administration_pages(
+    live_server, page, make_user, published_guideline, csp_violations, screenshot, role
+):
     from dahguide.guidance.golden import golden_cases_load, golden_cases_read
     from dahguide.guidance.workflow import version_create_draft
 
@@ -119,8 +131,13 @@ def test_content_administration_pages(live_server, page, make_user, published_gu
         response = page.goto(f"{live_server.url}{path}")
         assert response.status == 200, path
         try:
-            check_page(page, name if role == "content_editor" else f"{name}-reviewer", csp_violations,
-                       screenshot if name in SCREENSHOT_PAGES else None, wait="load")  # admin: no htmx
+            check_page(
+                page,
+                name if role == "content_editor" else f"{name}-reviewer",
+                csp_violations,
+                screenshot if name in SCREENSHOT_PAGES else None,
+                wait="load",
+            )  # admin: no htmx
         except AssertionError as exc:  # report every page at once
             problems.append(f"{path}: {str(exc).splitlines()[0]}")
             csp_violations.clear()

@@ -32,8 +32,10 @@ TABLET = {"width": 768, "height": 1024}
 MAX_CLICKS = 10
 MAX_KEY_PRESSES = 45
 MAX_PRINTED_PAGES = 2
-STRIP_BOTTOM = "(() => { const s = document.querySelector('.strip-body'); " \
-               "return s.getBoundingClientRect().bottom + window.scrollY; })()"
+STRIP_BOTTOM = (
+    "(() => { const s = document.querySelector('.strip-body'); "
+    "return s.getBoundingClientRect().bottom + window.scrollY; })()"
+)
 
 
 def _heading(page, number: int):
@@ -71,8 +73,9 @@ class Mouse:
         self.typed += len(text)
 
 
-def test_gpa_high_flow_journey_takes_at_most_ten_clicks(live_server, page, make_user, published_guideline,
-                                                        csp_violations):
+def test_gpa_high_flow_journey_takes_at_most_ten_clicks(
+    live_server, page, make_user, published_guideline, csp_violations
+):
     make_user("ward-physician", "physician")
     login(page, live_server, "ward-physician", BROWSER_PASSWORD)
     mouse = Mouse(page)
@@ -122,8 +125,9 @@ class Keyboard:
         self.presses += len(text)
 
     def focused(self) -> str:
-        return self.page.evaluate("document.activeElement ? (document.activeElement.id || document.activeElement."
-                                  "textContent.trim()) : ''")
+        return self.page.evaluate(
+            "document.activeElement ? (document.activeElement.id || document.activeElement.textContent.trim()) : ''"
+        )
 
     def tab_to(self, target: str, limit: int = 20) -> None:
         """Tab until the element with this id (or button text) has the focus."""
@@ -180,8 +184,7 @@ def test_gpa_high_flow_journey_by_keyboard_alone_in_at_most_45_key_presses(
     assert csp_violations == []
 
 
-def test_a_link_from_the_strip_opens_the_disclosure_it_points_into(live_server, page, make_user,
-                                                                    published_guideline):
+def test_a_link_from_the_strip_opens_the_disclosure_it_points_into(live_server, page, make_user, published_guideline):
     from tests.cases.conftest import ANSWERS, finished_draft
 
     draft = finished_draft(make_user("ward-physician", "physician"), ANSWERS)
@@ -247,8 +250,9 @@ def _prepare(owner) -> list[tuple[str, str, object]]:
         answers = forms.answers_from_inputs(case["intake"])
         if any(forms.step_errors(step, answers) for step in forms.STEPS):
             doc = evaluate(parse_intake(case["intake"], implausible="unknown"), snapshot).to_dict()
-            saved = case_services.case_create(author=owner, label=f"Golden {len(prepared) + 1}",
-                                              plan=case_services.SavedPlan(doc, snapshot.title))
+            saved = case_services.case_create(
+                author=owner, label=f"Golden {len(prepared) + 1}", plan=case_services.SavedPlan(doc, snapshot.title)
+            )
             path = f"/cases/{saved.pk}/print/"
         else:
             draft = services.draft_create(owner=owner, first_step=forms.STEP_CODES[0])

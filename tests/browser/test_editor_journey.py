@@ -66,8 +66,9 @@ def _saved_case(owner):
     draft = _completed_draft(owner)
     snapshot = get_published_snapshot()
     plan = services.SavedPlan(evaluate(parse_answers(draft.answers), snapshot).to_dict(), snapshot.title)
-    return services.case_create(author=owner, label="GPA, high-flow oxygen, low platelets", plan=plan,
-                                source_draft=draft)
+    return services.case_create(
+        author=owner, label="GPA, high-flow oxygen, low platelets", plan=plan, source_draft=draft
+    )
 
 
 def _admin_login(page, live_server, username: str, csp_violations) -> None:
@@ -187,8 +188,9 @@ def _editor_corrects_and_resubmits_version_2(page, live_server, csp_violations) 
     _admin_logout(page)
 
 
-def _reviewer_approves_and_publishes_version_2(page, live_server, csp_violations, screenshot,
-                                               golden_count: int) -> None:
+def _reviewer_approves_and_publishes_version_2(
+    page, live_server, csp_violations, screenshot, golden_count: int
+) -> None:
     login(page, live_server, "reviewer", BROWSER_PASSWORD)  # the product's own login page this time
     _open_version_review(page, live_server, 2)
     page.get_by_role("button", name="Take under review").click()

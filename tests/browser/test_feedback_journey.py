@@ -32,14 +32,23 @@ def _ehr_overrides_give_now(settings, monkeypatch) -> None:
     assert response.status_code == 200
     card = next(c for c in response.json()["cards"] if c["source"]["topic"]["code"] == "give_now")
     reason = next(r for r in card["overrideReasons"] if r["code"] == "not_available")
-    feedback = {"feedback": [{"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-03-10T12:05:00Z",
-                              "overrideReason": {"reason": reason, "userComment": "No high-flow device free"}}]}
+    feedback = {
+        "feedback": [
+            {
+                "card": card["uuid"],
+                "outcome": "overridden",
+                "outcomeTimestamp": "2026-03-10T12:05:00Z",
+                "overrideReason": {"reason": reason, "userComment": "No high-flow device free"},
+            }
+        ]
+    }
     response = post_json(ehr, reverse("api:cds_feedback"), feedback, **cds_auth())
     assert response.status_code == 200, response.content
 
 
-def test_bedside_and_ehr_feedback_reach_the_editor(live_server, page, make_user, published_guideline, settings,
-                                                   monkeypatch, csp_violations, screenshot):
+def test_bedside_and_ehr_feedback_reach_the_editor(
+    live_server, page, make_user, published_guideline, settings, monkeypatch, csp_violations, screenshot
+):
     physician = make_user("ward-physician", "physician")
     make_user("content-editor", "content_editor")
     case = save_case(physician)

@@ -46,8 +46,9 @@ def _start(page, live_server, make_user) -> None:
     expect(_heading(page, 1)).to_be_visible()
 
 
-def test_physician_journey_with_javascript(live_server, page, make_user, published_guideline, csp_violations,
-                                           screenshot):
+def test_physician_journey_with_javascript(
+    live_server, page, make_user, published_guideline, csp_violations, screenshot
+):
     make_user("ward-physician", "physician")
     login(page, live_server, "ward-physician", BROWSER_PASSWORD)
     check_page(page, "home-physician", csp_violations, screenshot)
@@ -87,8 +88,9 @@ def test_physician_journey_without_javascript(live_server, browser, make_user, p
         context.close()
 
 
-def test_physician_journey_with_javascript_off_shows_a_refused_answer(live_server, browser, make_user,
-                                                                     published_guideline):
+def test_physician_journey_with_javascript_off_shows_a_refused_answer(
+    live_server, browser, make_user, published_guideline
+):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:
@@ -158,8 +160,9 @@ def _press_button(page, text: str) -> None:
     raise AssertionError(f"button {text!r} not reachable with Tab")
 
 
-def test_physician_completes_the_wizard_with_the_keyboard_alone(live_server, page, make_user, published_guideline,
-                                                                csp_violations):
+def test_physician_completes_the_wizard_with_the_keyboard_alone(
+    live_server, page, make_user, published_guideline, csp_violations
+):
     make_user("kb-physician", "physician")
     page.goto(f"{live_server.url}/accounts/login/")
     tab_to(page, "id_username")

@@ -29,8 +29,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # ANSWERS: the patient, GPA on high-flow oxygen with creatinine 1.8 mg/dL (plasma exchange:
 # consider). MPA on room air with a normal creatinine: another etiology, another decision.
-MPA_ANSWERS = {**ANSWERS, "etiology": "mpa", "anca_type": "mpo", "oxygen_support": "room_air",
-               "spo2_percent": "96", "creatinine_value": "0.9"}
+MPA_ANSWERS = {
+    **ANSWERS,
+    "etiology": "mpa",
+    "anca_type": "mpo",
+    "oxygen_support": "room_air",
+    "spo2_percent": "96",
+    "creatinine_value": "0.9",
+}
 GPA_LABEL = "GPA on high flow, day 1"
 MPA_LABEL = "MPA on room air, day 2"
 REFUSED_LABEL = "MRN 12345678"  # an identifier word and a run of digits: refused
@@ -206,8 +212,9 @@ def test_resident_reviews_and_attending_signs_off_saved_cases(
     expect(panel).to_be_focused()
     removed = panel.locator("dt", has_text="Warnings removed").locator("xpath=following-sibling::dd[1]")
     expect(removed).to_contain_text(removed_text)
-    expect(panel.locator("dt", has_text="Plasma-exchange decision").locator("xpath=following-sibling::dd[1]")) \
-        .to_have_text("Unchanged: Plasma exchange: consider")
+    expect(
+        panel.locator("dt", has_text="Plasma-exchange decision").locator("xpath=following-sibling::dd[1]")
+    ).to_have_text("Unchanged: Plasma exchange: consider")
     expect(page.locator(".cautions")).to_contain_text(removed_text)  # the plan as decided
     _check(page, "case-detail-reevaluated", csp_violations, screenshot)
     page.goto(f"{base}/cases/{gpa_case}/reevaluate/")
@@ -243,8 +250,10 @@ def test_resident_reviews_and_attending_signs_off_saved_cases(
     page.goto(f"{base}/cases/{gpa_case}/")
     signoffs = page.locator("#signoffs")
     # The attending reads the resident's open question before reaching the sign-off form.
-    assert page.locator("#comments .review-comment").bounding_box()["y"] < \
-        signoffs.locator(".signoff-form").bounding_box()["y"]
+    assert (
+        page.locator("#comments .review-comment").bounding_box()["y"]
+        < signoffs.locator(".signoff-form").bounding_box()["y"]
+    )
     signoffs.get_by_role("radio", name="Disagree").check()
     signoffs.get_by_role("button", name="Sign off").click()
     expect(signoffs.locator(".invalid-feedback")).to_have_count(2)

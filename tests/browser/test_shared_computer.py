@@ -103,8 +103,7 @@ def test_back_after_logout_shows_no_clinical_content(live_server, page, make_use
     expect(page.get_by_role("heading", name="Log in to DAH Guide")).to_be_visible()
 
 
-def test_admin_warns_an_editor_before_the_idle_logout(live_server, page, make_user, short_idle_timeout,
-                                                      csp_violations):
+def test_admin_warns_an_editor_before_the_idle_logout(live_server, page, make_user, short_idle_timeout, csp_violations):
     make_user("editor", "content_editor")
     login(page, live_server, "editor", BROWSER_PASSWORD)
     page.goto(f"{live_server.url}/admin/")

@@ -24,8 +24,9 @@ def ehr(settings):
     server.stop()
 
 
-def test_launch_from_the_ehr_to_a_prefilled_plan(live_server, page, make_user, published_guideline, ehr,
-                                                 csp_violations, screenshot):
+def test_launch_from_the_ehr_to_a_prefilled_plan(
+    live_server, page, make_user, published_guideline, ehr, csp_violations, screenshot
+):
     make_user("ward-physician", "physician")
     page.goto(ehr.launch_url(f"{live_server.url}/smart/launch", "anna"))
 

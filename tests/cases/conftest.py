@@ -22,17 +22,37 @@ from dahguide.wizard.forms import STEP_CODES
 HTMX = {"HX-Request": "true"}
 # GPA on high-flow oxygen with creatinine 1.8 mg/dL (plasma exchange: consider).
 INTAKE = {
-    "age_years": 54, "etiology": "gpa", "anca_type": "pr3", "anti_gbm_positive": False, "active_dah": True,
-    "pregnancy_status": "not_applicable", "oxygen_support": "high_flow", "spo2_percent": 92,
-    "creatinine_value": 1.8, "creatinine_unit": "mg/dL", "on_dialysis": False, "platelets_10e9_per_l": 180,
-    "infection_status": "excluded", "refractory_to_initial_therapy": False,
+    "age_years": 54,
+    "etiology": "gpa",
+    "anca_type": "pr3",
+    "anti_gbm_positive": False,
+    "active_dah": True,
+    "pregnancy_status": "not_applicable",
+    "oxygen_support": "high_flow",
+    "spo2_percent": 92,
+    "creatinine_value": 1.8,
+    "creatinine_unit": "mg/dL",
+    "on_dialysis": False,
+    "platelets_10e9_per_l": 180,
+    "infection_status": "excluded",
+    "refractory_to_initial_therapy": False,
 }
 # The same patient as the wizard's step answers (raw strings, as posted).
 ANSWERS = {
-    "age_years": "54", "etiology": "gpa", "anca_type": "pr3", "anti_gbm_positive": "false", "active_dah": "true",
-    "pregnancy_status": "not_applicable", "oxygen_support": "high_flow", "spo2_percent": "92",
-    "creatinine_value": "1.8", "creatinine_unit": "mg/dL", "on_dialysis": "false", "platelets_10e9_per_l": "180",
-    "infection_status": "excluded", "refractory_to_initial_therapy": "false",
+    "age_years": "54",
+    "etiology": "gpa",
+    "anca_type": "pr3",
+    "anti_gbm_positive": "false",
+    "active_dah": "true",
+    "pregnancy_status": "not_applicable",
+    "oxygen_support": "high_flow",
+    "spo2_percent": "92",
+    "creatinine_value": "1.8",
+    "creatinine_unit": "mg/dL",
+    "on_dialysis": "false",
+    "platelets_10e9_per_l": "180",
+    "infection_status": "excluded",
+    "refractory_to_initial_therapy": "false",
 }
 
 

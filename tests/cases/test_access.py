@@ -63,8 +63,15 @@ REQUESTS: dict[str, Request] = {
 
 @pytest.fixture
 def users(physician, attending, resident, content_editor, clinical_reviewer, admin_user) -> dict[str, Any]:
-    return {"anonymous": None, "physician": physician, "attending": attending, "resident": resident,
-            "content_editor": content_editor, "clinical_reviewer": clinical_reviewer, "admin": admin_user}
+    return {
+        "anonymous": None,
+        "physician": physician,
+        "attending": attending,
+        "resident": resident,
+        "content_editor": content_editor,
+        "clinical_reviewer": clinical_reviewer,
+        "admin": admin_user,
+    }
 
 
 def test_every_case_url_has_an_access_entry():
@@ -104,8 +111,9 @@ def test_a_missing_case_is_404(resident_client, case):
 
 
 def test_role_groups_hold_no_change_permission_on_case_records():
-    codenames = set(Group.objects.filter(name__in=["physician", "resident"]).values_list(
-        "permissions__codename", flat=True))
+    codenames = set(
+        Group.objects.filter(name__in=["physician", "resident"]).values_list("permissions__codename", flat=True)
+    )
     assert {"add_case", "view_case", "add_caserevision", "view_signoff", "add_reviewcomment"} <= codenames
     assert not {c for c in codenames if c and c.startswith(("change_", "delete_")) and "draft" not in c}
 

@@ -10,8 +10,9 @@ from dahguide.cases.models import CaseAccessLog, ImmutableRecordError
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(("name", "action"), [("cases:detail", "view"), ("cases:print", "print"),
-                                              ("cases:reevaluate", "reevaluate")])
+@pytest.mark.parametrize(
+    ("name", "action"), [("cases:detail", "view"), ("cases:print", "print"), ("cases:reevaluate", "reevaluate")]
+)
 def test_every_case_view_is_written_to_the_access_log(resident_client, resident, case, name, action):
     resident_client.get(reverse(name, args=[case.pk]))
     entry = CaseAccessLog.objects.get()
@@ -30,8 +31,9 @@ def test_a_refused_view_is_not_logged(client, content_editor, case):
     assert not CaseAccessLog.objects.exists()
 
 
-def test_case_view_emits_a_security_event_without_the_label(resident_client, resident, case, caplog,
-                                                             django_capture_on_commit_callbacks):
+def test_case_view_emits_a_security_event_without_the_label(
+    resident_client, resident, case, caplog, django_capture_on_commit_callbacks
+):
     with caplog.at_level("INFO", logger="dahguide.security"), django_capture_on_commit_callbacks(execute=True):
         resident_client.get(reverse("cases:detail", args=[case.pk]))
     event = next(r for r in caplog.records if getattr(r, "event", "") == "case_viewed")

@@ -18,7 +18,7 @@ def _page(client, case) -> str:
 
 
 def _header(html: str) -> str:
-    return html[html.index('<header class="case-header'):html.index("</header>", html.index('class="case-header'))]
+    return html[html.index('<header class="case-header') : html.index("</header>", html.index('class="case-header'))]
 
 
 def test_header_says_not_signed_off_and_no_open_question(resident_client, case):

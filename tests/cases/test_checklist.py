@@ -60,7 +60,7 @@ def test_the_case_page_shows_the_latest_state_of_each_item(physician_client, cas
     _toggle(physician_client, case, True)
     _toggle(physician_client, case, False)
     html = physician_client.get(reverse("cases:detail", args=[case.pk])).content.decode()
-    state = html[html.index(f'id="state-{CODE}"'):]
+    state = html[html.index(f'id="state-{CODE}"') :]
     state = state[: state.index("</form>")]
     assert "unticked by physician" in state
     assert "Tick as done" in state

@@ -33,7 +33,10 @@ def test_an_amendment_draft_carries_the_case_it_amends(physician, case):
     amended = link.amend_case
     assert link.saved_case_id is None
     assert (amended.pk, amended.label, amended.author_id, amended.revision_count) == (
-        case.pk, case.label, physician.pk, 1,
+        case.pk,
+        case.label,
+        physician.pk,
+        1,
     )
     assert not amended._state.adding  # the save updates this case, never inserts one
 

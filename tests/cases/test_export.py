@@ -30,8 +30,13 @@ def rich_case(physician, resident, attending, published_guideline):
     services.comment_add(case=case, author=resident, text=COMMENT)
     services.checklist_item_set(case=case, code="monitor_oxygenation", user=physician, ticked=True, note=NOTE)
     revision = services.case_revision_add(case=case, user=physician, reason=REASON, plan=saved_plan())
-    services.signoff_add(revision=revision, attending=attending, decision="disagree",
-                         reason_code="contraindication", comment=SIGNOFF_COMMENT)
+    services.signoff_add(
+        revision=revision,
+        attending=attending,
+        decision="disagree",
+        reason_code="contraindication",
+        comment=SIGNOFF_COMMENT,
+    )
     return case
 
 
@@ -77,8 +82,9 @@ def test_export_follows_the_list_filters(resident_client, physician, rich_case):
     assert [r["etiology"] for r in rows] == ["infection"]
 
 
-def test_export_of_a_generated_dataset_has_one_row_per_case(resident_client, physician, published_guideline,
-                                                           django_assert_max_num_queries):
+def test_export_of_a_generated_dataset_has_one_row_per_case(
+    resident_client, physician, published_guideline, django_assert_max_num_queries
+):
     call_command("generate_demo_cases", count=320, author=physician.username, stdout=None)
     with django_assert_max_num_queries(10):
         _response, body = _export(resident_client)

@@ -16,7 +16,7 @@ def _fhir_href(client, case, **params) -> str:
     html = client.get(reverse("cases:detail", args=[case.pk]), params).content.decode()
     marker = "Download as FHIR Bundle (JSON)"
     assert marker in html
-    anchor = html[html.rindex("<a ", 0, html.index(marker)):html.index(marker)]
+    anchor = html[html.rindex("<a ", 0, html.index(marker)) : html.index(marker)]
     return anchor.split('href="', 1)[1].split('"', 1)[0]
 
 

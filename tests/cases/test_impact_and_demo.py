@@ -27,11 +27,14 @@ def test_saved_cases_are_registered_as_an_impact_source():
 def test_impact_source_yields_the_latest_revision_of_each_case_without_its_label(physician, published_guideline):
     first = save_case(physician, label="Secret-ish label one")
     save_case(physician, label="Second")
-    services.case_revision_add(case=first, user=physician, reason="Dialysis", plan=saved_plan(
-        {**INTAKE, "on_dialysis": True}))
+    services.case_revision_add(
+        case=first, user=physician, reason="Dialysis", plan=saved_plan({**INTAKE, "on_dialysis": True})
+    )
     items = list(recent_case_intakes())
-    assert [label for label, _url, _intake in items] == [f"Saved case {first.pk} (revision 2)",
-                                                          f"Saved case {first.pk + 1} (revision 1)"]
+    assert [label for label, _url, _intake in items] == [
+        f"Saved case {first.pk} (revision 2)",
+        f"Saved case {first.pk + 1} (revision 1)",
+    ]
     assert items[0][1] == reverse("cases:detail", args=[first.pk])
     assert items[0][2]["on_dialysis"] is True
     assert not parse_intake(items[0][2]).errors

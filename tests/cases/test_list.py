@@ -110,8 +110,9 @@ def test_due_review_items_not_ticked_are_counted_per_case(physician_client, phys
 def test_a_case_not_needing_review_items_shows_none(physician_client, physician, published_guideline):
     case = save_case(physician, label="Remission", intake={**INTAKE, "active_dah": False, "oxygen_support": "room_air"})
     html = _list(physician_client)
-    expected = sum(c in case.checklist_codes for c in ("monitor_oxygenation", "monitor_imaging",
-                                                       "monitor_maintenance_start"))
+    expected = sum(
+        c in case.checklist_codes for c in ("monitor_oxygenation", "monitor_imaging", "monitor_maintenance_start")
+    )
     assert (f"{expected} not ticked" in html) if expected else ("not ticked" not in html)
 
 
@@ -160,8 +161,9 @@ def test_generated_dataset_pages_through_every_case_once(resident_client, many_c
     assert page == -(-330 // PAGE_SIZE)
 
 
-def test_list_query_count_is_the_same_for_3_and_330_cases(resident_client, physician, published_guideline,
-                                                          django_assert_max_num_queries):
+def test_list_query_count_is_the_same_for_3_and_330_cases(
+    resident_client, physician, published_guideline, django_assert_max_num_queries
+):
     for index in range(3):
         save_case(physician, label=f"Small set {index}")
     few = _query_count(resident_client)

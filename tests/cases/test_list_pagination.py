@@ -106,13 +106,14 @@ def test_a_page_past_the_cap_is_the_last_page(cases, monkeypatch):
 
 
 @pytest.mark.parametrize("sort", ["newest", "oldest"])
-def test_the_deepest_page_of_a_filtered_list_shows_the_last_matches(resident_client, physician, published_guideline,
-                                                                      sort):
+def test_the_deepest_page_of_a_filtered_list_shows_the_last_matches(
+    resident_client, physician, published_guideline, sort
+):
     call_command("generate_demo_cases", count=120, author=physician.username, seed=9, stdout=None)
     expected = _whole_list(sort, plex_decision="consider")
     last = -(-len(expected) // 25)
     response = resident_client.get(reverse("cases:list"), {"plex_decision": "consider", "sort": sort, "page": last})
-    assert [c.pk for c in response.context["page_obj"].object_list] == expected[(last - 1) * 25:]
+    assert [c.pk for c in response.context["page_obj"].object_list] == expected[(last - 1) * 25 :]
 
 
 def test_capped_list_says_its_pages_cover_the_first_matches(resident_client, cases, monkeypatch):

@@ -18,7 +18,7 @@ def _print(client, case, **query) -> str:
 
 def test_print_view_is_headed_with_case_label_dates_author_and_guideline_version(resident_client, case):
     html = _print(resident_client, case)
-    header = html[html.index('<div class="print-header">'):html.index('class="plan"')]
+    header = html[html.index('<div class="print-header">') : html.index('class="plan"')]
     assert f"DAH Guide plan: {case.label}" in header
     assert "Saved by physician on " in header and case.created_at.strftime("%Y") in header
     assert "Printed " in header and "by resident" in header

@@ -42,11 +42,14 @@ def test_case_page_query_count_is_bounded_and_constant(physician_client, physici
     assert fresh == grown <= MAX_QUERIES
 
 
-@pytest.mark.parametrize(("name", "data"), [
-    ("cases:comment", {"text": "Question"}),
-    ("cases:signoff", {"revision": "1", "decision": "agree"}),
-    ("cases:amend", {}),
-])
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("cases:comment", {"text": "Question"}),
+        ("cases:signoff", {"revision": "1", "decision": "agree"}),
+        ("cases:amend", {}),
+    ],
+)
 def test_case_action_query_count_is_bounded(physician_client, attending, case, name, data):
     if name == "cases:signoff":
         physician_client.force_login(attending)  # the author never signs off their own case

@@ -15,8 +15,13 @@ from .conftest import HTMX, INTAKE, save_case
 pytestmark = pytest.mark.django_db
 
 # GPA on room air with SpO2 93% and a normal creatinine: no hypoxemia under version 1 (SpO2 < 90).
-ROOM_AIR = {**INTAKE, "oxygen_support": "room_air", "spo2_percent": 93, "creatinine_value": 1.0,
-            "creatinine_rising_rapidly": False}
+ROOM_AIR = {
+    **INTAKE,
+    "oxygen_support": "room_air",
+    "spo2_percent": 93,
+    "creatinine_value": 1.0,
+    "creatinine_rising_rapidly": False,
+}
 
 
 def _version_2(document: dict) -> dict:
@@ -59,15 +64,14 @@ def test_diff_lists_decision_criteria_recommendations_and_warnings(room_air_case
     assert not diff.warnings_added
 
 
-def test_reevaluation_under_a_new_version_shows_what_would_change(physician_client, room_air_case,
-                                                                 guideline_document):
+def test_reevaluation_under_a_new_version_shows_what_would_change(physician_client, room_air_case, guideline_document):
     guideline_import(document=_version_2(guideline_document), publish=True)
     html = physician_client.get(reverse("cases:reevaluate", args=[room_air_case.pk])).content.decode()
     assert "Saved under version 1; the same answers evaluated now under version 2" in html
-    assert "Plasma exchange: not indicated</span> → <span class=\"diff-added\">Plasma exchange: consider" in html
-    assert "Not met</span> → <span class=\"diff-added\">Met" in html
+    assert 'Plasma exchange: not indicated</span> → <span class="diff-added">Plasma exchange: consider' in html
+    assert 'Not met</span> → <span class="diff-added">Met' in html
     hbv = next(w for w in guideline_document["warnings"] if w["code"] == "hbv_screening")
-    removed = html[html.index("Warnings removed"):]
+    removed = html[html.index("Warnings removed") :]
     assert hbv["text"][:40] in removed
 
 

@@ -24,8 +24,9 @@ def _start_amending(client, case) -> DraftAssessment:
 
 def _change_creatinine(client, draft, value: str) -> None:
     data = {"creatinine_value": value, "creatinine_unit": "mg/dL", "on_dialysis": "false", "action": "next"}
-    response = client.post(reverse("wizard:step", args=[draft.pk, "kidney"]) + "?return_to=review",
-                           {**data, "return_to": "review"})
+    response = client.post(
+        reverse("wizard:step", args=[draft.pk, "kidney"]) + "?return_to=review", {**data, "return_to": "review"}
+    )
     assert response.status_code == 302
 
 

@@ -90,8 +90,17 @@ def test_htmx_refusal_returns_the_form_only(physician_client, draft):
 
 @pytest.mark.parametrize(
     "label",
-    ["MRN 1234567", "1234567", "943 476 5919", "born 12/03/1970", "DOB 1970", "12 Jan 1970", "Jan 12, 1970",
-     "admitted 2024-01-05", "NHS no"],
+    [
+        "MRN 1234567",
+        "1234567",
+        "943 476 5919",
+        "born 12/03/1970",
+        "DOB 1970",
+        "12 Jan 1970",
+        "Jan 12, 1970",
+        "admitted 2024-01-05",
+        "NHS no",
+    ],
 )
 def test_label_validator_refuses_obvious_identifiers(label):
     with pytest.raises(ValidationError):
@@ -118,8 +127,17 @@ def test_no_model_has_a_name_record_number_or_birth_date_field():
     from django.apps import apps
 
     names = {f.name for model in apps.get_app_config("cases").get_models() for f in model._meta.get_fields()}
-    assert not names & {"name", "patient_name", "first_name", "last_name", "mrn", "record_number", "date_of_birth",
-                        "birth_date", "dob"}
+    assert not names & {
+        "name",
+        "patient_name",
+        "first_name",
+        "last_name",
+        "mrn",
+        "record_number",
+        "date_of_birth",
+        "birth_date",
+        "dob",
+    }
 
 
 def test_saving_the_same_draft_twice_keeps_one_case(physician_client, draft):

@@ -19,12 +19,15 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("intake", [
-    INTAKE,
-    {**INTAKE, "steroid_toxicity_factors": [], "creatinine_value": 300, "creatinine_unit": "umol/L"},
-    {**INTAKE, "steroid_toxicity_factors": ["diabetes", "frailty"], "active_dah": False, "spo2_percent": 91.5},
-    {},
-])
+@pytest.mark.parametrize(
+    "intake",
+    [
+        INTAKE,
+        {**INTAKE, "steroid_toxicity_factors": [], "creatinine_value": 300, "creatinine_unit": "umol/L"},
+        {**INTAKE, "steroid_toxicity_factors": ["diabetes", "frailty"], "active_dah": False, "spo2_percent": 91.5},
+        {},
+    ],
+)
 def test_answers_from_inputs_give_the_same_intake_back(intake):
     original = parse_intake(intake).intake
     answers = wizard_forms.answers_from_inputs(original.to_dict())

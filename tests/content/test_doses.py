@@ -68,16 +68,19 @@ def test_unknown_age_shows_both_pulses_labelled() -> None:
 # -- Cyclophosphamide: age bands, kidney, sources that differ, cap ---------------------------------
 
 
-@pytest.mark.parametrize(("age", "egfr", "amount"), [
-    (59, 60, "900"),   # 15 mg/kg
-    (60, 60, "750"),   # both sources 12.5 mg/kg from 60
-    (69, 60, "750"),
-    (70, 60, "600"),   # KDIGO 10 mg/kg at 70, CYCLOPS 12.5 until over 70: the lower
-    (71, 60, "600"),
-    (59, 30, "900"),   # eGFR 30 is not below 30
-    (59, 29, "750"),   # KDIGO −2.5 mg/kg below 30
-    (75, 20, "450"),   # 10 − 2.5
-])
+@pytest.mark.parametrize(
+    ("age", "egfr", "amount"),
+    [
+        (59, 60, "900"),  # 15 mg/kg
+        (60, 60, "750"),  # both sources 12.5 mg/kg from 60
+        (69, 60, "750"),
+        (70, 60, "600"),  # KDIGO 10 mg/kg at 70, CYCLOPS 12.5 until over 70: the lower
+        (71, 60, "600"),
+        (59, 30, "900"),  # eGFR 30 is not below 30
+        (59, 29, "750"),  # KDIGO −2.5 mg/kg below 30
+        (75, 20, "450"),  # 10 − 2.5
+    ],
+)
 def test_iv_cyclophosphamide_by_age_and_kidney_function(age: int, egfr: int, amount: str) -> None:
     assert cyc_iv(age_years=age, egfr=egfr, creatinine_value=1, creatinine_unit="mg/dL")["amount"] == amount
 
@@ -100,8 +103,10 @@ def test_unknown_kidney_function_shows_the_reduced_dose_and_says_why() -> None:
 
 
 def test_iv_cyclophosphamide_is_capped_at_1_2_g_per_pulse() -> None:
-    dose = doses({**MPA, "age_years": 40, "egfr": 90, "creatinine_value": 1, "creatinine_unit": "mg/dL",
-                  "weight_kg": 120}, INDUCTION)["cyclophosphamide_iv_pulse"]
+    dose = doses(
+        {**MPA, "age_years": 40, "egfr": 90, "creatinine_value": 1, "creatinine_unit": "mg/dL", "weight_kg": 120},
+        INDUCTION,
+    )["cyclophosphamide_iv_pulse"]
     assert dose["amount"] == "1200" and dose["calculation"].endswith("capped at the maximum of 1200 mg")
 
 
@@ -110,12 +115,15 @@ def test_cyclophosphamide_needs_age_and_weight() -> None:
     assert dose["amount"] is None and set(dose["missing"]) == {"age_years", "weight_kg"}
 
 
-@pytest.mark.parametrize(("age", "egfr", "weight", "amount"), [
-    (40, 90, 70, "125"),   # 2 mg/kg × 70 = 140, rounded down to 25 mg
-    (65, 90, 70, "100"),   # 1.5 mg/kg = 105
-    (72, 25, 70, "25"),    # (1 − 0.5) mg/kg = 35
-    (40, 90, 150, "200"),  # 300 capped at 200 mg/day
-])
+@pytest.mark.parametrize(
+    ("age", "egfr", "weight", "amount"),
+    [
+        (40, 90, 70, "125"),  # 2 mg/kg × 70 = 140, rounded down to 25 mg
+        (65, 90, 70, "100"),  # 1.5 mg/kg = 105
+        (72, 25, 70, "25"),  # (1 − 0.5) mg/kg = 35
+        (40, 90, 150, "200"),  # 300 capped at 200 mg/day
+    ],
+)
 def test_oral_cyclophosphamide_by_age_kidney_and_cap(age: int, egfr: int, weight: int, amount: str) -> None:
     data = {**MPA, "age_years": age, "egfr": egfr, "weight_kg": weight}
     assert doses(data, INDUCTION)["cyclophosphamide_oral"]["amount"] == amount
@@ -141,20 +149,35 @@ def test_prednisolone_week_one_by_weight_band(weight: float, amount: str) -> Non
 
 
 def test_anti_gbm_exchange_volume_is_a_range_per_kg() -> None:
-    dose = doses({"etiology": "anti_gbm", "anti_gbm_positive": True, "age_years": 40, "weight_kg": 70},
-                 "plasma_exchange_anti_gbm_regimen")["plasma_exchange_anti_gbm_volume"]
+    dose = doses(
+        {"etiology": "anti_gbm", "anti_gbm_positive": True, "age_years": 40, "weight_kg": 70},
+        "plasma_exchange_anti_gbm_regimen",
+    )["plasma_exchange_anti_gbm_volume"]
     assert dose["amount"] == "2800–3500" and dose["unit"] == "mL"
 
 
 def test_no_exchange_volume_per_kg_for_a_child() -> None:
-    assert doses({"etiology": "anti_gbm", "anti_gbm_positive": True, "age_years": 12, "weight_kg": 40},
-                 "plasma_exchange_anti_gbm_regimen") == {}
+    assert (
+        doses(
+            {"etiology": "anti_gbm", "anti_gbm_positive": True, "age_years": 12, "weight_kg": 40},
+            "plasma_exchange_anti_gbm_regimen",
+        )
+        == {}
+    )
 
 
-@pytest.mark.parametrize(("inr", "weight", "amount"), [
-    # 25 / 35 / 50 IU/kg for INR 2–<4 / 4–6 / >6, rounded down to 100 IU
-    (2, 70, "1700"), (3.9, 70, "1700"), (4, 70, "2400"), (6, 70, "2400"), (6.1, 70, "3500"), (7.8, 130, "5000"),
-])
+@pytest.mark.parametrize(
+    ("inr", "weight", "amount"),
+    [
+        # 25 / 35 / 50 IU/kg for INR 2–<4 / 4–6 / >6, rounded down to 100 IU
+        (2, 70, "1700"),
+        (3.9, 70, "1700"),
+        (4, 70, "2400"),
+        (6, 70, "2400"),
+        (6.1, 70, "3500"),
+        (7.8, 130, "5000"),
+    ],
+)
 def test_pcc_by_inr_band_with_weight_capped_at_100_kg(inr: float, weight: int, amount: str) -> None:
     data = {**MPA, "age_years": 60, "anticoagulant": "vitamin_k_antagonist", "inr": inr, "weight_kg": weight}
     assert doses(data, "reversal_vitamin_k_antagonist")["pcc_vka_by_inr"]["amount"] == amount

@@ -17,8 +17,12 @@ from tests.engine.test_properties import SETTINGS, valid_intake_data
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "guideline.json"
 SNAPSHOT = Snapshot.from_dict(json.loads(FIXTURE.read_text(encoding="utf-8")))
-BASIS_INPUTS = {"per_kg": ("weight_kg",), "per_m2": ("weight_kg", "height_cm"),
-                "per_kg_predicted_body_weight": ("height_cm", "sex"), "fixed": ()}
+BASIS_INPUTS = {
+    "per_kg": ("weight_kg",),
+    "per_m2": ("weight_kg", "height_cm"),
+    "per_kg_predicted_body_weight": ("height_cm", "sex"),
+    "fixed": (),
+}
 
 
 def plan_of(data: dict[str, Any]) -> Plan:
@@ -38,8 +42,15 @@ def test_every_triggered_action_is_shown_with_its_stances_or_withheld(data: dict
         if not evaluate_rule(rec.applies_when, plan.facts).matched:
             assert rec.code not in shown and rec.code not in withheld
             continue
-        withholding = [m for m in MODIFIERS if plan.facts.value(m) is True
-                       and SNAPSHOT.stances[(rec.code, m)].stance == "withheld"] if rec.kind == "action" else []
+        withholding = (
+            [
+                m
+                for m in MODIFIERS
+                if plan.facts.value(m) is True and SNAPSHOT.stances[(rec.code, m)].stance == "withheld"
+            ]
+            if rec.kind == "action"
+            else []
+        )
         if withholding:
             assert rec.code in withheld and list(withheld[rec.code].modifiers) == withholding
         else:

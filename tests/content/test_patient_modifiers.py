@@ -145,9 +145,14 @@ WITHHELD_CELLS = [(s.recommendation, s.modifier) for s in SNAPSHOT.stances.value
 @pytest.mark.parametrize(("action", "modifier"), WITHHELD_CELLS, ids=[f"{a}-{m}" for a, m in WITHHELD_CELLS])
 def test_unknown_modifier_that_would_withhold_shows_a_check_first_caveat(action: str, modifier: str) -> None:
     data = dict(TRIGGERS[action])
-    inputs = {"pregnant": ["pregnancy_status"], "paediatric": ["age_years"], "low_platelets": ["platelets_10e9_per_l"],
-              "anticoagulation_or_coagulopathy": ["anticoagulant", "inr"], "on_ecmo": ["oxygen_support"],
-              "active_bleeding": ["bleeding_controlled"]}[modifier]
+    inputs = {
+        "pregnant": ["pregnancy_status"],
+        "paediatric": ["age_years"],
+        "low_platelets": ["platelets_10e9_per_l"],
+        "anticoagulation_or_coagulopathy": ["anticoagulant", "inr"],
+        "on_ecmo": ["oxygen_support"],
+        "active_bleeding": ["bleeding_controlled"],
+    }[modifier]
     if any(name in data for name in inputs):
         pytest.skip("the trigger itself records this modifier's input")
     plan = _plan(data)
@@ -177,14 +182,17 @@ def test_hsct_patient_with_platelets_12_is_not_told_to_start_prophylaxis() -> No
 
 
 def test_platelet_transfusion_stops_once_bleeding_is_controlled() -> None:
-    codes = {r["code"] for r in _plan({"etiology": "hsct", "platelets_10e9_per_l": 20,
-                                       "bleeding_controlled": True})["recommendations"]}
+    codes = {
+        r["code"]
+        for r in _plan({"etiology": "hsct", "platelets_10e9_per_l": 20, "bleeding_controlled": True})["recommendations"]
+    }
     assert "platelet_transfusion" not in codes
 
 
 def test_ecmo_with_heparinised_circuit_gets_no_separate_prophylaxis() -> None:
-    plan = _plan({**MPA, "oxygen_support": "ecmo", "bleeding_controlled": True,
-                  "anticoagulant": "unfractionated_heparin"})
+    plan = _plan(
+        {**MPA, "oxygen_support": "ecmo", "bleeding_controlled": True, "anticoagulant": "unfractionated_heparin"}
+    )
     withheld = {w["code"] for w in plan["withheld"]}
     assert {"thromboprophylaxis_once_bleeding_controlled", "reversal_unfractionated_heparin"} <= withheld
 
@@ -205,16 +213,24 @@ def test_a_child_of_25_kg_gets_the_paediatric_methylprednisolone_dose() -> None:
 
 
 def test_avacopan_is_not_suggested_at_16_and_caveated_on_dialysis() -> None:
-    assert "avacopan_steroid_sparing" in {w["code"] for w in _plan({**TRIGGERS["avacopan_steroid_sparing"],
-                                                                   "age_years": 16})["withheld"]}
+    assert "avacopan_steroid_sparing" in {
+        w["code"] for w in _plan({**TRIGGERS["avacopan_steroid_sparing"], "age_years": 16})["withheld"]
+    }
     plan = _plan({**TRIGGERS["avacopan_steroid_sparing"], "age_years": 50, "on_dialysis": True})
     rec = next(r for r in plan["recommendations"] if r["code"] == "avacopan_steroid_sparing")
     assert any("eGFR below 15 or on dialysis" in c["text"] for c in rec["caveats"])
 
 
 def test_day_one_patient_with_pf_55_on_the_ventilator_gets_ecmo_and_expert_centre() -> None:
-    plan = _plan({**MPA, "age_years": 50, "oxygen_support": "invasive_ventilation", "pao2_fio2_ratio": 55,
-                  "refractory_to_initial_therapy": False})
+    plan = _plan(
+        {
+            **MPA,
+            "age_years": 50,
+            "oxygen_support": "invasive_ventilation",
+            "pao2_fio2_ratio": 55,
+            "refractory_to_initial_therapy": False,
+        }
+    )
     codes = {r["code"] for r in plan["recommendations"]}
     expected = {"ecmo_rescue", "expert_centre_life_threatening", "lung_protective_ventilation", "prone_positioning"}
     assert expected <= codes
@@ -227,8 +243,14 @@ def test_anti_gbm_package_follows_the_antibody_not_the_label() -> None:
 
 
 def test_double_positive_disease_is_never_told_rituximab_is_favoured() -> None:
-    plan = _plan({"etiology": "aav_anti_gbm_double_positive", "anti_gbm_positive": True, "anca_type": "pr3",
-                  "fertility_preservation_desired": True})
+    plan = _plan(
+        {
+            "etiology": "aav_anti_gbm_double_positive",
+            "anti_gbm_positive": True,
+            "anca_type": "pr3",
+            "fertility_preservation_desired": True,
+        }
+    )
     codes = {r["code"] for r in plan["recommendations"]}
     assert "anti_gbm_induction" in codes and "rituximab_preference_factors" not in codes
     assert "glucocorticoid_reduced_taper" not in {w["code"] for w in plan["warnings"]}
@@ -237,8 +259,11 @@ def test_double_positive_disease_is_never_told_rituximab_is_favoured() -> None:
 def test_drug_induced_anca_vasculitis_is_treated_as_aav() -> None:
     plan = _plan({"etiology": "drug_or_toxin", "anca_type": "mpo", "oxygen_support": "high_flow"})
     codes = {r["code"] for r in plan["recommendations"]}
-    assert {"drug_or_toxin_withdraw", "induction_glucocorticoid_plus_rituximab_or_cyclophosphamide",
-            "drug_induced_aav_checks"} <= codes
+    assert {
+        "drug_or_toxin_withdraw",
+        "induction_glucocorticoid_plus_rituximab_or_cyclophosphamide",
+        "drug_induced_aav_checks",
+    } <= codes
     assert plan["plasma_exchange"]["decision"] == "consider"
 
 
@@ -246,20 +271,30 @@ def test_anca_negative_toxic_lung_injury_stays_non_immune() -> None:
     plan = _plan({"etiology": "drug_or_toxin", "anca_type": "negative", "oxygen_support": "high_flow"})
     assert plan["plasma_exchange"]["decision"] == "not_indicated"
     assert "induction_glucocorticoid_plus_rituximab_or_cyclophosphamide" not in {
-        r["code"] for r in plan["recommendations"]}
+        r["code"] for r in plan["recommendations"]
+    }
 
 
 def test_pulmonary_renal_syndrome_of_unknown_cause_gets_treatment_meanwhile() -> None:
-    plan = _plan({"etiology": "unknown", "oxygen_support": "high_flow", "creatinine_value": 4.2,
-                  "creatinine_unit": "mg/dL"})
+    plan = _plan(
+        {"etiology": "unknown", "oxygen_support": "high_flow", "creatinine_value": 4.2, "creatinine_unit": "mg/dL"}
+    )
     codes = {r["code"] for r in plan["recommendations"]}
     assert {"pulmonary_renal_empirical", "glucocorticoid_pulse", "unknown_cause_workup"} <= codes
     assert plan["plasma_exchange"]["decision"] == "insufficient_data"
 
 
 def test_hypoxaemia_with_a_normal_kidney_is_not_a_pulmonary_renal_syndrome() -> None:
-    plan = _plan({"etiology": "unknown", "oxygen_support": "high_flow", "creatinine_value": 0.9,
-                  "creatinine_unit": "mg/dL", "on_dialysis": False, "creatinine_rising_rapidly": False})
+    plan = _plan(
+        {
+            "etiology": "unknown",
+            "oxygen_support": "high_flow",
+            "creatinine_value": 0.9,
+            "creatinine_unit": "mg/dL",
+            "on_dialysis": False,
+            "creatinine_rising_rapidly": False,
+        }
+    )
     assert "pulmonary_renal_empirical" not in {r["code"] for r in plan["recommendations"]}
 
 
@@ -269,8 +304,15 @@ def test_chronic_dialysis_does_not_push_cyclophosphamide_by_creatinine() -> None
 
 
 def test_refractory_sle_plasma_exchange_text_does_not_claim_kdigo_criteria() -> None:
-    plan = _plan({"etiology": "sle", "refractory_to_initial_therapy": True, "oxygen_support": "room_air",
-                  "spo2_percent": 96, "anti_gbm_positive": False})
+    plan = _plan(
+        {
+            "etiology": "sle",
+            "refractory_to_initial_therapy": True,
+            "oxygen_support": "room_air",
+            "spo2_percent": 96,
+            "anti_gbm_positive": False,
+        }
+    )
     assert plan["plasma_exchange"]["decision"] == "consider"
     assert "KDIGO 2024 criterion is met" not in plan["plasma_exchange"]["text"]
 
@@ -281,7 +323,8 @@ def test_hsct_patients_are_not_asked_for_an_anti_gbm_test() -> None:
 
 # REFERENCE §8.1 and §8.3 name these as withholding; content that softened one would need a review.
 REQUIRED_WITHHELD = {
-    ("avacopan_steroid_sparing", "pregnant"), ("avacopan_steroid_sparing", "paediatric"),
+    ("avacopan_steroid_sparing", "pregnant"),
+    ("avacopan_steroid_sparing", "paediatric"),
     ("thromboprophylaxis_once_bleeding_controlled", "low_platelets"),
     ("thromboprophylaxis_once_bleeding_controlled", "anticoagulation_or_coagulopathy"),
     ("thromboprophylaxis_once_bleeding_controlled", "on_ecmo"),

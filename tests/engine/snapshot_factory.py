@@ -48,24 +48,42 @@ AAV_INDUCTION = ("etiology", "in", ["gpa", "mpa", "egpa", "aav_anti_gbm_double_p
 
 def _rec(code: str, section: str, order: int, applies_when: list[Any], **extra: Any) -> dict[str, Any]:
     return {
-        "code": code, "section": section, "title": f"Title of {code}", "text": f"Text of {code}.",
-        "strength": extra.pop("strength", ""), "citations": extra.pop("citations", ["kdigo_2024"]),
-        "verification": extra.pop("verification", "primary"), "order": order, "last_reviewed": "2025-01-01",
-        "applies_when": applies_when, **extra,
+        "code": code,
+        "section": section,
+        "title": f"Title of {code}",
+        "text": f"Text of {code}.",
+        "strength": extra.pop("strength", ""),
+        "citations": extra.pop("citations", ["kdigo_2024"]),
+        "verification": extra.pop("verification", "primary"),
+        "order": order,
+        "last_reviewed": "2025-01-01",
+        "applies_when": applies_when,
+        **extra,
     }
 
 
 def _warning(code: str, severity: str, kind: str, applies_when: list[Any], order: int = 0) -> dict[str, Any]:
     return {
-        "code": code, "severity": severity, "kind": kind, "text": f"Warning {code}.", "citations": [],
-        "applies_when": applies_when, "order": order, "verification": "secondary",
+        "code": code,
+        "severity": severity,
+        "kind": kind,
+        "text": f"Warning {code}.",
+        "citations": [],
+        "applies_when": applies_when,
+        "order": order,
+        "verification": "secondary",
     }
 
 
 DATA_QUALITY_SEVERITY = {
-    "creatinine_unit_implausible": "warning", "creatinine_borderline": "warning", "spo2_implausible": "warning",
-    "pao2_fio2_ratio_implausible": "warning", "platelets_unit_implausible": "warning",
-    "spo2_without_oxygen_support": "info", "missing_data": "info", "anti_gbm_positive_reclassify": "warning",
+    "creatinine_unit_implausible": "warning",
+    "creatinine_borderline": "warning",
+    "spo2_implausible": "warning",
+    "pao2_fio2_ratio_implausible": "warning",
+    "platelets_unit_implausible": "warning",
+    "spo2_without_oxygen_support": "info",
+    "missing_data": "info",
+    "anti_gbm_positive_reclassify": "warning",
     "chronic_dialysis_renal_criteria_not_applicable": "info",
 }
 
@@ -75,12 +93,27 @@ _DATA: dict[str, Any] = {
     "published_at": "2025-01-01T00:00:00Z",
     "content_hash": "sha256:test",
     "citations": [
-        {"key": "kdigo_2024", "label": "KDIGO 2024", "reference": "Kidney Int 2024;105(3S):S71-S116.",
-         "url": "https://example.org/kdigo", "verification": "secondary"},
-        {"key": "acr_2021", "label": "ACR/VF 2021", "reference": "Arthritis Care Res 2021;73:1088.",
-         "url": "", "verification": "primary"},
-        {"key": "kdigo_2021", "label": "KDIGO 2021", "reference": "Kidney Int 2021;100(4S).",
-         "url": "", "verification": "secondary"},
+        {
+            "key": "kdigo_2024",
+            "label": "KDIGO 2024",
+            "reference": "Kidney Int 2024;105(3S):S71-S116.",
+            "url": "https://example.org/kdigo",
+            "verification": "secondary",
+        },
+        {
+            "key": "acr_2021",
+            "label": "ACR/VF 2021",
+            "reference": "Arthritis Care Res 2021;73:1088.",
+            "url": "",
+            "verification": "primary",
+        },
+        {
+            "key": "kdigo_2021",
+            "label": "KDIGO 2021",
+            "reference": "Kidney Int 2021;100(4S).",
+            "url": "",
+            "verification": "secondary",
+        },
     ],
     "thresholds": [
         {"code": code, "label": code, "value": value, "unit": unit, "plausible_min": low, "plausible_max": high}
@@ -100,45 +133,110 @@ _DATA: dict[str, Any] = {
     "plasma_exchange_citations": ["kdigo_2024", "kdigo_2021"],
     # Deliberately listed out of section order: the plan sorts by section, then by content order.
     "recommendations": [
-        _rec("kidney_transplant_timing", "special_considerations", 10,
-             _when([("kidney_transplant_candidate", "is_true", [])])),
-        _rec("plasma_exchange_dah_regimen", "plasma_exchange", 10,
-             _when([("plasma_exchange_decision", "in", ["consider"]), ("hypoxemia", "is_true", [])])),
-        _rec("plasma_exchange_renal_regimen", "plasma_exchange", 20,
-             _when([("plasma_exchange_decision", "in", ["consider"]),
-                    ("plasma_exchange_renal_criterion_met", "is_true", [])])),
-        _rec("plasma_exchange_anti_gbm_regimen", "plasma_exchange", 30,
-             _when([("plasma_exchange_decision", "in", ["recommended"])])),
+        _rec(
+            "kidney_transplant_timing",
+            "special_considerations",
+            10,
+            _when([("kidney_transplant_candidate", "is_true", [])]),
+        ),
+        _rec(
+            "plasma_exchange_dah_regimen",
+            "plasma_exchange",
+            10,
+            _when([("plasma_exchange_decision", "in", ["consider"]), ("hypoxemia", "is_true", [])]),
+        ),
+        _rec(
+            "plasma_exchange_renal_regimen",
+            "plasma_exchange",
+            20,
+            _when(
+                [
+                    ("plasma_exchange_decision", "in", ["consider"]),
+                    ("plasma_exchange_renal_criterion_met", "is_true", []),
+                ]
+            ),
+        ),
+        _rec(
+            "plasma_exchange_anti_gbm_regimen",
+            "plasma_exchange",
+            30,
+            _when([("plasma_exchange_decision", "in", ["recommended"])]),
+        ),
         _rec("respiratory_support", "initial_management", 10, _when([ACTIVE, ("hypoxemia", "is_not_false", [])])),
-        _rec("glucocorticoid_pulse", "initial_management", 20,
-             _when([ACTIVE, ("etiology_group", "in", ["aav_scope", "other_immune"])])),
-        _rec("induction_glucocorticoid_plus_rituximab_or_cyclophosphamide", "immunosuppression", 10,
-             _when([ACTIVE, AAV_INDUCTION]), strength="KDIGO 1B", citations=["kdigo_2024", "acr_2021"]),
-        _rec("cyclophosphamide_when_creatinine_over_4", "immunosuppression", 20,
-             _when([ACTIVE, AAV_INDUCTION, ("creatinine_over_cyclophosphamide_threshold", "is_true", [])])),
-        _rec("avacopan_steroid_sparing", "immunosuppression", 30,
-             _when([ACTIVE, ("etiology", "in", ["gpa", "mpa"]), ("high_steroid_toxicity_risk", "is_true", [])])),
-        _rec("platelet_transfusion", "adjunctive", 10,
-             _when([("platelets_below_transfusion_threshold", "is_true", [])])),
+        _rec(
+            "glucocorticoid_pulse",
+            "initial_management",
+            20,
+            _when([ACTIVE, ("etiology_group", "in", ["aav_scope", "other_immune"])]),
+        ),
+        _rec(
+            "induction_glucocorticoid_plus_rituximab_or_cyclophosphamide",
+            "immunosuppression",
+            10,
+            _when([ACTIVE, AAV_INDUCTION]),
+            strength="KDIGO 1B",
+            citations=["kdigo_2024", "acr_2021"],
+        ),
+        _rec(
+            "cyclophosphamide_when_creatinine_over_4",
+            "immunosuppression",
+            20,
+            _when([ACTIVE, AAV_INDUCTION, ("creatinine_over_cyclophosphamide_threshold", "is_true", [])]),
+        ),
+        _rec(
+            "avacopan_steroid_sparing",
+            "immunosuppression",
+            30,
+            _when([ACTIVE, ("etiology", "in", ["gpa", "mpa"]), ("high_steroid_toxicity_risk", "is_true", [])]),
+        ),
+        _rec(
+            "platelet_transfusion", "adjunctive", 10, _when([("platelets_below_transfusion_threshold", "is_true", [])])
+        ),
         _rec("hsct_supportive_care", "etiology_specific", 10, _when([("etiology", "in", ["hsct"])])),
         _rec("unknown_cause_workup", "etiology_specific", 20, _when([ACTIVE, ("etiology", "in", ["unknown"])])),
-        _rec("maintenance_after_remission", "special_considerations", 5,
-             _when([("active_dah", "is_false", []), AAV_INDUCTION])),
-        _rec("prognosis_no_hypoxemia", "prognosis", 10, _when([("hypoxemia", "is_false", [])]),
-             verification="unverified", citations=["not_in_content"]),
+        _rec(
+            "maintenance_after_remission",
+            "special_considerations",
+            5,
+            _when([("active_dah", "is_false", []), AAV_INDUCTION]),
+        ),
+        _rec(
+            "prognosis_no_hypoxemia",
+            "prognosis",
+            10,
+            _when([("hypoxemia", "is_false", [])]),
+            verification="unverified",
+            citations=["not_in_content"],
+        ),
     ],
     "monitoring": [
-        {"code": "monitor_oxygenation", "text": "Monitor oxygenation.", "citations": [], "applies_when": [],
-         "order": 10},
-        {"code": "monitor_igg_rituximab", "text": "IgG before rituximab.", "citations": ["kdigo_2024"],
-         "applies_when": _when([ACTIVE, AAV_INDUCTION]), "order": 20},
+        {
+            "code": "monitor_oxygenation",
+            "text": "Monitor oxygenation.",
+            "citations": [],
+            "applies_when": [],
+            "order": 10,
+        },
+        {
+            "code": "monitor_igg_rituximab",
+            "text": "IgG before rituximab.",
+            "citations": ["kdigo_2024"],
+            "applies_when": _when([ACTIVE, AAV_INDUCTION]),
+            "order": 20,
+        },
     ],
     "warnings": [
         _warning("exclude_infection", "warning", "red_flag", [], order=10),
-        _warning("no_anticoagulation_while_bleeding", "critical", "red_flag",
-                 _when([("bleeding_controlled", "is_not_true", [])]), order=20),
-        _warning("pregnancy_specialist", "critical", "red_flag",
-                 _when([("pregnancy_status", "in", ["pregnant"])]), order=30),
+        _warning(
+            "no_anticoagulation_while_bleeding",
+            "critical",
+            "red_flag",
+            _when([("bleeding_controlled", "is_not_true", [])]),
+            order=20,
+        ),
+        _warning(
+            "pregnancy_specialist", "critical", "red_flag", _when([("pregnancy_status", "in", ["pregnant"])]), order=30
+        ),
         _warning("inactive_episode", "info", "red_flag", _when([("active_dah", "is_false", [])]), order=40),
         *(
             _warning(code, severity, "data_quality", [], order=100 + i)
@@ -146,18 +244,46 @@ _DATA: dict[str, Any] = {
         ),
     ],
     "disagreements": [
-        {"code": "plex_kdigo", "topic": "plasma_exchange", "source": "KDIGO 2024", "position": "Consider PLEX.",
-         "strength": "practice point", "citations": ["kdigo_2024"], "order": 10,
-         "applies_when": _when([AAV_INDUCTION])},
-        {"code": "plex_acr", "topic": "plasma_exchange", "source": "ACR/VF 2021",
-         "position": "Conditionally against PLEX in DAH.", "strength": "conditional", "citations": ["acr_2021"],
-         "order": 20, "applies_when": _when([AAV_INDUCTION])},
-        {"code": "plex_kdigo_2021_anti_gbm", "topic": "plasma_exchange", "source": "KDIGO 2021",
-         "position": "PLEX for anti-GBM disease.", "strength": "", "citations": ["kdigo_2021"], "order": 30,
-         "applies_when": _when([("anti_gbm_disease", "is_true", [])])},
-        {"code": "induction_acr", "topic": "induction_glucocorticoid_plus_rituximab_or_cyclophosphamide",
-         "source": "ACR/VF 2021", "position": "Prefers rituximab.", "strength": "conditional",
-         "citations": ["acr_2021"], "order": 10, "applies_when": []},
+        {
+            "code": "plex_kdigo",
+            "topic": "plasma_exchange",
+            "source": "KDIGO 2024",
+            "position": "Consider PLEX.",
+            "strength": "practice point",
+            "citations": ["kdigo_2024"],
+            "order": 10,
+            "applies_when": _when([AAV_INDUCTION]),
+        },
+        {
+            "code": "plex_acr",
+            "topic": "plasma_exchange",
+            "source": "ACR/VF 2021",
+            "position": "Conditionally against PLEX in DAH.",
+            "strength": "conditional",
+            "citations": ["acr_2021"],
+            "order": 20,
+            "applies_when": _when([AAV_INDUCTION]),
+        },
+        {
+            "code": "plex_kdigo_2021_anti_gbm",
+            "topic": "plasma_exchange",
+            "source": "KDIGO 2021",
+            "position": "PLEX for anti-GBM disease.",
+            "strength": "",
+            "citations": ["kdigo_2021"],
+            "order": 30,
+            "applies_when": _when([("anti_gbm_disease", "is_true", [])]),
+        },
+        {
+            "code": "induction_acr",
+            "topic": "induction_glucocorticoid_plus_rituximab_or_cyclophosphamide",
+            "source": "ACR/VF 2021",
+            "position": "Prefers rituximab.",
+            "strength": "conditional",
+            "citations": ["acr_2021"],
+            "order": 10,
+            "applies_when": [],
+        },
     ],
 }
 

@@ -29,7 +29,12 @@ def test_engine_imports_no_django() -> None:
         "print(','.join(leaked))\n"
     )
     completed = subprocess.run(  # noqa: S603 (fixed interpreter and code)
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
         env={"PATH": "", "PYTHONPATH": str(REPO)},
     )
     assert completed.stdout.strip() == ""

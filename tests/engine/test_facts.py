@@ -65,8 +65,9 @@ HYPOXEMIA = [
 
 
 @pytest.mark.parametrize(("support", "spo2", "pf", "expected"), HYPOXEMIA)
-def test_hypoxemia_truth_table(support: str | None, spo2: Any, pf: Any, expected: bool | None,
-                               snapshot: Snapshot) -> None:
+def test_hypoxemia_truth_table(
+    support: str | None, spo2: Any, pf: Any, expected: bool | None, snapshot: Snapshot
+) -> None:
     data = {"oxygen_support": support, "spo2_percent": spo2, "pao2_fio2_ratio": pf}
     assert value(data, "hypoxemia", snapshot) is expected
 
@@ -132,8 +133,9 @@ ANTI_GBM = [
 
 
 @pytest.mark.parametrize(("etiology", "antibody", "expected"), ANTI_GBM)
-def test_anti_gbm_disease_truth_table(etiology: str | None, antibody: bool | None, expected: bool | None,
-                                      snapshot: Snapshot) -> None:
+def test_anti_gbm_disease_truth_table(
+    etiology: str | None, antibody: bool | None, expected: bool | None, snapshot: Snapshot
+) -> None:
     assert value({"etiology": etiology, "anti_gbm_positive": antibody}, "anti_gbm_disease", snapshot) is expected
 
 
@@ -167,8 +169,11 @@ def test_steroid_toxicity_reasons_name_the_factors(snapshot: Snapshot) -> None:
 def test_creatinine_facts_are_unknown_without_creatinine(snapshot: Snapshot) -> None:
     facts = facts_of({}, snapshot)
     assert facts.creatinine_mg_dl is None
-    for name in ("creatinine_over_plex_threshold", "creatinine_borderline",
-                 "creatinine_over_cyclophosphamide_threshold"):
+    for name in (
+        "creatinine_over_plex_threshold",
+        "creatinine_borderline",
+        "creatinine_over_cyclophosphamide_threshold",
+    ):
         assert facts.value(name) is None
 
 
@@ -186,12 +191,18 @@ def test_creatinine_reason_states_both_units_and_the_threshold(snapshot: Snapsho
     )
 
 
-@pytest.mark.parametrize(("value_", "unit", "expected"), [
-    ("3.29", "mg/dL", False), ("3.3", "mg/dL", True), ("3.5", "mg/dL", True), ("3.51", "mg/dL", False),
-    ("291.72", "umol/L", True), ("291.7", "umol/L", False),
-])
-def test_creatinine_borderline_is_within_0_1_mg_dl(value_: str, unit: str, expected: bool,
-                                                   snapshot: Snapshot) -> None:
+@pytest.mark.parametrize(
+    ("value_", "unit", "expected"),
+    [
+        ("3.29", "mg/dL", False),
+        ("3.3", "mg/dL", True),
+        ("3.5", "mg/dL", True),
+        ("3.51", "mg/dL", False),
+        ("291.72", "umol/L", True),
+        ("291.7", "umol/L", False),
+    ],
+)
+def test_creatinine_borderline_is_within_0_1_mg_dl(value_: str, unit: str, expected: bool, snapshot: Snapshot) -> None:
     data = {"creatinine_value": value_, "creatinine_unit": unit}
     assert value(data, "creatinine_borderline", snapshot) is expected
 
@@ -199,28 +210,40 @@ def test_creatinine_borderline_is_within_0_1_mg_dl(value_: str, unit: str, expec
 # -- Simple threshold facts ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("data", "name", "expected"), [
-    ({"platelets_10e9_per_l": 49}, "platelets_below_transfusion_threshold", True),
-    ({"platelets_10e9_per_l": 50}, "platelets_below_transfusion_threshold", False),
-    ({"egfr": 29}, "egfr_below_30", True),
-    ({"egfr": 30}, "egfr_below_30", False),
-    ({"age_years": 66}, "age_over_65", True),
-    ({"age_years": 65}, "age_over_65", False),
-    ({"age_years": 17}, "paediatric", True),
-    ({"age_years": 18}, "paediatric", False),
-    ({"months_in_complete_remission": 6}, "in_complete_remission_6_months", True),
-    ({"months_in_complete_remission": 5}, "in_complete_remission_6_months", False),
-    ({}, "age_over_65", None),
-    ({}, "in_complete_remission_6_months", None),
-])
+@pytest.mark.parametrize(
+    ("data", "name", "expected"),
+    [
+        ({"platelets_10e9_per_l": 49}, "platelets_below_transfusion_threshold", True),
+        ({"platelets_10e9_per_l": 50}, "platelets_below_transfusion_threshold", False),
+        ({"egfr": 29}, "egfr_below_30", True),
+        ({"egfr": 30}, "egfr_below_30", False),
+        ({"age_years": 66}, "age_over_65", True),
+        ({"age_years": 65}, "age_over_65", False),
+        ({"age_years": 17}, "paediatric", True),
+        ({"age_years": 18}, "paediatric", False),
+        ({"months_in_complete_remission": 6}, "in_complete_remission_6_months", True),
+        ({"months_in_complete_remission": 5}, "in_complete_remission_6_months", False),
+        ({}, "age_over_65", None),
+        ({}, "in_complete_remission_6_months", None),
+    ],
+)
 def test_threshold_facts(data: dict[str, Any], name: str, expected: bool | None, snapshot: Snapshot) -> None:
     assert value(data, name, snapshot) is expected
 
 
-@pytest.mark.parametrize(("etiology", "group"), [
-    ("gpa", "aav_scope"), ("anti_gbm", "aav_scope"), ("sle", "other_immune"), ("other_autoimmune", "other_immune"),
-    ("hsct", "non_immune"), ("coagulopathy", "non_immune"), ("unknown", "unknown"), (None, "unknown"),
-])
+@pytest.mark.parametrize(
+    ("etiology", "group"),
+    [
+        ("gpa", "aav_scope"),
+        ("anti_gbm", "aav_scope"),
+        ("sle", "other_immune"),
+        ("other_autoimmune", "other_immune"),
+        ("hsct", "non_immune"),
+        ("coagulopathy", "non_immune"),
+        ("unknown", "unknown"),
+        (None, "unknown"),
+    ],
+)
 def test_etiology_group(etiology: str | None, group: str, snapshot: Snapshot) -> None:
     assert value({"etiology": etiology}, "etiology_group", snapshot) == group
 
@@ -228,7 +251,10 @@ def test_etiology_group(etiology: str | None, group: str, snapshot: Snapshot) ->
 # -- Rituximab preference (REFERENCE §4.9) --------------------------------------------------------
 
 ALL_ABSENT = {
-    "age_years": 50, "fertility_preservation_desired": False, "anca_type": "mpo", "steroid_toxicity_factors": [],
+    "age_years": 50,
+    "fertility_preservation_desired": False,
+    "anca_type": "mpo",
+    "steroid_toxicity_factors": [],
     "pregnancy_status": "not_pregnant",
 }
 
@@ -243,14 +269,17 @@ def test_rituximab_preference_stays_unknown_when_one_factor_is_unknown(missing: 
     assert value(data, "rituximab_preferred", snapshot) is None
 
 
-@pytest.mark.parametrize(("change", "reason"), [
-    ({"age_years": 16}, "age 16 years (under 18)"),
-    ({"fertility_preservation_desired": True}, "fertility preservation desired"),
-    ({"anca_type": "pr3"}, "PR3-ANCA"),
-    ({"steroid_toxicity_factors": ["frailty"]}, "frailty"),
-    ({"steroid_toxicity_factors": ["psychiatric"]}, "high steroid-toxicity risk (glucocorticoid sparing)"),
-    ({"pregnancy_status": "pregnant"}, "pregnant (rituximab usable; cyclophosphamide avoided)"),
-])
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"age_years": 16}, "age 16 years (under 18)"),
+        ({"fertility_preservation_desired": True}, "fertility preservation desired"),
+        ({"anca_type": "pr3"}, "PR3-ANCA"),
+        ({"steroid_toxicity_factors": ["frailty"]}, "frailty"),
+        ({"steroid_toxicity_factors": ["psychiatric"]}, "high steroid-toxicity risk (glucocorticoid sparing)"),
+        ({"pregnancy_status": "pregnant"}, "pregnant (rituximab usable; cyclophosphamide avoided)"),
+    ],
+)
 def test_any_rituximab_factor_makes_it_preferred_even_with_others_unknown(
     change: dict[str, Any], reason: str, snapshot: Snapshot
 ) -> None:

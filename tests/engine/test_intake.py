@@ -33,13 +33,40 @@ def errors(data: Any, implausible: str = "unknown") -> dict[str, list[str]]:
 # -- FIELDS and STEPS ------------------------------------------------------------------------------
 
 CONTRACT_ORDER = (
-    "age_years", "sex", "weight_kg", "height_cm", "pregnancy_status", "fertility_preservation_desired", "etiology",
-    "anca_type", "anti_gbm_positive", "active_dah", "oxygen_support", "spo2_percent", "pao2_fio2_ratio",
-    "hemoptysis_rate", "lung_involvement_over_50_percent", "bleeding_controlled", "creatinine_value",
-    "creatinine_unit", "on_dialysis", "dialysis_chronic_preexisting", "creatinine_rising_rapidly", "egfr",
-    "biopsy_crescents_percent", "platelets_10e9_per_l", "inr", "anticoagulant", "fibrinogen_g_per_l",
-    "infection_status", "steroid_toxicity_factors", "high_steroid_toxicity_risk", "refractory_to_initial_therapy",
-    "prior_induction_agent", "months_in_complete_remission", "kidney_transplant_candidate",
+    "age_years",
+    "sex",
+    "weight_kg",
+    "height_cm",
+    "pregnancy_status",
+    "fertility_preservation_desired",
+    "etiology",
+    "anca_type",
+    "anti_gbm_positive",
+    "active_dah",
+    "oxygen_support",
+    "spo2_percent",
+    "pao2_fio2_ratio",
+    "hemoptysis_rate",
+    "lung_involvement_over_50_percent",
+    "bleeding_controlled",
+    "creatinine_value",
+    "creatinine_unit",
+    "on_dialysis",
+    "dialysis_chronic_preexisting",
+    "creatinine_rising_rapidly",
+    "egfr",
+    "biopsy_crescents_percent",
+    "platelets_10e9_per_l",
+    "inr",
+    "anticoagulant",
+    "fibrinogen_g_per_l",
+    "infection_status",
+    "steroid_toxicity_factors",
+    "high_steroid_toxicity_risk",
+    "refractory_to_initial_therapy",
+    "prior_induction_agent",
+    "months_in_complete_remission",
+    "kidney_transplant_candidate",
 )
 
 
@@ -105,9 +132,18 @@ def test_active_dah_false_is_kept() -> None:
 # -- Booleans, choices, numbers ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    (True, True), (False, False), ("yes", True), ("no", False), ("true", True), ("FALSE", False), (" Yes ", True),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (True, True),
+        (False, False),
+        ("yes", True),
+        ("no", False),
+        ("true", True),
+        ("FALSE", False),
+        (" Yes ", True),
+    ],
+)
 def test_booleans_accept_json_and_words(raw: Any, expected: bool) -> None:
     assert parsed({"on_dialysis": raw}).on_dialysis is expected
 
@@ -131,8 +167,10 @@ def test_choice_of_wrong_type_is_refused() -> None:
     assert "Cause of the DAH" in errors({"etiology": ["gpa"]})["etiology"][0]
 
 
-@pytest.mark.parametrize(("raw", "expected"), [(86, D("86")), (86.5, D("86.5")), ("86.5", D("86.5")),
-                                               (" 90 ", D("90")), (D("91.0"), D("91.0"))])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(86, D("86")), (86.5, D("86.5")), ("86.5", D("86.5")), (" 90 ", D("90")), (D("91.0"), D("91.0"))],
+)
 def test_numbers_accept_json_numbers_strings_and_decimals(raw: Any, expected: D) -> None:
     assert parsed({"spo2_percent": raw}).spo2_percent == expected
 
@@ -151,24 +189,28 @@ def test_decimal_comma_is_refused_with_a_hint() -> None:
     assert "Use a dot for decimals." in errors({"inr": "1,5"})["inr"][0]
 
 
-@pytest.mark.parametrize("raw", [float("nan"), float("inf"), float("-inf"), "NaN", "Infinity", "-inf", "sNaN",
-                                 D("NaN")])
+@pytest.mark.parametrize(
+    "raw", [float("nan"), float("inf"), float("-inf"), "NaN", "Infinity", "-inf", "sNaN", D("NaN")]
+)
 def test_nan_and_infinity_are_refused(raw: Any) -> None:
     assert "inr" in errors({"inr": raw})
 
 
-@pytest.mark.parametrize(("field", "raw", "text"), [
-    ("age_years", 121, "Age must be from 0 to 120 years"),
-    ("age_years", -1, "Age must be from 0 to 120 years"),
-    ("spo2_percent", 101, "SpO₂ must be from 0 to 100 %"),
-    ("pao2_fio2_ratio", 0.5, "PaO₂/FiO₂ ratio must be from 1 to 800 mmHg"),
-    ("egfr", 0, "eGFR must be from 1 to 200"),
-    ("inr", 30, "INR must be from 0.5 to 25"),
-    ("months_in_complete_remission", 601, "from 0 to 600 months"),
-    ("weight_kg", 0, "from 1 to 400 kg"),
-    ("height_cm", 300, "from 45 to 250 cm"),
-    ("biopsy_crescents_percent", 120, "Enter a percentage"),
-])
+@pytest.mark.parametrize(
+    ("field", "raw", "text"),
+    [
+        ("age_years", 121, "Age must be from 0 to 120 years"),
+        ("age_years", -1, "Age must be from 0 to 120 years"),
+        ("spo2_percent", 101, "SpO₂ must be from 0 to 100 %"),
+        ("pao2_fio2_ratio", 0.5, "PaO₂/FiO₂ ratio must be from 1 to 800 mmHg"),
+        ("egfr", 0, "eGFR must be from 1 to 200"),
+        ("inr", 30, "INR must be from 0.5 to 25"),
+        ("months_in_complete_remission", 601, "from 0 to 600 months"),
+        ("weight_kg", 0, "from 1 to 400 kg"),
+        ("height_cm", 300, "from 45 to 250 cm"),
+        ("biopsy_crescents_percent", 120, "Enter a percentage"),
+    ],
+)
 def test_value_outside_the_hard_range_is_refused_with_the_range(field: str, raw: Any, text: str) -> None:
     assert text in errors({field: raw})[field][0]
 
@@ -189,7 +231,9 @@ def test_unknown_field_name_is_an_error_naming_it() -> None:
 
 def test_every_error_is_collected_not_only_the_first() -> None:
     assert set(errors({"age_years": "old", "etiology": "lupus", "on_dialysis": "perhaps"})) == {
-        "age_years", "etiology", "on_dialysis",
+        "age_years",
+        "etiology",
+        "on_dialysis",
     }
 
 
@@ -226,9 +270,10 @@ def test_creatinine_unit_without_value_is_unknown_creatinine() -> None:
 
 
 def test_negative_creatinine_is_refused() -> None:
-    assert "Serum creatinine must be from 0 to 100000" in errors(
-        {"creatinine_value": -1, "creatinine_unit": "mg/dL"}
-    )["creatinine_value"][0]
+    assert (
+        "Serum creatinine must be from 0 to 100000"
+        in errors({"creatinine_value": -1, "creatinine_unit": "mg/dL"})["creatinine_value"][0]
+    )
 
 
 # -- Implausible-for-unit values (CONTRACT) ------------------------------------------------------
@@ -256,12 +301,15 @@ def test_ambiguous_implausible_creatinine_names_every_likely_unit() -> None:
     assert "It looks like mg/dL or mmol/L" in message
 
 
-@pytest.mark.parametrize(("field", "raw", "code", "text"), [
-    ("spo2_percent", 0.86, "spo2_implausible", "looks like a fraction"),
-    ("pao2_fio2_ratio", 3, "pao2_fio2_ratio_implausible", "FiO₂ was a percentage"),
-    ("pao2_fio2_ratio", 750, "pao2_fio2_ratio_implausible", "plausible range 20–700 mmHg"),
-    ("platelets_10e9_per_l", 3000, "platelets_unit_implausible", "3000/µL is 3 ×10⁹/L"),
-])
+@pytest.mark.parametrize(
+    ("field", "raw", "code", "text"),
+    [
+        ("spo2_percent", 0.86, "spo2_implausible", "looks like a fraction"),
+        ("pao2_fio2_ratio", 3, "pao2_fio2_ratio_implausible", "FiO₂ was a percentage"),
+        ("pao2_fio2_ratio", 750, "pao2_fio2_ratio_implausible", "plausible range 20–700 mmHg"),
+        ("platelets_10e9_per_l", 3000, "platelets_unit_implausible", "3000/µL is 3 ×10⁹/L"),
+    ],
+)
 def test_implausible_values_are_errors_or_unknown_by_mode(field: str, raw: Any, code: str, text: str) -> None:
     assert text in errors({field: raw}, "error")[field][0]
     result = parse_intake({field: raw}, implausible="unknown")
@@ -312,9 +360,31 @@ def test_high_steroid_toxicity_risk_given_directly_is_kept() -> None:
 # -- Hostile input never raises --------------------------------------------------------------------
 
 HOSTILE: list[Any] = [
-    None, True, 0, -1, 10**400, -(10**5000), 1e308, float("nan"), "", " ", "x" * 100_000, "٣", "🩸", "\x00",
-    "1e999999999", "-0", [], [None], {}, {"nested": {"deeper": [1, 2, {"x": None}]}}, ["diabetes", {"a": 1}],
-    D("1e-999999"), D("-sNaN"), b"bytes", object(),
+    None,
+    True,
+    0,
+    -1,
+    10**400,
+    -(10**5000),
+    1e308,
+    float("nan"),
+    "",
+    " ",
+    "x" * 100_000,
+    "٣",
+    "🩸",
+    "\x00",
+    "1e999999999",
+    "-0",
+    [],
+    [None],
+    {},
+    {"nested": {"deeper": [1, 2, {"x": None}]}},
+    ["diabetes", {"a": 1}],
+    D("1e-999999"),
+    D("-sNaN"),
+    b"bytes",
+    object(),
 ]
 
 
@@ -367,11 +437,17 @@ def test_lone_surrogate_in_a_list_is_refused_naming_the_field() -> None:
     }
 
 
-@pytest.mark.parametrize(("answer", "escape"), [
-    ({"etiology": "gpa\x00"}, "\\u0000"), ({"sex": "\u202efemale"}, "\\u202e"),
-    ({"on_dialysis": "yes\u200b"}, "\\u200b"), ({"age_years": "4\x000"}, "\\u0000"), ({"inr": "1.5\x1b"}, "\\u001b"),
-    ({"creatinine_value": "1.2\x00", "creatinine_unit": "mg/dL"}, "\\u0000"),
-])
+@pytest.mark.parametrize(
+    ("answer", "escape"),
+    [
+        ({"etiology": "gpa\x00"}, "\\u0000"),
+        ({"sex": "\u202efemale"}, "\\u202e"),
+        ({"on_dialysis": "yes\u200b"}, "\\u200b"),
+        ({"age_years": "4\x000"}, "\\u0000"),
+        ({"inr": "1.5\x1b"}, "\\u001b"),
+        ({"creatinine_value": "1.2\x00", "creatinine_unit": "mg/dL"}, "\\u0000"),
+    ],
+)
 def test_control_character_inside_an_answer_is_refused_not_cleaned(answer: dict[str, Any], escape: str) -> None:
     name = next(iter(answer))
     assert errors(answer) == {
@@ -414,8 +490,14 @@ def test_unshowable_text_anywhere_gives_messages_that_encode_and_show_it_escaped
 
 
 def test_to_dict_has_every_field_with_units_explicit() -> None:
-    document = parsed({"creatinine_value": "300", "creatinine_unit": "umol/l", "spo2_percent": "86.5",
-                       "steroid_toxicity_factors": ["frailty"]}).to_dict()
+    document = parsed(
+        {
+            "creatinine_value": "300",
+            "creatinine_unit": "umol/l",
+            "spo2_percent": "86.5",
+            "steroid_toxicity_factors": ["frailty"],
+        }
+    ).to_dict()
     assert tuple(document) == INPUT_NAMES
     assert document["creatinine_value"] == 300
     assert document["creatinine_unit"] == "umol/L"
@@ -426,6 +508,15 @@ def test_to_dict_has_every_field_with_units_explicit() -> None:
 
 
 def test_to_dict_parses_back_to_the_same_intake() -> None:
-    intake = parsed({"age_years": 70, "etiology": "gpa", "creatinine_value": 3.41, "creatinine_unit": "mg/dL",
-                     "on_dialysis": False, "steroid_toxicity_factors": [], "inr": "1.20"})
+    intake = parsed(
+        {
+            "age_years": 70,
+            "etiology": "gpa",
+            "creatinine_value": 3.41,
+            "creatinine_unit": "mg/dL",
+            "on_dialysis": False,
+            "steroid_toxicity_factors": [],
+            "inr": "1.20",
+        }
+    )
     assert parsed(intake.to_dict()) == intake

@@ -36,7 +36,7 @@ def test_sex_is_asked_in_step_1_right_after_age() -> None:
 def test_inr_anticoagulant_and_fibrinogen_are_asked_together_in_step_4() -> None:
     fields = _step("haematology")
     start = fields.index("inr")
-    assert fields[start:start + 3] == ("inr", "anticoagulant", "fibrinogen_g_per_l")
+    assert fields[start : start + 3] == ("inr", "anticoagulant", "fibrinogen_g_per_l")
 
 
 def test_sex_choices_are_the_vocabulary() -> None:
@@ -47,12 +47,15 @@ def test_anticoagulant_choices_are_the_vocabulary() -> None:
     assert tuple(v for v, _ in FIELDS["anticoagulant"].choices) == ANTICOAGULANTS
 
 
-@pytest.mark.parametrize(("value", "words"), [
-    ("vitamin_k_antagonist", "warfarin"),
-    ("factor_xa_inhibitor", "apixaban, rivaroxaban or edoxaban"),
-    ("lmwh", "low-molecular-weight heparin"),
-    ("antiplatelet", "aspirin"),
-])
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("vitamin_k_antagonist", "warfarin"),
+        ("factor_xa_inhibitor", "apixaban, rivaroxaban or edoxaban"),
+        ("lmwh", "low-molecular-weight heparin"),
+        ("antiplatelet", "aspirin"),
+    ],
+)
 def test_anticoagulant_choices_read_as_drugs_a_clinician_knows(value: str, words: str) -> None:
     assert words in FIELDS["anticoagulant"].choice_label(value)
 

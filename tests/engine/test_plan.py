@@ -24,21 +24,37 @@ def document(data: dict[str, Any], snapshot: Snapshot | None = None) -> dict[str
 
 def test_plan_document_has_the_contract_keys_plus_derived_reasons() -> None:
     assert list(document({})) == [
-        "guideline", "inputs", "derived", "derived_reasons", "plasma_exchange", "recommendations", "withheld",
-        "monitoring", "warnings", "missing_data", "disclaimer",
+        "guideline",
+        "inputs",
+        "derived",
+        "derived_reasons",
+        "plasma_exchange",
+        "recommendations",
+        "withheld",
+        "monitoring",
+        "warnings",
+        "missing_data",
+        "disclaimer",
     ]
 
 
 def test_guideline_block_identifies_the_content_version() -> None:
     assert document({})["guideline"] == {
-        "version": "test-1", "published_at": "2025-01-01T00:00:00Z", "content_hash": "sha256:test",
+        "version": "test-1",
+        "published_at": "2025-01-01T00:00:00Z",
+        "content_hash": "sha256:test",
     }
 
 
 def test_derived_starts_with_the_contract_keys() -> None:
-    assert list(document({}) ["derived"])[:7] == [
-        "hypoxemia", "severe_dah", "creatinine_mg_dl", "creatinine_umol_l", "creatinine_borderline",
-        "anti_gbm_disease", "high_steroid_toxicity_risk",
+    assert list(document({})["derived"])[:7] == [
+        "hypoxemia",
+        "severe_dah",
+        "creatinine_mg_dl",
+        "creatinine_umol_l",
+        "creatinine_borderline",
+        "anti_gbm_disease",
+        "high_steroid_toxicity_risk",
     ]
 
 
@@ -80,21 +96,34 @@ def test_disclaimer_comes_from_content() -> None:
 def test_recommendations_follow_section_order_then_content_order() -> None:
     codes = [r["code"] for r in document({**HYPOXEMIC_MPA, "kidney_transplant_candidate": True})["recommendations"]]
     assert codes == [
-        "respiratory_support", "glucocorticoid_pulse", "induction_glucocorticoid_plus_rituximab_or_cyclophosphamide",
-        "plasma_exchange_dah_regimen", "kidney_transplant_timing",
+        "respiratory_support",
+        "glucocorticoid_pulse",
+        "induction_glucocorticoid_plus_rituximab_or_cyclophosphamide",
+        "plasma_exchange_dah_regimen",
+        "kidney_transplant_timing",
     ]
 
 
 def test_recommendation_sections_never_go_backwards() -> None:
-    recs = document({"etiology": "gpa", "on_dialysis": True, "platelets_10e9_per_l": 20,
-                     "creatinine_value": 5, "creatinine_unit": "mg/dL"})["recommendations"]
+    recs = document(
+        {
+            "etiology": "gpa",
+            "on_dialysis": True,
+            "platelets_10e9_per_l": 20,
+            "creatinine_value": 5,
+            "creatinine_unit": "mg/dL",
+        }
+    )["recommendations"]
     order = [SECTIONS.index(r["section"]) for r in recs]
     assert order == sorted(order)
 
 
 def test_recommendation_carries_why_citations_disagreements_and_review_date() -> None:
-    rec = next(r for r in document(HYPOXEMIC_MPA)["recommendations"]
-               if r["code"] == "induction_glucocorticoid_plus_rituximab_or_cyclophosphamide")
+    rec = next(
+        r
+        for r in document(HYPOXEMIC_MPA)["recommendations"]
+        if r["code"] == "induction_glucocorticoid_plus_rituximab_or_cyclophosphamide"
+    )
     assert rec["why"] == ["DAH episode active", "etiology is MPA"]
     assert rec["strength"] == "KDIGO 1B"
     assert [c["label"] for c in rec["citations"]] == ["KDIGO 2024", "ACR/VF 2021"]
@@ -109,8 +138,12 @@ def test_respiratory_support_applies_when_hypoxemia_is_unknown_and_says_why() ->
 
 
 def test_plasma_exchange_renal_regimen_does_not_apply_on_chronic_dialysis() -> None:
-    codes = [r["code"] for r in document({**HYPOXEMIC_MPA, "dialysis_chronic_preexisting": True,
-                                          "on_dialysis": True, "creatinine_value": 8})["recommendations"]]
+    codes = [
+        r["code"]
+        for r in document(
+            {**HYPOXEMIC_MPA, "dialysis_chronic_preexisting": True, "on_dialysis": True, "creatinine_value": 8}
+        )["recommendations"]
+    ]
     assert "plasma_exchange_dah_regimen" in codes
     assert "plasma_exchange_renal_regimen" not in codes
 
@@ -157,8 +190,11 @@ def test_red_flag_without_conditions_always_applies() -> None:
 
 
 def test_data_quality_warning_has_content_text_and_engine_detail() -> None:
-    warning = next(w for w in document({**NEGATIVE, "creatinine_value": 300})["warnings"]
-                   if w["code"] == "creatinine_unit_implausible")
+    warning = next(
+        w
+        for w in document({**NEGATIVE, "creatinine_value": 300})["warnings"]
+        if w["code"] == "creatinine_unit_implausible"
+    )
     assert warning["text"] == "Warning creatinine_unit_implausible."
     assert warning["kind"] == "data_quality"
     assert "looks like µmol/L" in warning["detail"]
@@ -167,32 +203,41 @@ def test_data_quality_warning_has_content_text_and_engine_detail() -> None:
 def test_data_quality_warning_is_emitted_even_without_content_text() -> None:
     data = snapshot_data()
     data["warnings"] = [w for w in data["warnings"] if w["code"] != "creatinine_borderline"]
-    warning = next(w for w in document({**NEGATIVE, "creatinine_value": 3.4}, make_snapshot(data))["warnings"]
-                   if w["code"] == "creatinine_borderline")
+    warning = next(
+        w
+        for w in document({**NEGATIVE, "creatinine_value": 3.4}, make_snapshot(data))["warnings"]
+        if w["code"] == "creatinine_borderline"
+    )
     assert warning["text"] == "Check the data: creatinine borderline."
     assert warning["severity"] == "warning"
     assert "3.4 mg/dL (300.56 µmol/L) is within 0.1 mg/dL of 3.4 mg/dL" in warning["detail"]
 
 
-@pytest.mark.parametrize(("data", "code"), [
-    ({**NEGATIVE, "creatinine_value": 3.45}, "creatinine_borderline"),
-    ({"spo2_percent": 92}, "spo2_without_oxygen_support"),
-    ({"etiology": "sle", "anti_gbm_positive": True}, "anti_gbm_positive_reclassify"),
-    ({"dialysis_chronic_preexisting": True}, "chronic_dialysis_renal_criteria_not_applicable"),
-    ({}, "missing_data"),
-    ({"spo2_percent": 0.5}, "spo2_implausible"),
-    ({"spo2_percent": 20}, "spo2_below_plausible"),
-    ({"oxygen_support": "room_air", "spo2_percent": 97, "pao2_fio2_ratio": 57}, "pao2_fio2_ratio_contradicts_spo2"),
-])
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        ({**NEGATIVE, "creatinine_value": 3.45}, "creatinine_borderline"),
+        ({"spo2_percent": 92}, "spo2_without_oxygen_support"),
+        ({"etiology": "sle", "anti_gbm_positive": True}, "anti_gbm_positive_reclassify"),
+        ({"dialysis_chronic_preexisting": True}, "chronic_dialysis_renal_criteria_not_applicable"),
+        ({}, "missing_data"),
+        ({"spo2_percent": 0.5}, "spo2_implausible"),
+        ({"spo2_percent": 20}, "spo2_below_plausible"),
+        ({"oxygen_support": "room_air", "spo2_percent": 97, "pao2_fio2_ratio": 57}, "pao2_fio2_ratio_contradicts_spo2"),
+    ],
+)
 def test_engine_emits_data_quality_warnings(data: dict[str, Any], code: str) -> None:
     assert code in {w["code"] for w in document(data)["warnings"]}
 
 
-@pytest.mark.parametrize(("data", "code"), [
-    ({"etiology": "anti_gbm", "anti_gbm_positive": True}, "anti_gbm_positive_reclassify"),
-    ({"active_dah": False, "dialysis_chronic_preexisting": True}, "chronic_dialysis_renal_criteria_not_applicable"),
-    ({"oxygen_support": "room_air", "spo2_percent": 92}, "spo2_without_oxygen_support"),
-])
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        ({"etiology": "anti_gbm", "anti_gbm_positive": True}, "anti_gbm_positive_reclassify"),
+        ({"active_dah": False, "dialysis_chronic_preexisting": True}, "chronic_dialysis_renal_criteria_not_applicable"),
+        ({"oxygen_support": "room_air", "spo2_percent": 92}, "spo2_without_oxygen_support"),
+    ],
+)
 def test_engine_does_not_emit_data_quality_warnings_that_do_not_apply(data: dict[str, Any], code: str) -> None:
     assert code not in {w["code"] for w in document(data)["warnings"]}
 
@@ -202,8 +247,15 @@ def test_engine_does_not_emit_data_quality_warnings_that_do_not_apply(data: dict
 
 def test_missing_data_of_an_empty_intake_in_intake_order() -> None:
     assert document({})["missing_data"] == [
-        "etiology", "anti_gbm_positive", "oxygen_support", "spo2_percent", "pao2_fio2_ratio", "creatinine_value",
-        "on_dialysis", "creatinine_rising_rapidly", "steroid_toxicity_factors",
+        "etiology",
+        "anti_gbm_positive",
+        "oxygen_support",
+        "spo2_percent",
+        "pao2_fio2_ratio",
+        "creatinine_value",
+        "on_dialysis",
+        "creatinine_rising_rapidly",
+        "steroid_toxicity_factors",
     ]
 
 
@@ -226,8 +278,10 @@ def test_missing_data_asks_whether_dialysis_is_chronic_when_a_kidney_criterion_i
 
 
 def test_missing_data_for_an_inactive_episode_ignores_the_criteria() -> None:
-    assert document({"active_dah": False, "etiology": "gpa", "kidney_transplant_candidate": True})[
-        "missing_data"] == ["steroid_toxicity_factors", "months_in_complete_remission"]
+    assert document({"active_dah": False, "etiology": "gpa", "kidney_transplant_candidate": True})["missing_data"] == [
+        "steroid_toxicity_factors",
+        "months_in_complete_remission",
+    ]
 
 
 # -- evaluate --------------------------------------------------------------------------------------

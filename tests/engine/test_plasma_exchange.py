@@ -66,22 +66,37 @@ def test_one_met_criterion_gives_consider_even_when_others_are_unknown(snapshot:
 
 
 def test_not_indicated_needs_every_criterion_known_and_negative(snapshot: Snapshot) -> None:
-    for field in ("creatinine_value", "on_dialysis", "creatinine_rising_rapidly", "oxygen_support",
-                  "anti_gbm_positive"):
+    for field in (
+        "creatinine_value",
+        "on_dialysis",
+        "creatinine_rising_rapidly",
+        "oxygen_support",
+        "anti_gbm_positive",
+    ):
         assert check({**NEGATIVE, field: None}, snapshot).decision == "insufficient_data", field
 
 
 def test_dialysis_criterion_is_met_by_either_input(snapshot: Snapshot) -> None:
-    assert check({"on_dialysis": True, "creatinine_rising_rapidly": False}, snapshot).status(
-        "dialysis_or_rapidly_rising_creatinine") == "met"
-    assert check({"on_dialysis": None, "creatinine_rising_rapidly": True}, snapshot).status(
-        "dialysis_or_rapidly_rising_creatinine") == "met"
+    assert (
+        check({"on_dialysis": True, "creatinine_rising_rapidly": False}, snapshot).status(
+            "dialysis_or_rapidly_rising_creatinine"
+        )
+        == "met"
+    )
+    assert (
+        check({"on_dialysis": None, "creatinine_rising_rapidly": True}, snapshot).status(
+            "dialysis_or_rapidly_rising_creatinine"
+        )
+        == "met"
+    )
     assert check({"on_dialysis": False}, snapshot).status("dialysis_or_rapidly_rising_creatinine") == "unknown"
 
 
 def test_chronic_dialysis_makes_only_the_kidney_criteria_not_applicable(snapshot: Snapshot) -> None:
-    result = check({"etiology": "mpa", "dialysis_chronic_preexisting": True, "creatinine_value": 9,
-                    "creatinine_unit": "mg/dL"}, snapshot)
+    result = check(
+        {"etiology": "mpa", "dialysis_chronic_preexisting": True, "creatinine_value": 9, "creatinine_unit": "mg/dL"},
+        snapshot,
+    )
     assert [c.status for c in result.criteria] == ["not_applicable", "not_applicable", "unknown", "unknown"]
     assert result.decision == "insufficient_data"
 
@@ -100,17 +115,31 @@ def test_anti_gbm_disease_is_recommended_not_consider(snapshot: Snapshot) -> Non
 
 
 def test_non_immune_cause_is_not_indicated_even_with_every_other_criterion_met(snapshot: Snapshot) -> None:
-    result = check({"etiology": "infection", "creatinine_value": 6, "creatinine_unit": "mg/dL", "on_dialysis": True,
-                    "oxygen_support": "ecmo", "anti_gbm_positive": False}, snapshot)
+    result = check(
+        {
+            "etiology": "infection",
+            "creatinine_value": 6,
+            "creatinine_unit": "mg/dL",
+            "on_dialysis": True,
+            "oxygen_support": "ecmo",
+            "anti_gbm_positive": False,
+        },
+        snapshot,
+    )
     assert result.decision == "not_indicated"
-    assert result.criteria_met == ("creatinine_over_3_4_mg_dl", "dialysis_or_rapidly_rising_creatinine",
-                                   "dah_with_hypoxemia")
+    assert result.criteria_met == (
+        "creatinine_over_3_4_mg_dl",
+        "dialysis_or_rapidly_rising_creatinine",
+        "dah_with_hypoxemia",
+    )
 
 
 def test_sle_depends_only_on_refractoriness_once_anti_gbm_is_handled(snapshot: Snapshot) -> None:
     assert check({"etiology": "sle", "refractory_to_initial_therapy": True}, snapshot).decision == "consider"
-    assert check({"etiology": "sle", "refractory_to_initial_therapy": False, "oxygen_support": "ecmo"},
-                 snapshot).decision == "not_indicated"
+    assert (
+        check({"etiology": "sle", "refractory_to_initial_therapy": False, "oxygen_support": "ecmo"}, snapshot).decision
+        == "not_indicated"
+    )
     assert check({"etiology": "sle"}, snapshot).decision == "insufficient_data"
 
 
@@ -133,13 +162,17 @@ def test_missing_decision_text_falls_back_to_a_generic_sentence() -> None:
     assert criterion(result, "anti_gbm_disease").label == "Concomitant anti-GBM disease"
 
 
-@pytest.mark.parametrize(("data", "sources"), [
-    ({**NEGATIVE, "on_dialysis": True}, ["KDIGO 2024", "ACR/VF 2021"]),
-    ({"etiology": "anti_gbm"}, ["KDIGO 2021"]),
-    ({**NEGATIVE, "etiology": "aav_anti_gbm_double_positive"}, ["KDIGO 2024", "ACR/VF 2021", "KDIGO 2021"]),
-])
-def test_disagreements_are_shown_when_plasma_exchange_is_suggested(data: dict[str, Any], sources: list[str],
-                                                                  snapshot: Snapshot) -> None:
+@pytest.mark.parametrize(
+    ("data", "sources"),
+    [
+        ({**NEGATIVE, "on_dialysis": True}, ["KDIGO 2024", "ACR/VF 2021"]),
+        ({"etiology": "anti_gbm"}, ["KDIGO 2021"]),
+        ({**NEGATIVE, "etiology": "aav_anti_gbm_double_positive"}, ["KDIGO 2024", "ACR/VF 2021", "KDIGO 2021"]),
+    ],
+)
+def test_disagreements_are_shown_when_plasma_exchange_is_suggested(
+    data: dict[str, Any], sources: list[str], snapshot: Snapshot
+) -> None:
     result = check(data, snapshot)
     assert result.decision in {"consider", "recommended"}
     assert [d.source for d in result.disagreements] == sources
@@ -153,22 +186,34 @@ def test_no_disagreements_when_plasma_exchange_is_not_suggested(data: dict[str, 
 
 def test_disagreement_rules_can_read_the_decision() -> None:
     data = snapshot_data()
-    data["disagreements"][0]["applies_when"] = [[{"fact": "plasma_exchange_decision", "op": "in",
-                                                 "values": ["recommended"]}]]
+    data["disagreements"][0]["applies_when"] = [
+        [{"fact": "plasma_exchange_decision", "op": "in", "values": ["recommended"]}]
+    ]
     assert [d.code for d in check({"etiology": "anti_gbm"}, make_snapshot(data)).disagreements] == [
-        "plex_kdigo", "plex_kdigo_2021_anti_gbm",
+        "plex_kdigo",
+        "plex_kdigo_2021_anti_gbm",
     ]
 
 
-@pytest.mark.parametrize(("data", "expected"), [
-    ({"on_dialysis": True}, True),
-    ({"creatinine_value": 5, "creatinine_unit": "mg/dL"}, True),
-    ({"creatinine_value": 1, "creatinine_unit": "mg/dL", "on_dialysis": False, "creatinine_rising_rapidly": False},
-     False),
-    ({"dialysis_chronic_preexisting": True, "creatinine_value": 9, "creatinine_unit": "mg/dL"}, False),
-    ({"creatinine_value": 1, "creatinine_unit": "mg/dL"}, None),
-    ({"active_dah": False, "on_dialysis": True}, False),
-])
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"on_dialysis": True}, True),
+        ({"creatinine_value": 5, "creatinine_unit": "mg/dL"}, True),
+        (
+            {
+                "creatinine_value": 1,
+                "creatinine_unit": "mg/dL",
+                "on_dialysis": False,
+                "creatinine_rising_rapidly": False,
+            },
+            False,
+        ),
+        ({"dialysis_chronic_preexisting": True, "creatinine_value": 9, "creatinine_unit": "mg/dL"}, False),
+        ({"creatinine_value": 1, "creatinine_unit": "mg/dL"}, None),
+        ({"active_dah": False, "on_dialysis": True}, False),
+    ],
+)
 def test_renal_criterion_fact_for_content(data: dict[str, Any], expected: bool | None, snapshot: Snapshot) -> None:
     facts = dict((f.name, f) for f in check(data, snapshot).decision_facts())
     assert facts["plasma_exchange_renal_criterion_met"].value is expected

@@ -28,8 +28,16 @@ BOUNDARIES: dict[str, list[str]] = {
     "age_years": ["17", "18", "65", "66"],
     "months_in_complete_remission": ["5", "6"],
 }
-CREATININE_BOUNDARIES = [("3.4", "mg/dL"), ("3.41", "mg/dL"), ("300", "umol/L"), ("301", "umol/L"),
-                         ("0.3", "mmol/L"), ("4", "mg/dL"), ("353.6", "umol/L"), ("300", "mg/dL")]
+CREATININE_BOUNDARIES = [
+    ("3.4", "mg/dL"),
+    ("3.41", "mg/dL"),
+    ("300", "umol/L"),
+    ("301", "umol/L"),
+    ("0.3", "mmol/L"),
+    ("4", "mg/dL"),
+    ("353.6", "umol/L"),
+    ("300", "mg/dL"),
+]
 
 
 def _number(spec: FieldSpec) -> st.SearchStrategy[Any]:
@@ -138,8 +146,10 @@ def test_mg_dl_to_umol_l_and_back_is_exact(value: Decimal) -> None:
 
 
 @SETTINGS
-@given(value=st.decimals(min_value=Decimal("0.001"), max_value=Decimal("3000"), places=3),
-       unit=st.sampled_from(CREATININE_UNITS))
+@given(
+    value=st.decimals(min_value=Decimal("0.001"), max_value=Decimal("3000"), places=3),
+    unit=st.sampled_from(CREATININE_UNITS),
+)
 def test_threshold_comparison_does_not_depend_on_the_unit_entered(value: Decimal, unit: str) -> None:
     umol = units.creatinine_to_umol_l(value, unit)
     assert units.compare_creatinine_mg_dl(value, unit, Decimal("3.4")) == units.compare_creatinine_mg_dl(
@@ -185,9 +195,7 @@ def test_making_one_input_unknown_never_turns_consider_or_insufficient_into_not_
     data: dict[str, Any], field: str
 ) -> None:
     before = plan_of(data)
-    if before.plasma_exchange.decision in {"consider", "insufficient_data"} and not conflicting_evidence(
-        before.intake
-    ):
+    if before.plasma_exchange.decision in {"consider", "insufficient_data"} and not conflicting_evidence(before.intake):
         assert plan_of(without(data, field)).plasma_exchange.decision != "not_indicated", field
 
 

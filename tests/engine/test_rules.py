@@ -16,13 +16,20 @@ FACTS = {
 
 BOOLEAN = [
     # op, fact (true / false / unknown) -> matches
-    ("is_true", "hypoxemia", True), ("is_true", "bleeding_controlled", False), ("is_true", "on_dialysis", False),
-    ("is_false", "hypoxemia", False), ("is_false", "bleeding_controlled", True), ("is_false", "on_dialysis", False),
-    ("is_unknown", "hypoxemia", False), ("is_unknown", "bleeding_controlled", False),
+    ("is_true", "hypoxemia", True),
+    ("is_true", "bleeding_controlled", False),
+    ("is_true", "on_dialysis", False),
+    ("is_false", "hypoxemia", False),
+    ("is_false", "bleeding_controlled", True),
+    ("is_false", "on_dialysis", False),
+    ("is_unknown", "hypoxemia", False),
+    ("is_unknown", "bleeding_controlled", False),
     ("is_unknown", "on_dialysis", True),
-    ("is_not_false", "hypoxemia", True), ("is_not_false", "bleeding_controlled", False),
+    ("is_not_false", "hypoxemia", True),
+    ("is_not_false", "bleeding_controlled", False),
     ("is_not_false", "on_dialysis", True),
-    ("is_not_true", "hypoxemia", False), ("is_not_true", "bleeding_controlled", True),
+    ("is_not_true", "hypoxemia", False),
+    ("is_not_true", "bleeding_controlled", True),
     ("is_not_true", "on_dialysis", True),
 ]
 
@@ -71,20 +78,24 @@ def test_conditions_in_a_group_are_and_ed() -> None:
 
 
 def test_groups_are_or_ed_and_why_lists_the_reasons_of_the_matching_group() -> None:
-    rule = rule_from_data([
-        [{"fact": "on_dialysis", "op": "is_true"}],
-        [{"fact": "etiology", "op": "in", "values": ["mpa"]}, {"fact": "hypoxemia", "op": "is_true"}],
-    ])
+    rule = rule_from_data(
+        [
+            [{"fact": "on_dialysis", "op": "is_true"}],
+            [{"fact": "etiology", "op": "in", "values": ["mpa"]}, {"fact": "hypoxemia", "op": "is_true"}],
+        ]
+    )
     match = evaluate_rule(rule, FACTS)
     assert match.matched
     assert match.why == ("etiology is MPA", "on supplemental oxygen")
 
 
 def test_why_is_deduplicated_in_order_across_matching_groups() -> None:
-    rule = rule_from_data([
-        [{"fact": "hypoxemia", "op": "is_true"}],
-        [{"fact": "hypoxemia", "op": "is_not_false"}, {"fact": "on_dialysis", "op": "is_unknown"}],
-    ])
+    rule = rule_from_data(
+        [
+            [{"fact": "hypoxemia", "op": "is_true"}],
+            [{"fact": "hypoxemia", "op": "is_not_false"}, {"fact": "on_dialysis", "op": "is_unknown"}],
+        ]
+    )
     assert evaluate_rule(rule, FACTS).why == ("on supplemental oxygen", "Dialysis for this episode not recorded")
 
 

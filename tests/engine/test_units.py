@@ -60,8 +60,15 @@ def test_unknown_unit_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
-    [("mg/dl", "mg/dL"), ("µmol/L", "umol/L"), ("μmol/l", "umol/L"), (" UMOL/L ", "umol/L"), ("mmol/L", "mmol/L"),
-     ("g/L", None), ("", None)],
+    [
+        ("mg/dl", "mg/dL"),
+        ("µmol/L", "umol/L"),
+        ("μmol/l", "umol/L"),
+        (" UMOL/L ", "umol/L"),
+        ("mmol/L", "mmol/L"),
+        ("g/L", None),
+        ("", None),
+    ],
 )
 def test_normalise_creatinine_unit(typed: str, expected: str | None) -> None:
     assert units.normalise_creatinine_unit(typed) == expected
@@ -115,10 +122,19 @@ def test_plausible_units_of_an_ambiguous_value_lists_both() -> None:
     assert units.plausible_creatinine_units(D("0.3")) == ("mg/dL", "mmol/L")
 
 
-@pytest.mark.parametrize(("value", "unit", "plausible"), [
-    ("0.1", "mg/dL", True), ("30", "mg/dL", True), ("30.1", "mg/dL", False), ("9", "umol/L", True),
-    ("2650", "umol/L", True), ("8.9", "umol/L", False), ("0.009", "mmol/L", True), ("2.66", "mmol/L", False),
-])
+@pytest.mark.parametrize(
+    ("value", "unit", "plausible"),
+    [
+        ("0.1", "mg/dL", True),
+        ("30", "mg/dL", True),
+        ("30.1", "mg/dL", False),
+        ("9", "umol/L", True),
+        ("2650", "umol/L", True),
+        ("8.9", "umol/L", False),
+        ("0.009", "mmol/L", True),
+        ("2.66", "mmol/L", False),
+    ],
+)
 def test_creatinine_plausible_ranges_per_unit(value: str, unit: str, plausible: bool) -> None:
     assert units.creatinine_is_plausible(D(value), unit) is plausible
 

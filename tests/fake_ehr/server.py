@@ -126,8 +126,12 @@ class FakeEHR:
             "response_types_supported": ["code"],
             "code_challenge_methods_supported": ["S256"],
             "capabilities": [
-                "launch-ehr", "launch-standalone", "client-public", "client-confidential-symmetric",
-                "context-ehr-patient", "context-standalone-patient",
+                "launch-ehr",
+                "launch-standalone",
+                "client-public",
+                "client-confidential-symmetric",
+                "context-ehr-patient",
+                "context-standalone-patient",
                 "permission-v1" if self.v1_only else "permission-v2",
             ],
         }
@@ -141,16 +145,33 @@ class FakeEHR:
             ],
         }
         return {
-            "resourceType": "CapabilityStatement", "status": "active", "kind": "instance", "fhirVersion": "4.0.1",
-            "date": "2025-01-01", "format": ["json"],
-            "rest": [{
-                "mode": "server",
-                "security": {"extension": [oauth], "service": [{"coding": [{
-                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "SMART-on-FHIR",
-                }]}]},
-                "resource": [{"type": r, "interaction": [{"code": "read"}, {"code": "search-type"}]}
-                             for r in RESOURCES],
-            }],
+            "resourceType": "CapabilityStatement",
+            "status": "active",
+            "kind": "instance",
+            "fhirVersion": "4.0.1",
+            "date": "2025-01-01",
+            "format": ["json"],
+            "rest": [
+                {
+                    "mode": "server",
+                    "security": {
+                        "extension": [oauth],
+                        "service": [
+                            {
+                                "coding": [
+                                    {
+                                        "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                        "code": "SMART-on-FHIR",
+                                    }
+                                ]
+                            }
+                        ],
+                    },
+                    "resource": [
+                        {"type": r, "interaction": [{"code": "read"}, {"code": "search-type"}]} for r in RESOURCES
+                    ],
+                }
+            ],
         }
 
     def _authorize(self, query: dict[str, str], start_response: StartResponse) -> Iterable[bytes]:
@@ -187,8 +208,14 @@ class FakeEHR:
         if self.deny:
             return back(error="access_denied", error_description="The user denied the authorization.")
         code = secrets.token_urlsafe(16)
-        self.grants[code] = Grant(patient, self.client_id, redirect_uri, query["code_challenge"],
-                                  " ".join(s for s in scopes if s.startswith(("patient/", "launch"))), time.time())
+        self.grants[code] = Grant(
+            patient,
+            self.client_id,
+            redirect_uri,
+            query["code_challenge"],
+            " ".join(s for s in scopes if s.startswith(("patient/", "launch"))),
+            time.time(),
+        )
         return back(code=code)
 
     def _token(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -219,15 +246,23 @@ class FakeEHR:
             return _json(start_response, 400, {"error": "invalid_grant", "error_description": "PKCE check failed"})
         token = secrets.token_urlsafe(24)
         self.tokens[token] = (grant.patient, grant.scope)
-        return _json(start_response, 200, {
-            "access_token": token, "token_type": "Bearer", "expires_in": 300, "scope": grant.scope,
-            "patient": grant.patient,
-        })
+        return _json(
+            start_response,
+            200,
+            {
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": 300,
+                "scope": grant.scope,
+                "patient": grant.patient,
+            },
+        )
 
     # -- FHIR ----------------------------------------------------------------------------------
 
-    def _fhir(self, environ: dict[str, Any], path: str, query: dict[str, str],
-              start_response: StartResponse) -> Iterable[bytes]:
+    def _fhir(
+        self, environ: dict[str, Any], path: str, query: dict[str, str], start_response: StartResponse
+    ) -> Iterable[bytes]:
         self.fhir_requests.append(path)
         if self.fhir_delay:
             time.sleep(self.fhir_delay)
@@ -252,11 +287,19 @@ class FakeEHR:
             found = [r for r in found if {c["code"] for c in r["code"]["coding"]} & codes]
         if resource_type == "Observation":
             found.sort(key=lambda r: r["effectiveDateTime"], reverse=True)
-        return _json(start_response, 200, {
-            "resourceType": "Bundle", "type": "searchset", "total": len(found),
-            "entry": [{"fullUrl": f"{self.iss}/{r['resourceType']}/{r['id']}", "resource": r,
-                       "search": {"mode": "match"}} for r in found],
-        })
+        return _json(
+            start_response,
+            200,
+            {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "total": len(found),
+                "entry": [
+                    {"fullUrl": f"{self.iss}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "match"}}
+                    for r in found
+                ],
+            },
+        )
 
     def _home(self, app: str) -> str:
         """The EHR's patient list: each chart has a link that launches the app."""
@@ -264,8 +307,10 @@ class FakeEHR:
             f'<li><a href="{self.launch_url(app, p.id)}">{p.name}</a></li>' if app else f"<li>{p.name}</li>"
             for p in PATIENTS.values()
         )
-        return (f"<!doctype html><html lang='en'><title>Test EHR</title><h1>Test EHR</h1>"
-                f"<p>Open DAH Guide from a chart:</p><ul>{rows}</ul></html>")
+        return (
+            f"<!doctype html><html lang='en'><title>Test EHR</title><h1>Test EHR</h1>"
+            f"<p>Open DAH Guide from a chart:</p><ul>{rows}</ul></html>"
+        )
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -284,15 +329,19 @@ def _outcome(code: str, text: str) -> dict[str, Any]:
 def _json(start_response: StartResponse, status: int, body: Any) -> Iterable[bytes]:
     data = json.dumps(body).encode()
     content_type = "application/fhir+json" if isinstance(body, dict) and "resourceType" in body else "application/json"
-    start_response(f"{status} {_REASONS.get(status, 'Status')}",
-                   [("Content-Type", content_type), ("Content-Length", str(len(data))), ("Cache-Control", "no-store")])
+    start_response(
+        f"{status} {_REASONS.get(status, 'Status')}",
+        [("Content-Type", content_type), ("Content-Length", str(len(data))), ("Cache-Control", "no-store")],
+    )
     return [data]
 
 
 def _html(start_response: StartResponse, status: int, body: str) -> Iterable[bytes]:
     data = body.encode()
-    start_response(f"{status} {_REASONS.get(status, 'Status')}",
-                   [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(data)))])
+    start_response(
+        f"{status} {_REASONS.get(status, 'Status')}",
+        [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(data)))],
+    )
     return [data]
 
 

@@ -12,8 +12,10 @@ from dahguide.feedback.models import Reason
 from tests.cases.conftest import _fresh_snapshot_cache, other_physician, save_case  # noqa: F401  (fixtures)
 
 # Every reason with a comment where it needs one.
-REASONS = [(code, "Our unit has no apheresis machine." if code in ("clinical_judgement", "other") else "")
-           for code in Reason.values]
+REASONS = [
+    (code, "Our unit has no apheresis machine." if code in ("clinical_judgement", "other") else "")
+    for code in Reason.values
+]
 
 
 @pytest.fixture

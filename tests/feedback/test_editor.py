@@ -25,8 +25,13 @@ CODE = "respiratory_support"  # an action of the saved case's plan (tests/cases/
 @pytest.fixture
 def feedback(physician, case, revision):
     """The case marked once at the bedside; one EHR card with the same recommendation overridden."""
-    services.not_followed_record(revision=revision, user=physician, recommendation_code=CODE,
-                                 reason_code="other", comment="A confidential bedside comment.")
+    services.not_followed_record(
+        revision=revision,
+        user=physician,
+        recommendation_code=CODE,
+        reason_code="other",
+        comment="A confidential bedside comment.",
+    )
     card = "8c1f0a53-76fa-4d8e-9a43-0f0a4f1bd0a1"
     services.cds_cards_record(cards=[IssuedCard(card, "give_now", (CODE,))], guideline_version=1, issuer="ehr")
     services.cds_feedback_record(issuer="ehr", items=[CardOutcome(card, "overridden", "not_available")])
@@ -54,8 +59,11 @@ def test_a_recommendation_shown_and_not_marked_counts_as_followed(client, conten
 
 
 def test_an_ehr_card_without_feedback_counts_as_no_feedback(client, content_editor, published_guideline):
-    services.cds_cards_record(cards=[IssuedCard("0f7f7d6b-39a5-4c52-9d51-3f1bd1a9a111", "give_now", (CODE,))],
-                              guideline_version=1, issuer="ehr")
+    services.cds_cards_record(
+        cards=[IssuedCard("0f7f7d6b-39a5-4c52-9d51-3f1bd1a9a111", "give_now", (CODE,))],
+        guideline_version=1,
+        issuer="ehr",
+    )
     row = row_of(version_page(login(client, content_editor)), CODE)
     assert (row.ehr.shown, row.ehr.no_feedback) == (1, 1)
 
@@ -136,16 +144,18 @@ def _many(physician, n):
     for i in range(n):
         case = save_case(physician, label=f"Case {i}")
         revision = case.revisions.get()
-        services.not_followed_record(revision=revision, user=physician, recommendation_code=CODE,
-                                     reason_code="patient_preference")
+        services.not_followed_record(
+            revision=revision, user=physician, recommendation_code=CODE, reason_code="patient_preference"
+        )
         card = f"8c1f0a53-76fa-4d8e-9a43-0f0a4f1b{i:04d}"
         services.cds_cards_record(cards=[IssuedCard(card, "give_now", (CODE,))], guideline_version=1, issuer="e")
         services.cds_feedback_record(issuer="e", items=[CardOutcome(card, "accepted")])
 
 
 @pytest.mark.parametrize("n", [1, 6])
-def test_the_pages_run_a_fixed_number_of_queries(client, content_editor, physician, published_guideline, n,
-                                                 django_assert_max_num_queries):
+def test_the_pages_run_a_fixed_number_of_queries(
+    client, content_editor, physician, published_guideline, n, django_assert_max_num_queries
+):
     _many(physician, n)
     login(client, content_editor)
     for url in (reverse("feedback:overview"), reverse("feedback:version", args=[1])):

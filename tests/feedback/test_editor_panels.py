@@ -34,7 +34,7 @@ def test_a_recommendations_admin_page_shows_how_often_it_was_not_followed(
     assert f"How often it was not followed (version {version.number})" in html
     assert "Patient or family preference: 1" in html
     assert reverse("feedback:version", args=[version.number]) + f"#rec-{code}" in html
-    panel = html[html.index('id="recommendation-panels"'):]
+    panel = html[html.index('id="recommendation-panels"') :]
     panel = panel[: panel.index("</section>")]
     assert physician.username not in panel  # counts only, never who
 

@@ -27,7 +27,10 @@ def test_every_reason_is_recorded_with_who_and_when(revision, physician, code, r
     mark = record(revision, physician, code, reason, comment)
     stored = NotFollowed.objects.get(pk=mark.pk)
     assert (stored.reason_code, stored.created_by, stored.guideline_version, stored.case_id) == (
-        reason, physician, revision.guideline_version, revision.case_id
+        reason,
+        physician,
+        revision.guideline_version,
+        revision.case_id,
     )
 
 
@@ -113,6 +116,4 @@ def test_cases_saved_in_bulk_count_too(physician, published_guideline):
     from django.utils import timezone
 
     cases = case_services.cases_bulk_create(author=physician, plans=[("GPA", saved_plan(), timezone.now())] * 3)
-    assert Impression.objects.filter(revision__case__in=cases).count() == 3 * len(
-        saved_plan().doc["recommendations"]
-    )
+    assert Impression.objects.filter(revision__case__in=cases).count() == 3 * len(saved_plan().doc["recommendations"])

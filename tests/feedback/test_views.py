@@ -35,8 +35,9 @@ def test_physicians_and_attendings_see_the_form_on_the_current_revision(request,
 
 
 def test_residents_read_the_marks_without_a_form(client, physician, resident, case, revision, code):
-    services.not_followed_record(revision=revision, user=physician, recommendation_code=code,
-                                 reason_code="not_available")
+    services.not_followed_record(
+        revision=revision, user=physician, recommendation_code=code, reason_code="not_available"
+    )
     html = detail(login(client, resident), case).content.decode()
     assert "Not available here (for example apheresis or ECMO)" in html
     assert "not-followed-form" not in html
@@ -111,8 +112,9 @@ def test_a_safe_next_address_is_followed_and_another_site_is_not(client, physici
 
 
 def test_an_older_revision_shows_its_marks_without_a_form(client, physician, case, revision, code):
-    services.not_followed_record(revision=revision, user=physician, recommendation_code=code,
-                                 reason_code="contraindicated")
+    services.not_followed_record(
+        revision=revision, user=physician, recommendation_code=code, reason_code="contraindicated"
+    )
     case_services.case_revision_add(case=case, user=physician, reason="Creatinine rose.", plan=saved_plan())
     response = login(client, physician).get(reverse("cases:detail", args=[case.pk]) + "?revision=1")
     html = response.content.decode()
@@ -120,18 +122,21 @@ def test_an_older_revision_shows_its_marks_without_a_form(client, physician, cas
 
 
 def test_the_reevaluation_lists_the_marks_and_whether_still_recommended(client, physician, case, revision, code):
-    services.not_followed_record(revision=revision, user=physician, recommendation_code=code,
-                                 reason_code="needs_information")
+    services.not_followed_record(
+        revision=revision, user=physician, recommendation_code=code, reason_code="needs_information"
+    )
     html = login(client, physician).get(reverse("cases:reevaluate", args=[case.pk])).content.decode()
     assert "Recommendations not followed in this revision" in html
     assert "Needs more information: still recommended under version 1" in html
 
 
-def test_the_case_page_stays_within_its_query_bound_with_marks(client, physician, case, revision,
-                                                               django_assert_max_num_queries):
+def test_the_case_page_stays_within_its_query_bound_with_marks(
+    client, physician, case, revision, django_assert_max_num_queries
+):
     for code in revision.summary["recommendations"]:
-        services.not_followed_record(revision=revision, user=physician, recommendation_code=code,
-                                     reason_code="not_available")
+        services.not_followed_record(
+            revision=revision, user=physician, recommendation_code=code, reason_code="not_available"
+        )
     login(client, physician)
     with django_assert_max_num_queries(14):
         assert detail(client, case).status_code == 200
@@ -151,10 +156,10 @@ def finished_draft(physician, published_guideline):
     from dahguide.wizard import services as wizard_services
     from dahguide.wizard.forms import STEP_CODES
 
-    draft = wizard_services.draft_create(owner=physician, first_step=STEP_CODES[0],
-                                         guideline_version=str(published_guideline.number))
-    return wizard_services.draft_save_answers(draft=draft, answers=ANSWERS, current_step="review",
-                                              complete=STEP_CODES)
+    draft = wizard_services.draft_create(
+        owner=physician, first_step=STEP_CODES[0], guideline_version=str(published_guideline.number)
+    )
+    return wizard_services.draft_save_answers(draft=draft, answers=ANSWERS, current_step="review", complete=STEP_CODES)
 
 
 def test_the_plan_page_before_saving_says_where_the_mark_goes(client, physician, finished_draft):
@@ -167,16 +172,20 @@ def test_the_plan_page_after_saving_offers_the_mark_and_returns_to_it(client, ph
     from dahguide.guidance.selectors import get_published_snapshot
 
     login(client, physician)
-    saved = client.post(reverse("cases:save", args=[finished_draft.pk]),
-                        {"label": "GPA", "content_hash": get_published_snapshot().content_hash})
+    saved = client.post(
+        reverse("cases:save", args=[finished_draft.pk]),
+        {"label": "GPA", "content_hash": get_published_snapshot().content_hash},
+    )
     assert saved.status_code == 302
     plan_url = reverse("wizard:plan", args=[finished_draft.pk])
     html = client.get(plan_url).content.decode()
     assert "not-followed-form" in html and f'name="next" value="{plan_url}#not-followed"' in html
     case = NotFollowed._meta.get_field("case").related_model.objects.get()
     revision = case.revisions.get()
-    response = client.post(mark_url(case), {**mark_data(revision, revision.summary["recommendations"][0]),
-                                            "next": f"{plan_url}#not-followed"})
+    response = client.post(
+        mark_url(case),
+        {**mark_data(revision, revision.summary["recommendations"][0]), "next": f"{plan_url}#not-followed"},
+    )
     assert response["Location"] == f"{plan_url}#not-followed"
 
 

@@ -64,8 +64,10 @@ def move_to(content_editor, clinical_reviewer):
     def move(version: GuidelineVersion, status: str) -> GuidelineVersion:
         steps = [
             (GuidelineVersion.Status.SUBMITTED, submit),
-            (GuidelineVersion.Status.UNDER_REVIEW,
-             lambda v: version_take_for_review(version=v, user=clinical_reviewer)),
+            (
+                GuidelineVersion.Status.UNDER_REVIEW,
+                lambda v: version_take_for_review(version=v, user=clinical_reviewer),
+            ),
             (GuidelineVersion.Status.APPROVED, lambda v: version_approve(version=v, user=clinical_reviewer)),
         ]
         for reached, step in steps:

@@ -10,16 +10,32 @@ from dahguide.guidance import labels
 
 # The design's example (docs/design/patient-modifiers.md, "Doses"), for the glucocorticoid pulse.
 PAEDIATRIC_PULSE = {
-    "code": "methylprednisolone_pulse_paediatric", "recommendation": "glucocorticoid_pulse",
-    "drug": "Methylprednisolone", "order": 20, "population": "paediatric", "basis": "per_kg",
-    "amount": "30", "amount_high": None, "unit": "mg", "per": "IV once daily for 3 days",
-    "max_amount": "1000", "weight_cap_kg": None, "round_to": "10", "alternatives": [],
-    "note": "", "citations": ["acr_vf_2021"], "verification": "secondary",
+    "code": "methylprednisolone_pulse_paediatric",
+    "recommendation": "glucocorticoid_pulse",
+    "drug": "Methylprednisolone",
+    "order": 20,
+    "population": "paediatric",
+    "basis": "per_kg",
+    "amount": "30",
+    "amount_high": None,
+    "unit": "mg",
+    "per": "IV once daily for 3 days",
+    "max_amount": "1000",
+    "weight_cap_kg": None,
+    "round_to": "10",
+    "alternatives": [],
+    "note": "",
+    "citations": ["acr_vf_2021"],
+    "verification": "secondary",
 }
 CYCLOPHOSPHAMIDE_BANDS = {
-    "label": "KDIGO 2024 Fig 10", "band_on": "age_years",
-    "bands": [{"if_above": "70", "amount": "10"}, {"if_at_least": "60", "amount": "12.5"},
-              {"otherwise": True, "amount": "15"}],
+    "label": "KDIGO 2024 Fig 10",
+    "band_on": "age_years",
+    "bands": [
+        {"if_above": "70", "amount": "10"},
+        {"if_at_least": "60", "amount": "12.5"},
+        {"otherwise": True, "amount": "15"},
+    ],
     "reductions": [{"fact": "egfr_below_30", "minus": "2.5", "text": "eGFR below 30"}],
 }
 
@@ -33,7 +49,11 @@ def edited(document: dict, kind: str, code: str, **changes: Any) -> dict:
 
 
 def as_action(
-    document: dict, code: str, *, stances: dict[str, tuple[str, str]] | None = None, doses: tuple[dict, ...] = (),
+    document: dict,
+    code: str,
+    *,
+    stances: dict[str, tuple[str, str]] | None = None,
+    doses: tuple[dict, ...] = (),
     timing: str = "now",
 ) -> dict:
     """A deep copy of ``document`` in which recommendation ``code`` is an action with one stance per modifier.
@@ -46,10 +66,17 @@ def as_action(
     doc["stances"] = [s for s in doc.get("stances", []) if s["recommendation"] != code]
     for modifier in labels.MODIFIERS.values:
         stance, text = (stances or {}).get(modifier, ("unchanged", ""))
-        doc["stances"].append({
-            "code": f"{code}__{modifier}", "recommendation": code, "modifier": modifier, "stance": stance,
-            "text": text, "citations": [], "verification": "unverified",
-        })
+        doc["stances"].append(
+            {
+                "code": f"{code}__{modifier}",
+                "recommendation": code,
+                "modifier": modifier,
+                "stance": stance,
+                "text": text,
+                "citations": [],
+                "verification": "unverified",
+            }
+        )
     doc["doses"] = [d for d in doc.get("doses", []) if d["recommendation"] != code]
     doc["doses"] += [{**copy.deepcopy(dose), "recommendation": code} for dose in doses]
     return doc
@@ -58,9 +85,7 @@ def as_action(
 def without_stance(document: dict, code: str, *modifiers: str) -> dict:
     """A deep copy of ``document`` without the stances of recommendation ``code`` for ``modifiers``."""
     doc = copy.deepcopy(document)
-    doc["stances"] = [
-        s for s in doc["stances"] if not (s["recommendation"] == code and s["modifier"] in modifiers)
-    ]
+    doc["stances"] = [s for s in doc["stances"] if not (s["recommendation"] == code and s["modifier"] in modifiers)]
     return doc
 
 

@@ -8,8 +8,14 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 ROLES = ("anonymous", "physician", "resident", "content_editor", "clinical_reviewer", "admin")
-CONTENT_ONLY = {"anonymous": 302, "physician": 302, "resident": 302,
-                "content_editor": 200, "clinical_reviewer": 200, "admin": 200}
+CONTENT_ONLY = {
+    "anonymous": 302,
+    "physician": 302,
+    "resident": 302,
+    "content_editor": 200,
+    "clinical_reviewer": 200,
+    "admin": 200,
+}
 
 # URL name -> status per role. 302 for anonymous users and non-staff roles is the admin's login
 # redirect (checked below); a 302 for a content role is the redirect after a workflow step.
@@ -20,8 +26,12 @@ EXPECTED_ACCESS: dict[str, dict[str, int]] = {
     "admin:guidance_guidelineversion_diff": CONTENT_ONLY,
     "admin:guidance_guidelineversion_add": {**CONTENT_ONLY, "clinical_reviewer": 403},
     # POST "submit" on the draft: editors' step; reviewers are refused.
-    "admin:guidance_guidelineversion_transition": {**CONTENT_ONLY, "content_editor": 302,
-                                                    "clinical_reviewer": 403, "admin": 302},
+    "admin:guidance_guidelineversion_transition": {
+        **CONTENT_ONLY,
+        "content_editor": 302,
+        "clinical_reviewer": 403,
+        "admin": 302,
+    },
     "admin:guidance_versiontransition_changelist": CONTENT_ONLY,
     "admin:guidance_goldencase_changelist": CONTENT_ONLY,
     "admin:guidance_goldencase_add": {**CONTENT_ONLY, "clinical_reviewer": 403},
@@ -30,8 +40,11 @@ POSTED = {"admin:guidance_guidelineversion_transition": {"text": "Wording."}}
 
 
 def _url(name: str, draft) -> str:
-    if name in {"admin:guidance_guidelineversion_review", "admin:guidance_guidelineversion_golden",
-                "admin:guidance_guidelineversion_impact"}:
+    if name in {
+        "admin:guidance_guidelineversion_review",
+        "admin:guidance_guidelineversion_golden",
+        "admin:guidance_guidelineversion_impact",
+    }:
         return reverse(name, args=[draft.pk])
     if name == "admin:guidance_guidelineversion_transition":
         return reverse(name, args=[draft.pk, "submit"])
@@ -63,7 +76,9 @@ def test_every_new_workflow_url_is_in_the_access_table():
 
     _, admin_resolver = get_resolver().namespace_dict["admin"]
     workflow = {
-        f"admin:{name}" for name in admin_resolver.reverse_dict if isinstance(name, str)
+        f"admin:{name}"
+        for name in admin_resolver.reverse_dict
+        if isinstance(name, str)
         and name.startswith("guidance_guidelineversion_")
         and name.rsplit("_", 1)[1] in {"review", "golden", "impact", "diff", "transition"}
     }

@@ -124,8 +124,9 @@ def test_stale_golden_case_conflicts(client, content_editor, golden_cases):
 
 
 @pytest.mark.parametrize("status", [Status.SUBMITTED, Status.UNDER_REVIEW, Status.APPROVED])
-def test_editing_a_reviewed_version_in_the_admin_returns_it_to_draft(client, content_editor, platelet_rec, move_to,
-                                                                     status):
+def test_editing_a_reviewed_version_in_the_admin_returns_it_to_draft(
+    client, content_editor, platelet_rec, move_to, status
+):
     version = move_to(platelet_rec.version, status)
     client.force_login(content_editor)
     client.post(change_url(platelet_rec), {**open_form(client, platelet_rec), "title": ["Reworded"]})
@@ -211,9 +212,7 @@ def test_read_only_pages_do_not_show_the_lock_field(client, clinical_reviewer, e
 
 # --- history -----------------------------------------------------------------------------------
 
-HISTORY_MODELS = [
-    m for m in admin.site._registry if m._meta.app_label == "guidance" and m is not VersionTransition
-]
+HISTORY_MODELS = [m for m in admin.site._registry if m._meta.app_label == "guidance" and m is not VersionTransition]
 
 
 def test_history_page_opens_for_every_content_model(client, admin_user, golden_cases, editor_draft):

@@ -38,8 +38,15 @@ def test_threshold_numbers_compare_by_value_not_by_spelling(guideline_document):
 
 
 def test_threshold_unit_change_shows_both_units(guideline_document):
-    new = edited(guideline_document, "thresholds", "plex_creatinine_mg_dl", value="300", unit="umol/L",
-                 plausible_min="177", plausible_max="530")
+    new = edited(
+        guideline_document,
+        "thresholds",
+        "plex_creatinine_mg_dl",
+        value="300",
+        unit="umol/L",
+        plausible_min="177",
+        plausible_max="530",
+    )
     change = diff_documents(guideline_document, new).section("thresholds").changed[0]
     assert change.numbers[0].text == "3.4 mg/dL → 300 µmol/L"
 
@@ -131,8 +138,14 @@ def with_parts(guideline_document):
 
 
 FIXED_PREDNISOLONE = {
-    **PAEDIATRIC_PULSE, "code": "prednisolone_fixed", "drug": "Prednisolone", "population": "adult",
-    "basis": "fixed", "amount": "15", "max_amount": None, "round_to": None,
+    **PAEDIATRIC_PULSE,
+    "code": "prednisolone_fixed",
+    "drug": "Prednisolone",
+    "population": "adult",
+    "basis": "fixed",
+    "amount": "15",
+    "max_amount": None,
+    "round_to": None,
 }
 
 
@@ -143,16 +156,21 @@ def only_change(old, new, key):
 
 
 def test_stance_change_reads_as_the_modifier_and_both_stances(with_parts):
-    new = as_action(with_parts, PULSE, stances={"low_platelets": ("withheld", "Not below the limit.")},
-                    doses=(PAEDIATRIC_PULSE, FIXED_PREDNISOLONE))
+    new = as_action(
+        with_parts,
+        PULSE,
+        stances={"low_platelets": ("withheld", "Not below the limit.")},
+        doses=(PAEDIATRIC_PULSE, FIXED_PREDNISOLONE),
+    )
     change = only_change(with_parts, new, "stances")
     assert change.sentences == ("Low platelets: unchanged → withheld",)
     assert [(f.field, f.new) for f in change.fields] == [("text", "Not below the limit.")]
 
 
 def test_changed_stance_is_labelled_by_its_recommendation_and_modifier(with_parts):
-    new = as_action(with_parts, PULSE, stances={"pregnant": ("caveat", "Specialist.")},
-                    doses=(PAEDIATRIC_PULSE, FIXED_PREDNISOLONE))
+    new = as_action(
+        with_parts, PULSE, stances={"pregnant": ("caveat", "Specialist.")}, doses=(PAEDIATRIC_PULSE, FIXED_PREDNISOLONE)
+    )
     assert only_change(with_parts, new, "stances").label == "Pulse intravenous methylprednisolone — Pregnancy"
 
 
@@ -187,7 +205,8 @@ def test_dose_numbers_compare_by_value(with_parts):
 def test_dose_basis_and_population_read_in_words(with_parts):
     new = edited(with_parts, "doses", "prednisolone_fixed", basis="per_kg", population="all")
     assert only_change(with_parts, new, "doses").sentences == (
-        "population: Adults → All ages", "basis: Fixed amount → Per kg body weight",
+        "population: Adults → All ages",
+        "basis: Fixed amount → Per kg body weight",
     )
 
 

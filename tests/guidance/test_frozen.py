@@ -309,9 +309,7 @@ def test_admin_add_offers_no_frozen_parent(client, admin_user, frozen_version, m
     client.force_login(admin_user)
     response = client.post(reverse(f"admin:guidance_{model._meta.model_name}_add"), {parent_field: parent.pk})
     assert response.status_code == 200  # the form again, with "select a valid choice"
-    assert str(parent.pk) not in [
-        str(v) for v, _ in response.context["adminform"].form.fields[parent_field].choices
-    ]
+    assert str(parent.pk) not in [str(v) for v, _ in response.context["adminform"].form.fields[parent_field].choices]
     assert model.objects.count() == count
     assert_snapshot_matches_rows(frozen_version)
 

@@ -87,8 +87,10 @@ def test_implausible_for_unit_intake_is_accepted_as_the_api_does(published_guide
         ({"expected_present": ["no_such_code"]}, "No recommendation has the code no_such_code"),
         ({"expected_absent": "platelet_transfusion"}, "Must be a list of codes"),
         ({"expected_warnings": ["no_such_warning"]}, "No warning has the code no_such_warning"),
-        ({"expected_present": ["platelet_transfusion"], "expected_absent": ["platelet_transfusion"]},
-         "cannot be both expected and not expected"),
+        (
+            {"expected_present": ["platelet_transfusion"], "expected_absent": ["platelet_transfusion"]},
+            "cannot be both expected and not expected",
+        ),
     ],
     ids=["criterion", "status", "derived", "present", "absent_not_list", "warning", "both"],
 )
@@ -99,8 +101,11 @@ def test_expectations_are_validated_against_the_vocabulary_and_content(published
 
 def test_a_passing_check_names_each_expectation(published_guideline):
     result = golden_case_check(
-        case(intake={"etiology": "hsct", "platelets_10e9_per_l": 20}, expected_decision="not_indicated",
-             expected_present=["platelet_transfusion"]),
+        case(
+            intake={"etiology": "hsct", "platelets_10e9_per_l": 20},
+            expected_decision="not_indicated",
+            expected_present=["platelet_transfusion"],
+        ),
         Snapshot.from_dict(published_guideline.snapshot),
     )
     assert result.passed
@@ -110,8 +115,11 @@ def test_a_passing_check_names_each_expectation(published_guideline):
 def test_a_failing_check_says_what_was_expected_and_what_came(published_guideline, guideline_document):
     document = edited(guideline_document, "thresholds", "platelet_transfusion_10e9_per_l", value="10")
     result = golden_case_check(
-        case(intake={"etiology": "hsct", "platelets_10e9_per_l": 20}, expected_decision="recommended",
-             expected_present=["platelet_transfusion"]),
+        case(
+            intake={"etiology": "hsct", "platelets_10e9_per_l": 20},
+            expected_decision="recommended",
+            expected_present=["platelet_transfusion"],
+        ),
         Snapshot.from_dict(document),
     )
     assert result.failures == (
@@ -162,18 +170,28 @@ def check(published_guideline, expectation: str, **fields):
 
 
 def test_an_action_withheld_for_the_patient_passes(published_guideline):
-    result = check(published_guideline, f"withheld {THROMBOPROPHYLAXIS}", intake=LOW_PLATELETS,
-                   expected_withheld=[THROMBOPROPHYLAXIS])
+    result = check(
+        published_guideline,
+        f"withheld {THROMBOPROPHYLAXIS}",
+        intake=LOW_PLATELETS,
+        expected_withheld=[THROMBOPROPHYLAXIS],
+    )
     assert (result.passed, result.message) == (
-        True, f"The action {THROMBOPROPHYLAXIS} is withheld for this patient, as expected."
+        True,
+        f"The action {THROMBOPROPHYLAXIS} is withheld for this patient, as expected.",
     )
 
 
 def test_an_action_shown_that_should_be_withheld_fails_in_words(published_guideline):
-    result = check(published_guideline, f"withheld {THROMBOPROPHYLAXIS}",
-                   intake={**LOW_PLATELETS, "platelets_10e9_per_l": 80}, expected_withheld=[THROMBOPROPHYLAXIS])
+    result = check(
+        published_guideline,
+        f"withheld {THROMBOPROPHYLAXIS}",
+        intake={**LOW_PLATELETS, "platelets_10e9_per_l": 80},
+        expected_withheld=[THROMBOPROPHYLAXIS],
+    )
     assert (result.passed, result.message) == (
-        False, f"The action {THROMBOPROPHYLAXIS} is in the plan as advice but should be withheld for this patient."
+        False,
+        f"The action {THROMBOPROPHYLAXIS} is in the plan as advice but should be withheld for this patient.",
     )
 
 
@@ -191,7 +209,8 @@ def test_a_dose_expected_not_computable_passes_without_its_input(published_guide
     intake = {k: v for k, v in CHILD.items() if k != "weight_kg"}
     result = check(published_guideline, f"dose {CHILD_PULSE}", intake=intake, expected_doses={CHILD_PULSE: None})
     assert (result.passed, result.message) == (
-        True, f"The dose {CHILD_PULSE} is no amount (weight_kg missing), as expected."
+        True,
+        f"The dose {CHILD_PULSE} is no amount (weight_kg missing), as expected.",
     )
 
 
@@ -203,8 +222,12 @@ def test_a_dose_that_cannot_be_computed_names_the_missing_input(published_guidel
 
 def test_a_dose_range_is_compared_as_written(published_guideline):
     adult = {**CHILD, "age_years": 40, "weight_kg": 70}
-    result = check(published_guideline, "dose methylprednisolone_pulse_adult", intake=adult,
-                   expected_doses={"methylprednisolone_pulse_adult": "500–1000"})
+    result = check(
+        published_guideline,
+        "dose methylprednisolone_pulse_adult",
+        intake=adult,
+        expected_doses={"methylprednisolone_pulse_adult": "500–1000"},
+    )
     assert result.passed
 
 
@@ -219,15 +242,24 @@ def test_a_dose_not_shown_to_the_patient_fails(published_guideline):
     [
         ({"expected_withheld": ["no_such_action"]}, "No recommendation has the code no_such_action"),
         ({"expected_withheld": THROMBOPROPHYLAXIS}, "Must be a list of codes"),
-        ({"expected_present": [THROMBOPROPHYLAXIS], "expected_withheld": [THROMBOPROPHYLAXIS]},
-         "cannot be both in the plan and withheld"),
+        (
+            {"expected_present": [THROMBOPROPHYLAXIS], "expected_withheld": [THROMBOPROPHYLAXIS]},
+            "cannot be both in the plan and withheld",
+        ),
         ({"expected_doses": ["750"]}, "Must be a JSON object of dose code: amount"),
         ({"expected_doses": {"no_such_dose": "750"}}, "No dose has the code no_such_dose"),
         ({"expected_doses": {CHILD_PULSE: 750}}, "write the amount as the plan shows it"),
         ({"expected_doses": {CHILD_PULSE: "lots"}}, "write the amount as the plan shows it"),
     ],
-    ids=["withheld_unknown", "withheld_not_list", "present_and_withheld", "doses_not_object", "dose_unknown",
-         "dose_number_not_string", "dose_not_a_number"],
+    ids=[
+        "withheld_unknown",
+        "withheld_not_list",
+        "present_and_withheld",
+        "doses_not_object",
+        "dose_unknown",
+        "dose_number_not_string",
+        "dose_not_a_number",
+    ],
 )
 def test_withheld_and_dose_expectations_are_validated(published_guideline, fields, message):
     with pytest.raises(ValidationError, match=message):

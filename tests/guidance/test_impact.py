@@ -33,16 +33,18 @@ def test_unchanged_content_changes_no_plan(golden_cases, published, guideline_do
     assert (report.rows, report.compared[GOLDEN_SOURCE]) == ((), golden_cases)
 
 
-def test_lower_platelet_threshold_shows_the_hsct_case_losing_platelet_transfusion(golden_cases, published,
-                                                                                  guideline_document):
+def test_lower_platelet_threshold_shows_the_hsct_case_losing_platelet_transfusion(
+    golden_cases, published, guideline_document
+):
     draft = edited(guideline_document, "thresholds", "platelet_transfusion_10e9_per_l", value="10")
     row = row_for(preview(published, draft), HSCT)
     assert (row.recommendations_removed, row.recommendations_added) == (("platelet_transfusion",), ())
     assert "platelet_transfusion" in row.old.recommendations and "platelet_transfusion" not in row.new.recommendations
 
 
-def test_lower_platelet_threshold_affects_only_patients_with_platelets_in_between(golden_cases, published,
-                                                                                  guideline_document):
+def test_lower_platelet_threshold_affects_only_patients_with_platelets_in_between(
+    golden_cases, published, guideline_document
+):
     draft = edited(guideline_document, "thresholds", "platelet_transfusion_10e9_per_l", value="10")
     assert [r.label for r in preview(published, draft).rows] == [HSCT]
 
@@ -55,8 +57,9 @@ def test_applicability_change_shows_the_recommendation_added(golden_cases, publi
     assert row_for(report, HSCT).recommendations_removed == ("platelet_transfusion",)
 
 
-def test_creatinine_threshold_change_shows_decision_and_criterion_side_by_side(golden_cases, published,
-                                                                               guideline_document):
+def test_creatinine_threshold_change_shows_decision_and_criterion_side_by_side(
+    golden_cases, published, guideline_document
+):
     draft = edited(guideline_document, "thresholds", "plex_creatinine_mg_dl", value="3")
     row = row_for(preview(published, draft), "creatinine_3_4_mg_dl_is_not_above_threshold")
     assert (row.old.decision, row.new.decision) == ("not_indicated", "consider")
@@ -100,8 +103,10 @@ def test_a_broken_source_does_not_hide_the_golden_cases(golden_cases, published,
 
 
 def test_only_relative_links_from_a_source_are_kept(published, guideline_document):
-    register_impact_source("Test patients", lambda: [("Case 1", "javascript:alert(1)", HSCT_INTAKE),
-                                                   ("Case 2", "//evil.example/", HSCT_INTAKE)])
+    register_impact_source(
+        "Test patients",
+        lambda: [("Case 1", "javascript:alert(1)", HSCT_INTAKE), ("Case 2", "//evil.example/", HSCT_INTAKE)],
+    )
     draft = edited(guideline_document, "thresholds", "platelet_transfusion_10e9_per_l", value="10")
     report = preview(published, draft)
     assert [r.url for r in report.rows if r.source == "Test patients"] == ["", ""]
@@ -137,8 +142,10 @@ def test_a_stance_no_longer_withholding_shows_the_action_back_in_the_plan(patien
 
 
 def test_a_new_withholding_stance_shows_the_action_withheld(patients, published, guideline_document):
-    row = row_for(impact_preview(old=Snapshot.from_dict(as_action(guideline_document, THROMBOPROPHYLAXIS)),
-                                 new=published), "low platelets")
+    row = row_for(
+        impact_preview(old=Snapshot.from_dict(as_action(guideline_document, THROMBOPROPHYLAXIS)), new=published),
+        "low platelets",
+    )
     assert (row.withheld_added, row.recommendations_removed) == ((THROMBOPROPHYLAXIS,), (THROMBOPROPHYLAXIS,))
 
 

@@ -157,8 +157,13 @@ def test_import_refuses_a_disagreement_about_an_unknown_recommendation(guideline
 
 def test_threshold_outside_plausible_range_is_refused_with_its_unit(published_guideline):
     threshold = Threshold(
-        version=published_guideline, code="new_cut_off", label="New", value=Decimal("340"), unit="mg/dL",
-        plausible_min=Decimal("2"), plausible_max=Decimal("6"),
+        version=published_guideline,
+        code="new_cut_off",
+        label="New",
+        value=Decimal("340"),
+        unit="mg/dL",
+        plausible_min=Decimal("2"),
+        plausible_max=Decimal("6"),
     )
     with pytest.raises(ValidationError, match=r"outside the plausible range for this threshold \(2–6 mg/dL\)"):
         threshold.full_clean()

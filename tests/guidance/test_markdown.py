@@ -110,7 +110,9 @@ def test_a_reference_image_from_elsewhere_is_replaced_by_a_visible_note():
     assert html == "<p>A <em>[Image not shown: chart]</em> here.</p>"
 
 
-@pytest.mark.parametrize("image", ['![](e.png"()', "![x](e.png'()", '![a"](e.png"(<(a)', '![x](https://e.org/a"(b.png)'])
+@pytest.mark.parametrize(
+    "image", ['![](e.png"()', "![x](e.png'()", '![a"](e.png"(<(a)', '![x](https://e.org/a"(b.png)']
+)
 def test_text_after_an_image_with_a_quote_inside_is_kept(image):
     html = render_markdown(f"Before {image} after the image. (Then more) text.")
     assert "after the image. (Then more) text." in html
@@ -122,8 +124,8 @@ def test_text_after_a_link_with_an_unbalanced_quote_is_kept():
 
 
 @given(
-    alt=st.text(alphabet='"\'<>`[]() a\\&=', max_size=5),
-    target=st.text(alphabet='"\'<>`[]() a\\&=.', max_size=8),
+    alt=st.text(alphabet="\"'<>`[]() a\\&=", max_size=5),
+    target=st.text(alphabet="\"'<>`[]() a\\&=.", max_size=8),
     bang=st.sampled_from(["!", ""]),
 )
 def test_no_word_after_an_image_or_link_is_ever_lost(alt, target, bang):
@@ -131,8 +133,18 @@ def test_no_word_after_an_image_or_link_is_ever_lost(alt, target, bang):
     assert "TAILWORD" in html
 
 
-@pytest.mark.parametrize("text", ["Bell\x07 here", "Escape \x1b[31m red", "Null \x00 byte", "C1 \x85 next line",
-                                  "Entity &#7; bell", "Entity &#x1b; escape", "Markdown's own \x02 placeholder \x03"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bell\x07 here",
+        "Escape \x1b[31m red",
+        "Null \x00 byte",
+        "C1 \x85 next line",
+        "Entity &#7; bell",
+        "Entity &#x1b; escape",
+        "Markdown's own \x02 placeholder \x03",
+    ],
+)
 def test_no_control_character_reaches_the_html(text):
     html = render_markdown(text)
     assert not CONTROL_CHARACTERS.search(html)
@@ -144,7 +156,7 @@ def test_tabs_and_line_breaks_are_kept():
 
 
 def test_links_keep_http_https_and_mailto_with_rel_noopener():
-    html = render_markdown("[KDIGO](https://kdigo.org \"KDIGO 2024\") [mail](mailto:a@example.org) [h](http://a.org)")
+    html = render_markdown('[KDIGO](https://kdigo.org "KDIGO 2024") [mail](mailto:a@example.org) [h](http://a.org)')
     assert html == (
         '<p><a href="https://kdigo.org" title="KDIGO 2024" rel="noopener noreferrer">KDIGO</a> '
         '<a href="mailto:a@example.org" rel="noopener noreferrer">mail</a> '

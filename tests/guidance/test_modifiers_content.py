@@ -53,8 +53,13 @@ def test_compile_round_trip_keeps_stances_and_doses(document):
 def test_compiled_stance_has_the_design_shape(document):
     stance = next(s for s in compiled(document)["stances"] if s["code"] == f"{PULSE}__low_platelets")
     assert stance == {
-        "code": f"{PULSE}__low_platelets", "recommendation": PULSE, "modifier": "low_platelets",
-        "stance": "unchanged", "text": "", "citations": [], "verification": "unverified",
+        "code": f"{PULSE}__low_platelets",
+        "recommendation": PULSE,
+        "modifier": "low_platelets",
+        "stance": "unchanged",
+        "text": "",
+        "citations": [],
+        "verification": "unverified",
     }
 
 
@@ -85,8 +90,9 @@ def test_recommendation_without_kind_is_a_statement_without_timing(guideline_doc
 
 
 def test_content_hash_changes_with_a_stance(document):
-    changed = as_action(document, PULSE, stances={"low_platelets": ("caveat", "Transfuse first.")},
-                        doses=(PAEDIATRIC_PULSE,))
+    changed = as_action(
+        document, PULSE, stances={"low_platelets": ("caveat", "Transfuse first.")}, doses=(PAEDIATRIC_PULSE,)
+    )
     assert content_hash(changed) != content_hash(document)
 
 
@@ -240,8 +246,15 @@ def test_a_valid_dose_passes(pulse_dose):
         ({"basis": "per_kg_predicted_body_weight"}, "Predicted body weight is defined for adults only"),
         ({"recommendation": "nowhere"}, "No recommendation of this version has the code 'nowhere'."),
     ],
-    ids=["range_reversed", "no_amount", "amount_and_alternatives", "zero_rounding", "weight_cap_on_fixed",
-         "pbw_for_children", "unknown_recommendation"],
+    ids=[
+        "range_reversed",
+        "no_amount",
+        "amount_and_alternatives",
+        "zero_rounding",
+        "weight_cap_on_fixed",
+        "pbw_for_children",
+        "unknown_recommendation",
+    ],
 )
 def test_dose_rules(pulse_dose, changes, message):
     assert any(m.startswith(message) for m in clean_errors(pulse_dose(**changes)))
@@ -262,24 +275,47 @@ def banded(**changes) -> list[dict]:
         (banded(label=""), 'Alternative 1: needs a label naming its source, e.g. "KDIGO 2024 Fig 10".'),
         (banded(band_on="height_cm"), "Alternative 1 (KDIGO 2024 Fig 10): band_on must be one of age_years, inr,"),
         (banded(bands=[]), "Alternative 1 (KDIGO 2024 Fig 10): bands must be a non-empty list"),
-        (banded(bands=[{"otherwise": True, "amount": "15"}, {"if_above": "70", "amount": "10"}]),
-         "Alternative 1 (KDIGO 2024 Fig 10), band 1: bands after “otherwise” are never reached"),
-        (banded(bands=[{"if_above": "70", "if_at_least": "60", "amount": "10"}]),
-         "Alternative 1 (KDIGO 2024 Fig 10), band 1: needs exactly one of if_above, if_at_least, otherwise."),
-        (banded(bands=[{"if_above": "seventy", "amount": "10"}]),
-         "Alternative 1 (KDIGO 2024 Fig 10), band 1: if_above must be a number"),
+        (
+            banded(bands=[{"otherwise": True, "amount": "15"}, {"if_above": "70", "amount": "10"}]),
+            "Alternative 1 (KDIGO 2024 Fig 10), band 1: bands after “otherwise” are never reached",
+        ),
+        (
+            banded(bands=[{"if_above": "70", "if_at_least": "60", "amount": "10"}]),
+            "Alternative 1 (KDIGO 2024 Fig 10), band 1: needs exactly one of if_above, if_at_least, otherwise.",
+        ),
+        (
+            banded(bands=[{"if_above": "seventy", "amount": "10"}]),
+            "Alternative 1 (KDIGO 2024 Fig 10), band 1: if_above must be a number",
+        ),
         (banded(bands=[{"otherwise": True}]), "Alternative 1 (KDIGO 2024 Fig 10), band 1: amount must be a number"),
-        (banded(reductions=[{"fact": "moon_phase", "minus": "2.5", "text": "Full moon"}]),
-         "Alternative 1 (KDIGO 2024 Fig 10), reduction 1: 'moon_phase' is not a fact the engine knows."),
-        (banded(reductions=[{"fact": "egfr_below_30", "minus": "-1", "text": "eGFR below 30"}]),
-         "Alternative 1 (KDIGO 2024 Fig 10), reduction 1: minus must be a number above 0"),
-        (banded(reductions=[{"fact": "egfr_below_30", "minus": "2.5"}]),
-         "Alternative 1 (KDIGO 2024 Fig 10), reduction 1: needs a text saying why"),
+        (
+            banded(reductions=[{"fact": "moon_phase", "minus": "2.5", "text": "Full moon"}]),
+            "Alternative 1 (KDIGO 2024 Fig 10), reduction 1: 'moon_phase' is not a fact the engine knows.",
+        ),
+        (
+            banded(reductions=[{"fact": "egfr_below_30", "minus": "-1", "text": "eGFR below 30"}]),
+            "Alternative 1 (KDIGO 2024 Fig 10), reduction 1: minus must be a number above 0",
+        ),
+        (
+            banded(reductions=[{"fact": "egfr_below_30", "minus": "2.5"}]),
+            "Alternative 1 (KDIGO 2024 Fig 10), reduction 1: needs a text saying why",
+        ),
         (banded(source="KDIGO"), "Alternative 1 (KDIGO 2024 Fig 10): unknown key(s) source."),
     ],
-    ids=["not_a_list", "no_label", "unknown_band_input", "no_bands", "otherwise_not_last", "two_tests",
-         "limit_not_a_number", "band_without_amount", "unknown_fact", "negative_reduction", "reduction_without_text",
-         "unknown_key"],
+    ids=[
+        "not_a_list",
+        "no_label",
+        "unknown_band_input",
+        "no_bands",
+        "otherwise_not_last",
+        "two_tests",
+        "limit_not_a_number",
+        "band_without_amount",
+        "unknown_fact",
+        "negative_reduction",
+        "reduction_without_text",
+        "unknown_key",
+    ],
 )
 def test_dose_alternatives_are_checked_band_by_band(pulse_dose, alternatives, message):
     errors = clean_errors(pulse_dose(amount=None, alternatives=alternatives))

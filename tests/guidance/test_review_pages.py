@@ -37,14 +37,16 @@ def test_add_version_page_offers_a_copy_of_the_published_version(client, content
     assert "exact copy of version 1" in response.content.decode()
 
 
-def test_editor_creates_a_draft_copy_and_lands_on_its_review_page(client, content_editor, published_guideline,
-                                                                  golden_cases):
+def test_editor_creates_a_draft_copy_and_lands_on_its_review_page(
+    client, content_editor, published_guideline, golden_cases
+):
     client.force_login(content_editor)
     response = client.post(reverse("admin:guidance_guidelineversion_add"), {"title": "Spring update"})
     draft = GuidelineVersion.objects.get(number=2)
     assert response.url == review_url(draft)
     assert (draft.title, Recommendation.objects.filter(version=draft).count()) == (
-        "Spring update", Recommendation.objects.filter(version=published_guideline).count()
+        "Spring update",
+        Recommendation.objects.filter(version=published_guideline).count(),
     )
 
 
@@ -134,8 +136,9 @@ def test_failed_approval_lists_the_failing_golden_cases(client, clinical_reviewe
     assert editor_draft.status == Status.UNDER_REVIEW
 
 
-def test_review_page_warns_the_submitter_of_the_two_person_rule(client, editor_reviewer, clinical_reviewer,
-                                                                 editor_draft):
+def test_review_page_warns_the_submitter_of_the_two_person_rule(
+    client, editor_reviewer, clinical_reviewer, editor_draft
+):
     from dahguide.guidance.workflow import version_submit, version_take_for_review
 
     version_submit(version=editor_draft, user=editor_reviewer, change_summary="Wording.")
@@ -144,8 +147,9 @@ def test_review_page_warns_the_submitter_of_the_two_person_rule(client, editor_r
     assert "two-person rule" in client.get(review_url(editor_draft)).content.decode()
 
 
-def test_reviewer_publishes_and_the_previous_version_is_retired(client, clinical_reviewer, editor_draft, move_to,
-                                                                published_guideline):
+def test_reviewer_publishes_and_the_previous_version_is_retired(
+    client, clinical_reviewer, editor_draft, move_to, published_guideline
+):
     move_to(editor_draft, Status.APPROVED)
     client.force_login(clinical_reviewer)
     client.post(transition_url(editor_draft, "publish"))
@@ -212,7 +216,8 @@ def test_fhir_export_links_of_a_version_download_its_resources(client, content_e
     client.force_login(content_editor)  # the admin's session is enough for the API
     responses = [client.get(url) for url in export_urls(published_guideline)]
     assert [(r.status_code, r.json()["resourceType"]) for r in responses] == [
-        (200, "Questionnaire"), (200, "PlanDefinition"),
+        (200, "Questionnaire"),
+        (200, "PlanDefinition"),
     ]
 
 
@@ -227,8 +232,7 @@ def test_draft_pages_say_the_fhir_exports_come_with_publication(client, content_
 # --- golden cases, impact and diff pages -------------------------------------------------------
 
 
-def test_golden_page_lists_every_case_passing_against_the_copy(client, clinical_reviewer, editor_draft,
-                                                               golden_cases):
+def test_golden_page_lists_every_case_passing_against_the_copy(client, clinical_reviewer, editor_draft, golden_cases):
     client.force_login(clinical_reviewer)
     html = client.get(reverse("admin:guidance_guidelineversion_golden", args=[editor_draft.pk])).content.decode()
     assert f"{golden_cases} active golden cases" in html
@@ -259,8 +263,9 @@ def test_impact_page_shows_a_dose_change_side_by_side(client, clinical_reviewer,
 
 
 def test_impact_page_lists_registered_sources(client, clinical_reviewer, editor_draft):
-    register_impact_source("Test patients", lambda: [("Case 17", "/cases/17/", {"etiology": "hsct",
-                                                                               "platelets_10e9_per_l": 20})])
+    register_impact_source(
+        "Test patients", lambda: [("Case 17", "/cases/17/", {"etiology": "hsct", "platelets_10e9_per_l": 20})]
+    )
     lower_platelet_threshold(editor_draft, 10)
     client.force_login(clinical_reviewer)
     html = client.get(reverse("admin:guidance_guidelineversion_impact", args=[editor_draft.pk])).content.decode()
@@ -288,8 +293,7 @@ def test_diff_page_marks_changed_words(client, clinical_reviewer, editor_draft):
     assert "<del>Platelet transfusion</del> <ins>Transfuse platelets</ins>" in html
 
 
-def test_diff_page_compares_any_two_versions_chosen(client, clinical_reviewer, published_guideline,
-                                                    guideline_document):
+def test_diff_page_compares_any_two_versions_chosen(client, clinical_reviewer, published_guideline, guideline_document):
     guideline_import(document=guideline_document, publish=True)  # version 2, same content
     client.force_login(clinical_reviewer)
     html = client.get(reverse("admin:guidance_guidelineversion_diff") + "?old=2&new=1").content.decode()
@@ -314,7 +318,7 @@ def test_recommendation_page_previews_the_saved_text_sanitised(client, content_e
     html = client.get(reverse("admin:guidance_recommendation_change", args=[recommendation.pk])).content.decode()
     preview = html.split('class="guidance-markdown-preview">', 1)[1].split("</div>", 1)[0]
     assert preview == (
-        '<p><strong>Give</strong> platelets &lt;script&gt;alert(1)&lt;/script&gt; '
+        "<p><strong>Give</strong> platelets &lt;script&gt;alert(1)&lt;/script&gt; "
         '<a rel="noopener noreferrer">x</a></p>'
     )
 
@@ -323,8 +327,9 @@ def test_recommendation_page_previews_the_saved_text_sanitised(client, content_e
 
 
 @pytest.mark.parametrize("name", ["review", "golden", "impact"])
-def test_version_pages_use_a_bounded_number_of_queries(client, clinical_reviewer, editor_draft,
-                                                       django_assert_max_num_queries, name):
+def test_version_pages_use_a_bounded_number_of_queries(
+    client, clinical_reviewer, editor_draft, django_assert_max_num_queries, name
+):
     client.force_login(clinical_reviewer)
     url = reverse(f"admin:guidance_guidelineversion_{name}", args=[editor_draft.pk])
     client.get(url)  # warm the published snapshot cache and the session
@@ -332,15 +337,17 @@ def test_version_pages_use_a_bounded_number_of_queries(client, clinical_reviewer
         assert client.get(url).status_code == 200
 
 
-def test_diff_page_uses_a_bounded_number_of_queries(client, clinical_reviewer, editor_draft,
-                                                    django_assert_max_num_queries):
+def test_diff_page_uses_a_bounded_number_of_queries(
+    client, clinical_reviewer, editor_draft, django_assert_max_num_queries
+):
     client.force_login(clinical_reviewer)
     with django_assert_max_num_queries(40):
         assert client.get(reverse("admin:guidance_guidelineversion_diff")).status_code == 200
 
 
-def test_review_page_queries_do_not_grow_with_the_content(client, clinical_reviewer, editor_draft,
-                                                          django_assert_num_queries):
+def test_review_page_queries_do_not_grow_with_the_content(
+    client, clinical_reviewer, editor_draft, django_assert_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -36,7 +36,10 @@ ALLOWED = {
     "publish": (Status.APPROVED, {"clinical_reviewer", "admin_user"}),
 }
 RESULT = {
-    "submit": Status.SUBMITTED, "take": Status.UNDER_REVIEW, "approve": Status.APPROVED, "return": Status.DRAFT,
+    "submit": Status.SUBMITTED,
+    "take": Status.UNDER_REVIEW,
+    "approve": Status.APPROVED,
+    "return": Status.DRAFT,
     "publish": Status.PUBLISHED,
 }
 
@@ -82,9 +85,14 @@ def test_only_an_editor_or_the_admin_creates_a_draft(request, published_guidelin
 @pytest.mark.parametrize(
     ("action", "status"),
     [
-        ("submit", Status.SUBMITTED), ("take", Status.DRAFT), ("take", Status.UNDER_REVIEW),
-        ("approve", Status.SUBMITTED), ("approve", Status.APPROVED), ("publish", Status.UNDER_REVIEW),
-        ("publish", Status.DRAFT), ("return", Status.DRAFT),
+        ("submit", Status.SUBMITTED),
+        ("take", Status.DRAFT),
+        ("take", Status.UNDER_REVIEW),
+        ("approve", Status.SUBMITTED),
+        ("approve", Status.APPROVED),
+        ("publish", Status.UNDER_REVIEW),
+        ("publish", Status.DRAFT),
+        ("return", Status.DRAFT),
     ],
 )
 def test_a_step_from_the_wrong_status_is_refused(editor_draft, move_to, admin_user, action, status):
@@ -108,7 +116,10 @@ def test_draft_is_a_copy_of_the_published_content(editor_draft, published_guidel
 def test_draft_creation_is_logged_as_a_copy(editor_draft, content_editor):
     entry = editor_draft.transitions.get()
     assert (entry.from_status, entry.to_status, entry.user, entry.comment) == (
-        "", Status.DRAFT, content_editor, "Copy of version 1."
+        "",
+        Status.DRAFT,
+        content_editor,
+        "Copy of version 1.",
     )
 
 
@@ -174,16 +185,18 @@ def test_no_security_event_when_the_transaction_rolls_back(
 # --- publication -------------------------------------------------------------------------------
 
 
-def test_publishing_retires_the_previous_version_and_keeps_it(editor_draft, move_to, clinical_reviewer,
-                                                              published_guideline):
+def test_publishing_retires_the_previous_version_and_keeps_it(
+    editor_draft, move_to, clinical_reviewer, published_guideline
+):
     version = version_publish(version=move_to(editor_draft, Status.APPROVED), user=clinical_reviewer)
     published_guideline.refresh_from_db()
     assert (version.status, published_guideline.status) == (Status.PUBLISHED, Status.RETIRED)
     assert published_guideline.snapshot["version"] == "1"
 
 
-def test_publishing_logs_the_retirement_of_the_previous_version(editor_draft, move_to, clinical_reviewer,
-                                                                 published_guideline):
+def test_publishing_logs_the_retirement_of_the_previous_version(
+    editor_draft, move_to, clinical_reviewer, published_guideline
+):
     version_publish(version=move_to(editor_draft, Status.APPROVED), user=clinical_reviewer)
     last = published_guideline.transitions.last()
     assert (last.from_status, last.to_status, last.comment) == ("published", "retired", "Replaced by version 2.")
@@ -217,8 +230,9 @@ def test_the_submitter_cannot_approve(editor_draft, editor_reviewer, clinical_re
         version_approve(version=version, user=editor_reviewer)
 
 
-def test_the_creator_of_the_draft_cannot_approve(published_guideline, golden_cases, admin_user, move_to,
-                                                 clinical_reviewer):
+def test_the_creator_of_the_draft_cannot_approve(
+    published_guideline, golden_cases, admin_user, move_to, clinical_reviewer
+):
     version = move_to(version_create_draft(user=admin_user), Status.SUBMITTED)
     version = version_take_for_review(version=version, user=admin_user)
     with pytest.raises(ValidationError, match="two-person rule"):
@@ -315,8 +329,9 @@ def test_approval_is_refused_for_content_the_engine_cannot_use(editor_draft, mov
 
 
 @pytest.mark.parametrize("status", [Status.SUBMITTED, Status.UNDER_REVIEW, Status.APPROVED])
-def test_an_edit_returns_a_reviewed_version_to_draft_with_the_editor_logged(editor_draft, move_to, content_editor,
-                                                                            status):
+def test_an_edit_returns_a_reviewed_version_to_draft_with_the_editor_logged(
+    editor_draft, move_to, content_editor, status
+):
     version = version_content_edited(version=move_to(editor_draft, status), user=content_editor)
     last = VersionTransition.objects.filter(version=version).last()
     assert (version.status, last.from_status, last.user) == (Status.DRAFT, status, content_editor)

@@ -57,8 +57,9 @@ def test_a_lost_recommendation_is_named_by_its_title(failing_draft):
     from dahguide.engine.content import Snapshot
     from dahguide.guidance.services import guideline_compile
 
-    result = golden_case_check(GoldenCase.objects.get(name=HSCT), Snapshot.from_dict(guideline_compile(
-        version=failing_draft)))
+    result = golden_case_check(
+        GoldenCase.objects.get(name=HSCT), Snapshot.from_dict(guideline_compile(version=failing_draft))
+    )
     assert "“Platelet transfusion” would no longer be in the plan" in result.changes
 
 

@@ -16,10 +16,20 @@ ROOT = Path(__file__).resolve().parents[2]
 GOLDEN_CASES = {c["name"]: c["intake"] for c in json.loads((ROOT / "fixtures" / "golden_cases.json").read_text())}
 # GPA on high-flow oxygen with creatinine 1.8 mg/dL (plasma exchange: consider).
 GPA = {
-    "age_years": 54, "etiology": "gpa", "anca_type": "pr3", "anti_gbm_positive": False, "active_dah": True,
-    "pregnancy_status": "not_applicable", "oxygen_support": "high_flow", "spo2_percent": 92,
-    "creatinine_value": 1.8, "creatinine_unit": "mg/dL", "on_dialysis": False, "platelets_10e9_per_l": 180,
-    "infection_status": "excluded", "refractory_to_initial_therapy": False,
+    "age_years": 54,
+    "etiology": "gpa",
+    "anca_type": "pr3",
+    "anti_gbm_positive": False,
+    "active_dah": True,
+    "pregnancy_status": "not_applicable",
+    "oxygen_support": "high_flow",
+    "spo2_percent": 92,
+    "creatinine_value": 1.8,
+    "creatinine_unit": "mg/dL",
+    "on_dialysis": False,
+    "platelets_10e9_per_l": 180,
+    "infection_status": "excluded",
+    "refractory_to_initial_therapy": False,
 }
 
 

@@ -27,7 +27,10 @@ def test_the_decision_has_four_chips_told_apart_by_word_and_symbol(plan_doc):
     decision = plan_view(plan_doc(GPA)).decision
     assert decision.label == "Plasma exchange: consider"
     assert [(c.status_label, c.symbol) for c in decision.criteria] == [
-        ("Not met", "○"), ("Unknown", "?"), ("Met", "●"), ("Not met", "○"),
+        ("Not met", "○"),
+        ("Unknown", "?"),
+        ("Met", "●"),
+        ("Not met", "○"),
     ]
 
 
@@ -95,19 +98,30 @@ def test_every_source_is_in_the_references_once(plan_doc):
     assert len(labels) == len(set(labels)) and "KDIGO 2024" in labels
 
 
-@pytest.mark.parametrize("strength, graded", [
-    ("KDIGO 1B; EULAR LoE 1a / SoR A", True), ("ACR/VF conditional (very low–moderate certainty)", True),
-    ("KDIGO practice point (ungraded); EULAR LoE 2b / SoR B", False), ("Expert opinion (ungraded)", False),
-    ("KDIGO 2021 (grade not read)", False), ("", False),
-])
+@pytest.mark.parametrize(
+    "strength, graded",
+    [
+        ("KDIGO 1B; EULAR LoE 1a / SoR A", True),
+        ("ACR/VF conditional (very low–moderate certainty)", True),
+        ("KDIGO practice point (ungraded); EULAR LoE 2b / SoR B", False),
+        ("Expert opinion (ungraded)", False),
+        ("KDIGO 2021 (grade not read)", False),
+        ("", False),
+    ],
+)
 def test_graded_recommendations_are_told_from_ungraded_statements(strength, graded):
     assert is_graded(strength) is graded
 
 
 def test_a_plan_saved_before_kind_and_timing_still_shows_its_actions(plan_doc):
     doc = plan_doc(GPA)
-    old = {**doc, "recommendations": [{k: v for k, v in r.items() if k not in {"kind", "timing", "caveats", "doses"}}
-                                      for r in doc["recommendations"]]}
+    old = {
+        **doc,
+        "recommendations": [
+            {k: v for k, v in r.items() if k not in {"kind", "timing", "caveats", "doses"}}
+            for r in doc["recommendations"]
+        ],
+    }
     del old["withheld"]
     view = plan_view(old)
     assert [g.label for g in view.first_actions] == ["Now", "Next 24 hours", "Then"]
@@ -117,10 +131,26 @@ def test_a_plan_saved_before_kind_and_timing_still_shows_its_actions(plan_doc):
 def test_withheld_actions_due_now_are_in_the_strip_and_later_ones_below(plan_doc):
     doc = plan_doc(GPA)
     doc["withheld"] = [
-        {"code": "a", "title": "A", "section": "adjunctive", "timing": "now", "why_not": ["platelets 30 ×10⁹/L (< 50)"],
-         "modifiers": ["low_platelets"], "citations": [], "verification": "secondary"},
-        {"code": "b", "title": "B", "section": "special_considerations", "timing": "then", "why_not": ["pregnant"],
-         "modifiers": ["pregnant"], "citations": [], "verification": "primary"},
+        {
+            "code": "a",
+            "title": "A",
+            "section": "adjunctive",
+            "timing": "now",
+            "why_not": ["platelets 30 ×10⁹/L (< 50)"],
+            "modifiers": ["low_platelets"],
+            "citations": [],
+            "verification": "secondary",
+        },
+        {
+            "code": "b",
+            "title": "B",
+            "section": "special_considerations",
+            "timing": "then",
+            "why_not": ["pregnant"],
+            "modifiers": ["pregnant"],
+            "citations": [],
+            "verification": "primary",
+        },
     ]
     view = plan_view(doc)
     assert [w.code for w in view.withheld_in_strip] == ["a"]

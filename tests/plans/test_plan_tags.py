@@ -12,16 +12,39 @@ HOSTILE = '<script>alert("x")</script>'
 
 def _rec(**changes) -> Recommendation:
     values = dict(
-        code="r1", title="Rest", section="initial_management", kind="action", timing="now", strength="",
-        graded=False, marker=None, text="Rest.", why=(), caveats=(), doses=(), positions=(), sources=(), reviewed="",
+        code="r1",
+        title="Rest",
+        section="initial_management",
+        kind="action",
+        timing="now",
+        strength="",
+        graded=False,
+        marker=None,
+        text="Rest.",
+        why=(),
+        caveats=(),
+        doses=(),
+        positions=(),
+        sources=(),
+        reviewed="",
     )
     return Recommendation(**{**values, **changes})
 
 
 def _dose(**changes) -> DoseLine:
-    values = dict(drug="Methylprednisolone", amount="750 mg", per="IV once daily for 3 days", population="",
-                  missing=(), calculation="30 mg/kg × 25 kg = 750 mg", adjustments=(), sources_differ=False, note="",
-                  source="ACR/VF 2021", marker=None)
+    values = dict(
+        drug="Methylprednisolone",
+        amount="750 mg",
+        per="IV once daily for 3 days",
+        population="",
+        missing=(),
+        calculation="30 mg/kg × 25 kg = 750 mg",
+        adjustments=(),
+        sources_differ=False,
+        note="",
+        source="ACR/VF 2021",
+        marker=None,
+    )
     return DoseLine(**{**values, **changes})
 
 
@@ -36,28 +59,36 @@ def test_source_links_link_safe_urls_and_mark_secondary_sources():
 
 def test_recommendation_line_puts_title_and_strength_on_the_summary_line():
     html = recommendation_line(_rec(strength="KDIGO 1B", graded=True, marker=SECONDARY))
-    summary = html[html.index("<summary>"):html.index("</summary>")]
+    summary = html[html.index("<summary>") : html.index("</summary>")]
     assert "Rest" in summary and "vm-secondary" in summary
     assert '<span class="grade gr">Grade: KDIGO 1B</span>' in summary
 
 
 def test_an_ungraded_statement_looks_different_from_a_graded_recommendation():
     assert '<span class="grade ug">KDIGO practice point (ungraded)</span>' in recommendation_line(
-        _rec(strength="KDIGO practice point (ungraded)"))
+        _rec(strength="KDIGO practice point (ungraded)")
+    )
     assert '<span class="grade ug">Ungraded</span>' in recommendation_line(_rec())
 
 
 def test_recommendation_line_shows_the_dose_with_its_calculation_in_the_disclosure():
     html = recommendation_line(_rec(doses=(_dose(),)))
-    body = html[html.index("</summary>"):]
+    body = html[html.index("</summary>") :]
     assert "<strong>Methylprednisolone</strong> 750 mg IV once daily for 3 days" in body
     assert '<span class="calc">30 mg/kg × 25 kg = 750 mg</span>' in body
 
 
 def test_recommendation_line_escapes_every_value():
-    hostile = _rec(code='r1" onmouseover="x', title=HOSTILE, strength=HOSTILE, text=f"**Give** it.\n\n{HOSTILE}",
-                   why=(HOSTILE,), reviewed=HOSTILE, doses=(_dose(drug=HOSTILE, per=HOSTILE),),
-                   positions=(Position(HOSTILE, HOSTILE, HOSTILE, None, (KDIGO,)),))
+    hostile = _rec(
+        code='r1" onmouseover="x',
+        title=HOSTILE,
+        strength=HOSTILE,
+        text=f"**Give** it.\n\n{HOSTILE}",
+        why=(HOSTILE,),
+        reviewed=HOSTILE,
+        doses=(_dose(drug=HOSTILE, per=HOSTILE),),
+        positions=(Position(HOSTILE, HOSTILE, HOSTILE, None, (KDIGO,)),),
+    )
     html = recommendation_line(hostile)
     assert "<script>" not in html
     assert 'onmouseover="' not in html
@@ -72,13 +103,17 @@ def test_recommendation_line_omits_empty_parts():
 
 
 def test_strip_doses_show_ready_doses_and_group_those_waiting_for_the_same_answer():
-    waiting = (_dose(drug="Cyclophosphamide (IV)", amount="", missing=(WEIGHT,)),
-               _dose(drug="Prednisolone (oral)", amount="", missing=(WEIGHT,)))
+    waiting = (
+        _dose(drug="Cyclophosphamide (IV)", amount="", missing=(WEIGHT,)),
+        _dose(drug="Prednisolone (oral)", amount="", missing=(WEIGHT,)),
+    )
     html = strip_doses(_rec(doses=(_dose(), *waiting)))
     assert '<span class="dose"><strong>Methylprednisolone</strong> 750 mg IV once daily for 3 days</span>' in html
     assert html.count('class="dose"') == 2
-    assert ('Cyclophosphamide (IV), Prednisolone (oral): <span class="needed"><a href="/assessments/x/step/patient/'
-            '?return_to=review#q-weight_kg">weight</a> needed</span>') in html
+    assert (
+        'Cyclophosphamide (IV), Prednisolone (oral): <span class="needed"><a href="/assessments/x/step/patient/'
+        '?return_to=review#q-weight_kg">weight</a> needed</span>'
+    ) in html
 
 
 def test_positions_panel_escapes_and_names_its_panel():
@@ -92,4 +127,4 @@ def test_with_age_unknown_each_dose_says_whom_it_is_for():
     child = _dose(amount="", population="under 18", missing=(WEIGHT,))
     html = strip_doses(_rec(doses=(adult, child)))
     assert "adults: <strong>Methylprednisolone</strong> 500–1000 mg" in html
-    assert "under 18: Methylprednisolone: <span class=\"needed\">" in html
+    assert 'under 18: Methylprednisolone: <span class="needed">' in html

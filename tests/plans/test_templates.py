@@ -16,12 +16,12 @@ def _html(doc) -> str:
 
 
 def _strip(html: str) -> str:
-    return html[:html.index('id="detail-title"')]
+    return html[: html.index('id="detail-title"')]
 
 
 def test_an_action_withheld_for_later_is_one_line_below_the_strip(plan_doc):
     html = _html(plan_doc(LOW_PLATELETS))
-    detail = html[html.index('id="detail-title"'):]
+    detail = html[html.index('id="detail-title"') :]
     assert "Not suggested for this patient" not in _strip(html)
     assert '<p class="withheld-line mt-2"><strong>Not suggested for this patient:</strong> ' in detail
     assert "platelets 30 ×10⁹/L (&lt; 50)" in detail

@@ -22,16 +22,19 @@ def test_a_value_entered_in_umol_l_leads_with_its_unit():
     assert _creatinine(150, "umol/L") == ("150 µmol/L (1.7 mg/dL)", "more than 300 µmol/L (3.4 mg/dL)")
 
 
-@pytest.mark.parametrize("value, unit, observed, threshold", [
-    # 3.4 mg/dL is 300.56 µmol/L: "301" beside "300" would look above the threshold.
-    (3.4, "mg/dL", "3.4 mg/dL (300.56 µmol/L)", "more than 3.4 mg/dL (300.56 µmol/L)"),
-    # 300.3 µmol/L is below 300.56: beside a rounded "300" it would look above.
-    (300.3, "umol/L", "300.3 µmol/L (3.4 mg/dL)", "more than 300.56 µmol/L (3.4 mg/dL)"),
-    # 301 µmol/L is 3.40498 mg/dL: "3.40" would not look above 3.4, so one more place.
-    (301, "umol/L", "301 µmol/L (3.405 mg/dL)", "more than 300 µmol/L (3.4 mg/dL)"),
-    (300, "umol/L", "300 µmol/L (3.39 mg/dL)", "more than 300 µmol/L (3.4 mg/dL)"),
-    (0.3, "mmol/L", "0.3 mmol/L (300 µmol/L)", "more than 0.3 mmol/L (3.4 mg/dL, 300 µmol/L)"),
-])
+@pytest.mark.parametrize(
+    "value, unit, observed, threshold",
+    [
+        # 3.4 mg/dL is 300.56 µmol/L: "301" beside "300" would look above the threshold.
+        (3.4, "mg/dL", "3.4 mg/dL (300.56 µmol/L)", "more than 3.4 mg/dL (300.56 µmol/L)"),
+        # 300.3 µmol/L is below 300.56: beside a rounded "300" it would look above.
+        (300.3, "umol/L", "300.3 µmol/L (3.4 mg/dL)", "more than 300.56 µmol/L (3.4 mg/dL)"),
+        # 301 µmol/L is 3.40498 mg/dL: "3.40" would not look above 3.4, so one more place.
+        (301, "umol/L", "301 µmol/L (3.405 mg/dL)", "more than 300 µmol/L (3.4 mg/dL)"),
+        (300, "umol/L", "300 µmol/L (3.39 mg/dL)", "more than 300 µmol/L (3.4 mg/dL)"),
+        (0.3, "mmol/L", "0.3 mmol/L (300 µmol/L)", "more than 0.3 mmol/L (3.4 mg/dL, 300 µmol/L)"),
+    ],
+)
 def test_near_the_threshold_the_exact_figures_are_shown(value, unit, observed, threshold):
     assert _creatinine(value, unit) == (observed, threshold)
 

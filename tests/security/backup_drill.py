@@ -42,7 +42,9 @@ def setup() -> None:
     editor.groups.add(Group.objects.get(name=CONTENT_EDITOR))
     draft = services.draft_create(owner=physician, first_step="patient", guideline_version="1")
     services.draft_save_answers(
-        draft=draft, current_step="respiratory", complete=["patient"],
+        draft=draft,
+        current_step="respiratory",
+        complete=["patient"],
         answers={"age_years": "54", "etiology": "gpa", "weight_kg": LABEL, "steroid_toxicity_factors": ["diabetes"]},
     )
     version_create_draft(user=editor, title="Drill draft")
@@ -66,9 +68,16 @@ def state() -> dict:
     return {
         "unapplied_migrations": unapplied_migrations(),
         "drafts": [
-            [d.owner.username, d.answers, d.completed_steps, d.current_step, d.finished, d.guideline_version,
-             # Django's JSON serialiser keeps times to the millisecond (docs/operations/backup.md).
-             d.created_at.isoformat(timespec="milliseconds")]
+            [
+                d.owner.username,
+                d.answers,
+                d.completed_steps,
+                d.current_step,
+                d.finished,
+                d.guideline_version,
+                # Django's JSON serialiser keeps times to the millisecond (docs/operations/backup.md).
+                d.created_at.isoformat(timespec="milliseconds"),
+            ]
             for d in DraftAssessment.objects.order_by("created_at")
         ],
         "published": published and [published.number, published.content_hash, published.snapshot],
@@ -80,7 +89,8 @@ def state() -> dict:
         ),
         "counts": {
             m._meta.label_lower: m._default_manager.count()
-            for m in apps.get_models() if m._meta.label_lower not in SKIPPED
+            for m in apps.get_models()
+            if m._meta.label_lower not in SKIPPED
         },
     }
 

@@ -17,8 +17,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_against(args: list[str], database_url: str, *, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run a command of the project (bin/..., manage.py) with DATABASE_URL set to ``database_url``."""
     env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "dahguide.settings", "PYTHON": sys.executable, "LOG_LEVEL": "WARNING",
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "dahguide.settings",
+        "PYTHON": sys.executable,
+        "LOG_LEVEL": "WARNING",
     }
     result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if check:
@@ -51,5 +54,3 @@ def scratch_database(request, tmp_path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'drill.sqlite3'}"
     else:
         yield from _postgres_scratch()
-
-

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 
-REQUIRED_CSP = ("default-src 'self'", "script-src 'self'", "style-src 'self'", "object-src 'none'",
-                "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'")
+REQUIRED_CSP = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "object-src 'none'",
+    "frame-ancestors 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+)
 
 
 def csp_directives(response: HttpResponse) -> dict[str, list[str]]:

@@ -59,15 +59,30 @@ def test_thromboprophylaxis_appears_only_once_bleeding_is_controlled(content):
 
 @pytest.mark.parametrize("etiology", ["infection", "drug_or_toxin", "coagulopathy", "hsct"])
 def test_plasma_exchange_is_not_offered_outside_immune_dah(content, etiology):
-    result = plan(content, etiology=etiology, oxygen_support="high_flow", spo2_percent=85, on_dialysis=True,
-                  creatinine_value=5, creatinine_unit="mg/dL")
+    result = plan(
+        content,
+        etiology=etiology,
+        oxygen_support="high_flow",
+        spo2_percent=85,
+        on_dialysis=True,
+        creatinine_value=5,
+        creatinine_unit="mg/dL",
+    )
     assert result["plasma_exchange"]["decision"] == "not_indicated"
 
 
 @pytest.mark.parametrize(("value", "unit"), [("3.4", "mg/dL"), ("3.45", "mg/dL"), ("300", "umol/L")])
 def test_borderline_creatinine_is_flagged_for_checking(content, value, unit):
-    result = plan(content, **GPA, oxygen_support="room_air", spo2_percent=97, creatinine_value=value,
-                  creatinine_unit=unit, on_dialysis=False, creatinine_rising_rapidly=False)
+    result = plan(
+        content,
+        **GPA,
+        oxygen_support="room_air",
+        spo2_percent=97,
+        creatinine_value=value,
+        creatinine_unit=unit,
+        on_dialysis=False,
+        creatinine_rising_rapidly=False,
+    )
     assert "creatinine_borderline" in codes(result["warnings"])
 
 
@@ -78,8 +93,15 @@ def test_the_plan_page_shows_every_guideline_position_where_they_disagree(client
     services.draft_save_answers(draft=draft, answers=answers, current_step="review", complete=STEP_CODES)
     client.force_login(physician)
     html = client.get(reverse("wizard:plan", args=[draft.pk])).content.decode()
-    expected = plan(Snapshot.from_dict(published_guideline.snapshot), **GPA, oxygen_support="high_flow",
-                    spo2_percent=92, creatinine_value="1.8", creatinine_unit="mg/dL", on_dialysis=False)
+    expected = plan(
+        Snapshot.from_dict(published_guideline.snapshot),
+        **GPA,
+        oxygen_support="high_flow",
+        spo2_percent=92,
+        creatinine_value="1.8",
+        creatinine_unit="mg/dL",
+        on_dialysis=False,
+    )
     positions = expected["plasma_exchange"]["disagreements"]
     assert len(positions) >= 2
     assert "Guidelines disagree on plasma exchange" in html

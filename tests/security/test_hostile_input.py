@@ -29,15 +29,42 @@ from tests.wizard.conftest import VALID
 pytestmark = pytest.mark.django_db
 
 EXAMPLES = settings(
-    max_examples=25, deadline=None,
+    max_examples=25,
+    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 # Text no number field may accept, whatever its range.
 NOT_A_NUMBER = [
-    "NaN", "nan", "sNaN", "Infinity", "-Infinity", "inf", "1e309", "-1e309", "1e999999999", "abc", "1,5", "5..5",
-    "--5", "0x1A", "1_000", "12\u200f", "\u202e12", "\u200e", "12\x00", "\x00", "9" * 70, "1e", "½", "💉",
-    "[]", "{}", "null", "true", "<script>alert(1)</script>",
+    "NaN",
+    "nan",
+    "sNaN",
+    "Infinity",
+    "-Infinity",
+    "inf",
+    "1e309",
+    "-1e309",
+    "1e999999999",
+    "abc",
+    "1,5",
+    "5..5",
+    "--5",
+    "0x1A",
+    "1_000",
+    "12\u200f",
+    "\u202e12",
+    "\u200e",
+    "12\x00",
+    "\x00",
+    "9" * 70,
+    "1e",
+    "½",
+    "💉",
+    "[]",
+    "{}",
+    "null",
+    "true",
+    "<script>alert(1)</script>",
 ]
 NOT_A_CHOICE = ["bogus", "gpa\x00", "x" * 61, "<svg onload=alert(1)>", "’", "none of these", "0", "\u202egpa"]
 NOT_A_BOOLEAN = ["maybe", "1", "0", "on", "ja", "truee", "\x00", "y"]
@@ -62,11 +89,13 @@ def _valid_range(spec: FieldSpec) -> tuple[Decimal, Decimal]:
 def valid_answer(spec: FieldSpec) -> st.SearchStrategy[dict[str, Any]]:
     """Raw form data a browser sends for a valid answer to ``spec``."""
     if spec.kind == "lab":
+
         def lab(unit: str) -> st.SearchStrategy[dict[str, Any]]:
             low, high = units.CREATININE_PLAUSIBLE[unit]
             return st.decimals(min_value=low, max_value=high, places=2).map(
                 lambda d: {spec.name: _plain(d), spec.unit_field: unit}
             )
+
         return st.sampled_from(sorted(units.CREATININE_PLAUSIBLE)).flatmap(lab)
     if spec.kind in {"integer", "number"}:
         low, high = _valid_range(spec)
@@ -126,8 +155,11 @@ def step_post(draw: st.DrawFn, step_code: str) -> tuple[dict[str, Any], dict[str
     for name in HELPER_INPUTS.get(step_code, ()):  # helper inputs are free text; any may come
         if draw(st.booleans()):
             data[name] = draw(ANY_TEXT)
-    extras = draw(st.dictionaries(st.sampled_from(["evil", "owner", "finished", "id", "__all__", "completed_steps"]),
-                                  ANY_TEXT, max_size=2))
+    extras = draw(
+        st.dictionaries(
+            st.sampled_from(["evil", "owner", "finished", "id", "__all__", "completed_steps"]), ANY_TEXT, max_size=2
+        )
+    )
     return {**extras, **data}, how
 
 
@@ -231,9 +263,22 @@ def test_any_text_in_any_input_with_any_action_never_breaks_a_step(
 
 @EXAMPLES
 @given(
-    query=st.dictionaries(st.sampled_from([*INPUT_NAMES, "for", "pao2", "fio2", "pao2_unit", "fio2_unit",
-                                           "baseline_creatinine_value", "hours_since_baseline"]),
-                          ANY_TEXT, max_size=6),
+    query=st.dictionaries(
+        st.sampled_from(
+            [
+                *INPUT_NAMES,
+                "for",
+                "pao2",
+                "fio2",
+                "pao2_unit",
+                "fio2_unit",
+                "baseline_creatinine_value",
+                "hours_since_baseline",
+            ]
+        ),
+        ANY_TEXT,
+        max_size=6,
+    ),
     htmx=st.booleans(),
 )
 def test_hostile_preview_and_convert_queries_never_break(physician_client, physician, published_guideline, query, htmx):
@@ -251,11 +296,15 @@ def test_hostile_preview_and_convert_queries_never_break(physician_client, physi
 # -- manage.py evaluate -------------------------------------------------------------------------
 
 JSON_SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True), ANY_TEXT,
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    ANY_TEXT,
 )
 JSON_VALUES = st.recursive(
-    JSON_SCALARS, lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children,
-                                                                                     max_size=3),
+    JSON_SCALARS,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
     max_leaves=6,
 )
 INTAKE_DOCUMENTS = st.one_of(
@@ -271,9 +320,7 @@ def published_snapshot(monkeypatch, guideline_document):
     from dahguide.engine.content import Snapshot
 
     snapshot = Snapshot.from_dict(guideline_document)
-    monkeypatch.setattr(
-        "dahguide.guidance.management.commands.evaluate.get_published_snapshot", lambda: snapshot
-    )
+    monkeypatch.setattr("dahguide.guidance.management.commands.evaluate.get_published_snapshot", lambda: snapshot)
     return snapshot
 
 
@@ -309,17 +356,27 @@ def test_evaluate_answers_any_json_with_a_plan_or_field_errors(published_snapsho
     [
         b"",
         b"\xff\xfe\x00{",  # not UTF-8
-        b"\xef\xbb\xbf{\"age_years\": 50}",  # a UTF-8 byte-order mark
+        b'\xef\xbb\xbf{"age_years": 50}',  # a UTF-8 byte-order mark
         b"[" * 100_000 + b"]" * 100_000,  # nested past the recursion limit
-        b"{\"age_years\": " + b"9" * 5000 + b"}",  # more digits than Python converts
-        b"{\"age_years\": 1e309}",
-        b"{\"spo2_percent\": NaN}",
-        b"{\"age_years\": 50, \"age_years\": \"fifty\"}",
-        b"\"just a string\"",
-        b"{\"creatinine_value\": \"1.8\\u0000\", \"creatinine_unit\": \"mg/dL\"}",
+        b'{"age_years": ' + b"9" * 5000 + b"}",  # more digits than Python converts
+        b'{"age_years": 1e309}',
+        b'{"spo2_percent": NaN}',
+        b'{"age_years": 50, "age_years": "fifty"}',
+        b'"just a string"',
+        b'{"creatinine_value": "1.8\\u0000", "creatinine_unit": "mg/dL"}',
     ],
-    ids=["empty", "not-utf8", "bom", "deep-nesting", "huge-integer", "overflow", "nan", "duplicate-key", "string",
-         "nul"],
+    ids=[
+        "empty",
+        "not-utf8",
+        "bom",
+        "deep-nesting",
+        "huge-integer",
+        "overflow",
+        "nan",
+        "duplicate-key",
+        "string",
+        "nul",
+    ],
 )
 def test_evaluate_refuses_hostile_files_with_a_message_not_a_traceback(published_snapshot, tmp_path, raw):
     path = tmp_path / "intake.json"
@@ -328,7 +385,8 @@ def test_evaluate_refuses_hostile_files_with_a_message_not_a_traceback(published
 
 
 @pytest.mark.parametrize(
-    "username", ["\x00", "doc\x00", "a" * 5000, "<script>alert(1)</script>", "' OR 1=1 --", "\u202eadmin", "💉"],
+    "username",
+    ["\x00", "doc\x00", "a" * 5000, "<script>alert(1)</script>", "' OR 1=1 --", "\u202eadmin", "💉"],
     ids=["nul", "nul-inside", "huge", "script", "sql", "rtl", "emoji"],
 )
 def test_hostile_log_in_attempts_get_the_login_form_back(client, username):

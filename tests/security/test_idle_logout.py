@@ -39,8 +39,9 @@ def _session_writes(client: Client, url: str) -> list[str]:
 def _log_in(client: Client, user, next_url: str):
     user.set_password(TEST_PASSWORD)
     user.save()
-    return client.post(reverse("login"), {"username": user.username, "password": TEST_PASSWORD, "next": next_url},
-                       follow=True)
+    return client.post(
+        reverse("login"), {"username": user.username, "password": TEST_PASSWORD, "next": next_url}, follow=True
+    )
 
 
 def _follow_to_login(response) -> str:
@@ -134,9 +135,7 @@ def test_a_step_sent_after_the_idle_logout_is_kept_and_shown_again_after_logging
     assert 'value="2.6"' not in client.get(step_url).content.decode()  # offered once
 
 
-def test_the_form_the_script_sends_when_the_countdown_ends_logs_out_and_is_kept(
-    client, physician, at_kidney_step
-):
+def test_the_form_the_script_sends_when_the_countdown_ends_logs_out_and_is_kept(client, physician, at_kidney_step):
     step_url = reverse("wizard:step", args=[at_kidney_step.pk, "kidney"])
     typed = {"creatinine_value": "3.1", "creatinine_unit": "mg/dL", idle.IDLE_LOGOUT_FIELD: "1"}
     _follow_to_login(client.post(step_url, typed))

@@ -21,10 +21,24 @@ pytestmark = pytest.mark.django_db
 
 # Answers no log line has any business carrying; numbers chosen not to occur by chance.
 DISTINCTIVE = {
-    "patient": {"age_years": "87", "weight_kg": "68.37", "height_cm": "171.9", "etiology": "gpa", "anca_type": "pr3",
-                "anti_gbm_positive": "false", "active_dah": "true", "pregnancy_status": "not_applicable"},
-    "respiratory": {"oxygen_support": "high_flow", "spo2_percent": "83", "pao2": "61.3", "pao2_unit": "mmHg",
-                    "fio2": "0.55", "fio2_unit": "fraction"},
+    "patient": {
+        "age_years": "87",
+        "weight_kg": "68.37",
+        "height_cm": "171.9",
+        "etiology": "gpa",
+        "anca_type": "pr3",
+        "anti_gbm_positive": "false",
+        "active_dah": "true",
+        "pregnancy_status": "not_applicable",
+    },
+    "respiratory": {
+        "oxygen_support": "high_flow",
+        "spo2_percent": "83",
+        "pao2": "61.3",
+        "pao2_unit": "mmHg",
+        "fio2": "0.55",
+        "fio2_unit": "fraction",
+    },
     "kidney": {"creatinine_value": "777", "creatinine_unit": "umol/L", "on_dialysis": "false", "egfr": "23.7"},
     "haematology": {"platelets_10e9_per_l": "143.9", "inr": "1.87", "infection_status": "excluded"},
     "course": {"refractory_to_initial_therapy": "false", "months_in_complete_remission": "0"},
@@ -33,8 +47,23 @@ DISTINCTIVE = {
 # whole numbers are above 59, so no time of day matches them. Fields that measure the request itself
 # (its time, duration, ids) are masked first.
 LEAK_PATTERNS = [
-    r"\b777\b", r"\b83\b", r"68\.37", r"171\.9", r"61\.3", r"23\.7", r"143\.9", r"1\.87", r"\b87\b",
-    r"creatinine", r"spo2", r"platelets", r"etiology", r"\bgpa\b", r"high_flow", r"pr3", r"umol",
+    r"\b777\b",
+    r"\b83\b",
+    r"68\.37",
+    r"171\.9",
+    r"61\.3",
+    r"23\.7",
+    r"143\.9",
+    r"1\.87",
+    r"\b87\b",
+    r"creatinine",
+    r"spo2",
+    r"platelets",
+    r"etiology",
+    r"\bgpa\b",
+    r"high_flow",
+    r"pr3",
+    r"umol",
 ]
 MASKED_FIELDS = ("time", "duration_ms", "user_id", "process", "thread")
 

@@ -24,11 +24,25 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "dahguide.example.org",
 }
 SETTING_NAMES = (
-    "DEBUG", "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
-    "SESSION_COOKIE_HTTPONLY", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
-    "X_FRAME_OPTIONS", "SECURE_REFERRER_POLICY", "SECURE_CONTENT_TYPE_NOSNIFF", "CONTENT_SECURITY_POLICY",
-    "SESSION_COOKIE_AGE", "SESSION_IDLE_TIMEOUT", "SESSION_ACTIVITY_INTERVAL", "SESSION_SAVE_EVERY_REQUEST",
-    "SESSION_EXPIRE_AT_BROWSER_CLOSE", "PERMISSIONS_POLICY",
+    "DEBUG",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_PROXY_SSL_HEADER",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SESSION_COOKIE_HTTPONLY",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "X_FRAME_OPTIONS",
+    "SECURE_REFERRER_POLICY",
+    "SECURE_CONTENT_TYPE_NOSNIFF",
+    "CONTENT_SECURITY_POLICY",
+    "SESSION_COOKIE_AGE",
+    "SESSION_IDLE_TIMEOUT",
+    "SESSION_ACTIVITY_INTERVAL",
+    "SESSION_SAVE_EVERY_REQUEST",
+    "SESSION_EXPIRE_AT_BROWSER_CLOSE",
+    "PERMISSIONS_POLICY",
 )
 
 
@@ -48,7 +62,11 @@ def production_settings() -> dict:
 def test_check_deploy_has_no_findings_in_production_mode():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env=PRODUCTION_ENV, cwd=ROOT, capture_output=True, text=True, check=False,
+        env=PRODUCTION_ENV,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -106,7 +124,11 @@ def test_production_permissions_policy_switches_off_device_features(production_s
 def test_production_refuses_debug():
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
-        env={**PRODUCTION_ENV, "DEBUG": "true"}, cwd=ROOT, capture_output=True, text=True, check=False,
+        env={**PRODUCTION_ENV, "DEBUG": "true"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode != 0
     assert "DEBUG must be off" in result.stderr

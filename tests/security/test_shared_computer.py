@@ -185,6 +185,8 @@ def test_a_long_uncommon_password_is_accepted(django_user_model):
 def test_all_four_password_validators_are_on():
     names = {v["NAME"].rsplit(".", 1)[-1] for v in settings.AUTH_PASSWORD_VALIDATORS}
     assert names == {
-        "UserAttributeSimilarityValidator", "MinimumLengthValidator", "CommonPasswordValidator",
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
         "NumericPasswordValidator",
     }

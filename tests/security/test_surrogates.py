@@ -51,11 +51,15 @@ def published_snapshot(monkeypatch, guideline_document):
     return snapshot
 
 
-@pytest.mark.parametrize(("document", "field", "escape"), [
-    ('{"etiology": "\\ud800"}', "etiology", "\\ud800"),
-    ('{"\\ud800": 1}', "\\ud800", "\\ud800"),
-    ('{"steroid_toxicity_factors": ["\\udfff"]}', "steroid_toxicity_factors", "\\udfff"),
-], ids=["value", "key", "list-item"])
+@pytest.mark.parametrize(
+    ("document", "field", "escape"),
+    [
+        ('{"etiology": "\\ud800"}', "etiology", "\\ud800"),
+        ('{"\\ud800": 1}', "\\ud800", "\\ud800"),
+        ('{"steroid_toxicity_factors": ["\\udfff"]}', "steroid_toxicity_factors", "\\udfff"),
+    ],
+    ids=["value", "key", "list-item"],
+)
 def test_evaluate_refuses_a_lone_surrogate_with_json_errors_on_a_utf8_stderr(
     published_snapshot, tmp_path, document, field, escape
 ):

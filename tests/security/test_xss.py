@@ -238,8 +238,9 @@ def published_content_hash() -> str:
     return get_published_snapshot().content_hash
 
 
-def test_payloads_in_case_labels_are_neutralised_wherever_cases_are_shown(client, physician, resident,
-                                                                          published_guideline):
+def test_payloads_in_case_labels_are_neutralised_wherever_cases_are_shown(
+    client, physician, resident, published_guideline
+):
     from dahguide.cases.models import Case
 
     client.force_login(physician)
@@ -261,8 +262,9 @@ def test_payloads_in_case_labels_are_neutralised_wherever_cases_are_shown(client
             assert b"xss-" not in body  # the export carries no free text at all
 
 
-def test_payloads_in_comments_sign_offs_and_checklist_notes_are_neutralised(client, physician, resident,
-                                                                            published_guideline):
+def test_payloads_in_comments_sign_offs_and_checklist_notes_are_neutralised(
+    client, physician, resident, published_guideline
+):
     from tests.cases.conftest import save_case
 
     case = save_case(physician)
@@ -271,11 +273,18 @@ def test_payloads_in_comments_sign_offs_and_checklist_notes_are_neutralised(clie
     for payload in XSS_PAYLOADS:
         client.post(reverse("cases:comment", args=[case.pk]), {"text": payload})
     client.force_login(physician)
-    client.post(reverse("cases:signoff", args=[case.pk]), {
-        "revision": "1", "decision": "disagree", "reason_code": "other", "comment": XSS_PAYLOADS[1],
-    })
-    client.post(reverse("cases:checklist", args=[case.pk, "monitor_oxygenation"]),
-                {"ticked": "true", "note": XSS_PAYLOADS[0]})
+    client.post(
+        reverse("cases:signoff", args=[case.pk]),
+        {
+            "revision": "1",
+            "decision": "disagree",
+            "reason_code": "other",
+            "comment": XSS_PAYLOADS[1],
+        },
+    )
+    client.post(
+        reverse("cases:checklist", args=[case.pk, "monitor_oxygenation"]), {"ticked": "true", "note": XSS_PAYLOADS[0]}
+    )
     for headers in ({}, HTMX):
         page = client.get(detail, headers=headers).content.decode()
         assert executable_markup(page) == []

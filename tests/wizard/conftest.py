@@ -14,8 +14,14 @@ from dahguide.wizard.forms import STEP_CODES
 
 # GPA on high-flow oxygen with creatinine 1.8 mg/dL: the "done when" patient.
 VALID = {
-    "patient": {"age_years": "54", "etiology": "gpa", "anca_type": "pr3", "anti_gbm_positive": "false",
-                "active_dah": "true", "pregnancy_status": "not_applicable"},
+    "patient": {
+        "age_years": "54",
+        "etiology": "gpa",
+        "anca_type": "pr3",
+        "anti_gbm_positive": "false",
+        "active_dah": "true",
+        "pregnancy_status": "not_applicable",
+    },
     "respiratory": {"oxygen_support": "high_flow", "spo2_percent": "92"},
     "kidney": {"creatinine_value": "1.8", "creatinine_unit": "mg/dL", "on_dialysis": "false"},
     "haematology": {"platelets_10e9_per_l": "180", "infection_status": "excluded"},
@@ -27,8 +33,11 @@ INVALID = {
     "respiratory": ({"spo2_percent": "150", "oxygen_support": "ecmo"}, "spo2_percent", "ecmo"),
     "kidney": ({"creatinine_value": "300", "creatinine_unit": "mg/dL", "egfr": "12"}, "creatinine_value", "12"),
     "haematology": ({"platelets_10e9_per_l": "50000", "inr": "1.4"}, "platelets_10e9_per_l", "1.4"),
-    "course": ({"months_in_complete_remission": "700", "prior_induction_agent": "rituximab"},
-               "months_in_complete_remission", "rituximab"),
+    "course": (
+        {"months_in_complete_remission": "700", "prior_induction_agent": "rituximab"},
+        "months_in_complete_remission",
+        "rituximab",
+    ),
 }
 HTMX = {"HX-Request": "true"}
 

@@ -37,8 +37,9 @@ def test_a_valid_step_leads_to_the_next_and_the_last_to_the_review(draft):
 
 
 def test_a_step_with_errors_is_kept_as_typed_and_stays_incomplete(draft):
-    outcome = services.draft_submit_step(draft=draft, step="patient", raw={**VALID["patient"], "age_years": "fifty"},
-                                         action="next")
+    outcome = services.draft_submit_step(
+        draft=draft, step="patient", raw={**VALID["patient"], "age_years": "fifty"}, action="next"
+    )
     assert "age_years" in outcome.errors and outcome.go_to == "patient"
     assert outcome.draft.answers["age_years"] == "fifty"
     assert "patient" not in outcome.draft.completed_steps
@@ -57,7 +58,6 @@ def test_see_the_plan_finishes_the_draft_once_the_deciding_steps_are_saved(draft
     draft = _complete(draft, *before)
     outcome = services.draft_submit_step(draft=draft, step=last_required, raw=VALID[last_required], action=flow.PLAN)
     assert outcome.go_to == flow.PLAN and outcome.draft.finished
-
 
 
 def test_see_the_plan_before_the_deciding_steps_are_saved_goes_on_to_the_next_step(physician):

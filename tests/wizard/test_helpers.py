@@ -18,20 +18,23 @@ def _convert(client, draft, **params):
 
 
 def test_live_conversion_of_umol_to_mg_dl(physician_client, draft):
-    response = _convert(physician_client, draft, **{"for": "creatinine_value", "creatinine_value": "300",
-                                                    "creatinine_unit": "umol/L"})
+    response = _convert(
+        physician_client, draft, **{"for": "creatinine_value", "creatinine_value": "300", "creatinine_unit": "umol/L"}
+    )
     assert response.content.decode() == "300 µmol/L = 3.39 mg/dL"
 
 
 def test_live_conversion_of_mg_dl_to_umol(physician_client, draft):
-    response = _convert(physician_client, draft, **{"for": "creatinine_value", "creatinine_value": "1.8",
-                                                    "creatinine_unit": "mg/dL"})
+    response = _convert(
+        physician_client, draft, **{"for": "creatinine_value", "creatinine_value": "1.8", "creatinine_unit": "mg/dL"}
+    )
     assert "159.12 µmol/L" in response.content.decode()
 
 
 def test_live_conversion_names_the_likely_unit_for_an_implausible_value(physician_client, draft):
-    response = _convert(physician_client, draft, **{"for": "creatinine_value", "creatinine_value": "300",
-                                                    "creatinine_unit": "mg/dL"})
+    response = _convert(
+        physician_client, draft, **{"for": "creatinine_value", "creatinine_value": "300", "creatinine_unit": "mg/dL"}
+    )
     assert "µmol/L" in response.content.decode()
     assert "outside the plausible range" in response.content.decode()
 
@@ -46,8 +49,13 @@ def test_convert_varies_on_hx_request(physician_client, draft):
 
 def test_converted_value_shows_after_saving_without_javascript(physician_client, draft, published_guideline):
     complete_steps(physician_client, draft, upto="kidney")
-    post_step(physician_client, draft, "kidney", {**VALID["kidney"], "creatinine_value": "300",
-                                                  "creatinine_unit": "umol/L"}, action="back")
+    post_step(
+        physician_client,
+        draft,
+        "kidney",
+        {**VALID["kidney"], "creatinine_value": "300", "creatinine_unit": "umol/L"},
+        action="back",
+    )
     html = physician_client.get(step_url(draft, "kidney")).content.decode()
     assert "300 µmol/L = 3.39 mg/dL" in html
 
@@ -74,8 +82,7 @@ def test_a_creatinine_typed_alone_takes_the_sites_default_unit(physician_client,
     assert draft.answers["creatinine_unit"] == "mg/dL"
 
 
-def test_a_unit_chosen_is_remembered_for_the_next_assessment(physician_client, physician, draft,
-                                                             published_guideline):
+def test_a_unit_chosen_is_remembered_for_the_next_assessment(physician_client, physician, draft, published_guideline):
     complete_steps(physician_client, draft, upto="kidney")
     post_step(physician_client, draft, "kidney", {"creatinine_value": "160", "creatinine_unit": "umol/L"})
     second = services.draft_create(owner=physician, first_step="patient")
@@ -88,16 +95,18 @@ def test_a_unit_chosen_is_remembered_for_the_next_assessment(physician_client, p
 
 
 @override_settings(DAHGUIDE_DEFAULT_CREATININE_UNIT="")
-def test_without_a_default_unit_a_creatinine_typed_alone_asks_for_the_unit(physician_client, draft,
-                                                                          published_guideline):
+def test_without_a_default_unit_a_creatinine_typed_alone_asks_for_the_unit(
+    physician_client, draft, published_guideline
+):
     complete_steps(physician_client, draft, upto="kidney")
     response = post_step(physician_client, draft, "kidney", {"creatinine_value": "1.8"})
     assert "choose the unit" in response.content.decode()
 
 
 def test_a_value_that_does_not_fit_its_unit_is_shown_as_a_warning(physician_client, draft, published_guideline):
-    response = _convert(physician_client, draft, **{"for": "creatinine_value", "creatinine_value": "300",
-                                                    "creatinine_unit": "mg/dL"})
+    response = _convert(
+        physician_client, draft, **{"for": "creatinine_value", "creatinine_value": "300", "creatinine_unit": "mg/dL"}
+    )
     assert response["X-Conversion"] == "warning"
     fine = _convert(physician_client, draft, **{"for": "creatinine_value", "creatinine_value": "3"})
     assert fine["X-Conversion"] == "ok" and fine.content.decode().startswith("3 mg/dL = ")
@@ -143,15 +152,22 @@ def test_pf_calculator_with_htmx_swaps_the_step_in_place(physician_client, draft
 
 
 def test_live_pf_result(physician_client, draft):
-    response = _convert(physician_client, draft, **{"for": "pao2_fio2_ratio", "pao2": "60", "pao2_unit": "mmHg",
-                                                    "fio2": "0.4", "fio2_unit": "fraction"})
+    response = _convert(
+        physician_client,
+        draft,
+        **{"for": "pao2_fio2_ratio", "pao2": "60", "pao2_unit": "mmHg", "fio2": "0.4", "fio2_unit": "fraction"},
+    )
     assert response.content.decode() == "P/F = 150 mmHg"
 
 
 def test_rising_helper_suggests_yes_from_kdigo_rule(physician_client, draft, published_guideline):
     complete_steps(physician_client, draft, upto="kidney")
-    data = {**VALID["kidney"], "baseline_creatinine_value": "1.2", "baseline_creatinine_unit": "mg/dL",
-            "hours_since_baseline": "24"}
+    data = {
+        **VALID["kidney"],
+        "baseline_creatinine_value": "1.2",
+        "baseline_creatinine_unit": "mg/dL",
+        "hours_since_baseline": "24",
+    }
     html = post_step(physician_client, draft, "kidney", data, action="suggest_rising").content.decode()
     draft.refresh_from_db()
     assert draft.answers["creatinine_rising_rapidly"] == "true"
@@ -160,8 +176,12 @@ def test_rising_helper_suggests_yes_from_kdigo_rule(physician_client, draft, pub
 
 def test_rising_helper_suggests_no_for_a_stable_value(physician_client, draft, published_guideline):
     complete_steps(physician_client, draft, upto="kidney")
-    data = {**VALID["kidney"], "baseline_creatinine_value": "1.8", "baseline_creatinine_unit": "mg/dL",
-            "hours_since_baseline": "24"}
+    data = {
+        **VALID["kidney"],
+        "baseline_creatinine_value": "1.8",
+        "baseline_creatinine_unit": "mg/dL",
+        "hours_since_baseline": "24",
+    }
     post_step(physician_client, draft, "kidney", data, action="suggest_rising")
     draft.refresh_from_db()
     assert draft.answers["creatinine_rising_rapidly"] == "false"
@@ -169,8 +189,12 @@ def test_rising_helper_suggests_no_for_a_stable_value(physician_client, draft, p
 
 def test_rising_suggestion_can_be_overridden(physician_client, draft, published_guideline):
     complete_steps(physician_client, draft, upto="kidney")
-    data = {**VALID["kidney"], "baseline_creatinine_value": "1.2", "baseline_creatinine_unit": "mg/dL",
-            "hours_since_baseline": "24"}
+    data = {
+        **VALID["kidney"],
+        "baseline_creatinine_value": "1.2",
+        "baseline_creatinine_unit": "mg/dL",
+        "hours_since_baseline": "24",
+    }
     post_step(physician_client, draft, "kidney", data, action="suggest_rising")
     post_step(physician_client, draft, "kidney", {**data, "creatinine_rising_rapidly": "false"})
     draft.refresh_from_db()
@@ -180,8 +204,12 @@ def test_rising_suggestion_can_be_overridden(physician_client, draft, published_
 
 def test_rising_helper_gives_no_suggestion_beyond_seven_days(physician_client, draft, published_guideline):
     complete_steps(physician_client, draft, upto="kidney")
-    data = {**VALID["kidney"], "baseline_creatinine_value": "0.8", "baseline_creatinine_unit": "mg/dL",
-            "hours_since_baseline": "400"}
+    data = {
+        **VALID["kidney"],
+        "baseline_creatinine_value": "0.8",
+        "baseline_creatinine_unit": "mg/dL",
+        "hours_since_baseline": "400",
+    }
     html = post_step(physician_client, draft, "kidney", data, action="suggest_rising").content.decode()
     draft.refresh_from_db()
     assert draft.answers.get("creatinine_rising_rapidly", "") == ""

@@ -20,7 +20,7 @@ def _step_html(client, draft, code: str) -> str:
 
 
 def _complete_steps_after(client, draft, code: str) -> None:
-    for later in STEP_CODES[STEP_CODES.index(code) + 1:]:
+    for later in STEP_CODES[STEP_CODES.index(code) + 1 :]:
         assert post_step(client, draft, later).status_code == 302
 
 
@@ -49,8 +49,10 @@ def test_anticoagulant_is_a_row_of_buttons_with_readable_drug_names(physician_cl
     html = _step_html(physician_client, draft, "haematology")
     assert 'name="anticoagulant" id="id_anticoagulant_unknown" value="" checked>' in html
     assert '<label class="btn btn-choice" for="id_anticoagulant_none">None</label>' in html
-    assert '<label class="btn btn-choice" for="id_anticoagulant_factor_xa_inhibitor">Apixaban, rivaroxaban or ' \
-           'edoxaban</label>' in html
+    assert (
+        '<label class="btn btn-choice" for="id_anticoagulant_factor_xa_inhibitor">Apixaban, rivaroxaban or '
+        "edoxaban</label>" in html
+    )
     assert 'for="id_anticoagulant_vitamin_k_antagonist">Vitamin K antagonist (warfarin' in html
 
 
@@ -71,8 +73,9 @@ def test_fibrinogen_is_a_number_input_in_g_per_l(physician_client, draft, publis
 def test_inr_anticoagulant_and_fibrinogen_are_asked_together(physician_client, draft, published_guideline):
     complete_steps(physician_client, draft, upto="haematology")
     html = _step_html(physician_client, draft, "haematology")
-    positions = [html.index(f'name="{name}"') for name in
-                 ("inr", "anticoagulant", "fibrinogen_g_per_l", "infection_status")]
+    positions = [
+        html.index(f'name="{name}"') for name in ("inr", "anticoagulant", "fibrinogen_g_per_l", "infection_status")
+    ]
     assert positions == sorted(positions)
 
 
@@ -87,11 +90,14 @@ def test_patient_step_accepts_and_keeps_sex(physician_client, draft, published_g
     assert 'id="id_sex_male" value="male" checked>' in _step_html(physician_client, draft, "patient")
 
 
-def test_haematology_step_accepts_and_keeps_anticoagulant_and_fibrinogen(physician_client, draft,
-                                                                         published_guideline):
+def test_haematology_step_accepts_and_keeps_anticoagulant_and_fibrinogen(physician_client, draft, published_guideline):
     complete_steps(physician_client, draft, upto="haematology")
-    answers = {**VALID["haematology"], "inr": "3.2", "anticoagulant": "vitamin_k_antagonist",
-               "fibrinogen_g_per_l": "1.2"}
+    answers = {
+        **VALID["haematology"],
+        "inr": "3.2",
+        "anticoagulant": "vitamin_k_antagonist",
+        "fibrinogen_g_per_l": "1.2",
+    }
     response = post_step(physician_client, draft, "haematology", answers)
     assert response.status_code == 302
     draft.refresh_from_db()
@@ -105,8 +111,12 @@ def test_haematology_step_accepts_and_keeps_anticoagulant_and_fibrinogen(physici
 def test_saved_answers_reach_the_engine(physician_client, draft, published_guideline):
     complete_steps(physician_client, draft, upto="haematology")
     post_step(physician_client, draft, "patient", {**VALID["patient"], "sex": "female"})
-    post_step(physician_client, draft, "haematology",
-              {**VALID["haematology"], "anticoagulant": "lmwh", "fibrinogen_g_per_l": "0.9"})
+    post_step(
+        physician_client,
+        draft,
+        "haematology",
+        {**VALID["haematology"], "anticoagulant": "lmwh", "fibrinogen_g_per_l": "0.9"},
+    )
     draft.refresh_from_db()
     intake = parse_answers(draft.answers).intake
     assert (intake.sex, intake.anticoagulant, str(intake.fibrinogen_g_per_l)) == ("female", "lmwh", "0.9")
@@ -114,8 +124,12 @@ def test_saved_answers_reach_the_engine(physician_client, draft, published_guide
 
 def test_review_shows_the_drug_and_the_value(physician_client, draft, published_guideline):
     complete_steps(physician_client, draft, upto="haematology")
-    post_step(physician_client, draft, "haematology",
-              {**VALID["haematology"], "anticoagulant": "factor_xa_inhibitor", "fibrinogen_g_per_l": "1.2"})
+    post_step(
+        physician_client,
+        draft,
+        "haematology",
+        {**VALID["haematology"], "anticoagulant": "factor_xa_inhibitor", "fibrinogen_g_per_l": "1.2"},
+    )
     _complete_steps_after(physician_client, draft, "haematology")
     html = physician_client.get(reverse("wizard:review", args=[draft.pk])).content.decode()
     assert "Apixaban, rivaroxaban or edoxaban" in html
@@ -151,8 +165,12 @@ def test_choosing_unknown_again_clears_a_saved_sex(physician_client, draft, publ
 
 def test_fibrinogen_outside_its_range_is_refused_beside_the_field(physician_client, draft, published_guideline):
     complete_steps(physician_client, draft, upto="haematology")
-    response = post_step(physician_client, draft, "haematology",
-                         {**VALID["haematology"], "anticoagulant": "dabigatran", "fibrinogen_g_per_l": "25"})
+    response = post_step(
+        physician_client,
+        draft,
+        "haematology",
+        {**VALID["haematology"], "anticoagulant": "dabigatran", "fibrinogen_g_per_l": "25"},
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert f'<div class="invalid-feedback d-block" id="fibrinogen_g_per_l-error">{FIBRINOGEN_ERROR}</div>' in html
@@ -164,14 +182,19 @@ def test_fibrinogen_outside_its_range_is_refused_beside_the_field(physician_clie
 
 def test_fibrinogen_that_is_not_a_number_is_refused(physician_client, draft, published_guideline):
     complete_steps(physician_client, draft, upto="haematology")
-    html = post_step(physician_client, draft, "haematology",
-                     {**VALID["haematology"], "fibrinogen_g_per_l": "1,5"}).content.decode()
+    html = post_step(
+        physician_client, draft, "haematology", {**VALID["haematology"], "fibrinogen_g_per_l": "1,5"}
+    ).content.decode()
     assert "Fibrinogen: enter a number from 0 to 20 g/L. Use a dot for decimals." in html
 
 
-@pytest.mark.parametrize(("code", "name", "value"), [
-    ("patient", "sex", "other"), ("haematology", "anticoagulant", "warfarin"),
-])
+@pytest.mark.parametrize(
+    ("code", "name", "value"),
+    [
+        ("patient", "sex", "other"),
+        ("haematology", "anticoagulant", "warfarin"),
+    ],
+)
 def test_tampered_choice_is_refused_with_a_message(physician_client, draft, published_guideline, code, name, value):
     complete_steps(physician_client, draft, upto=code)
     response = post_step(physician_client, draft, code, {**VALID[code], name: value})

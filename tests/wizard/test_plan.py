@@ -28,17 +28,21 @@ def test_gpa_on_high_flow_with_creatinine_1_8_shows_consider(physician_client, c
 
 def test_plan_shows_every_criterion_with_its_status_in_words(physician_client, completed_draft, guideline_document):
     html = _plan_html(physician_client, completed_draft)
-    for code in ("creatinine_over_3_4_mg_dl", "dialysis_or_rapidly_rising_creatinine", "dah_with_hypoxemia",
-                 "anti_gbm_disease"):
+    for code in (
+        "creatinine_over_3_4_mg_dl",
+        "dialysis_or_rapidly_rising_creatinine",
+        "dah_with_hypoxemia",
+        "anti_gbm_disease",
+    ):
         assert guideline_document["texts"][f"criterion_{code}"] in html
     assert html.count('class="criterion-status"') == 4
     for status in ("Met", "Not met", "Unknown"):
-        assert f'</span>{status}</span>' in html
+        assert f"</span>{status}</span>" in html
 
 
 def test_the_strip_shows_each_criterion_as_a_chip_with_its_status_in_words(physician_client, completed_draft):
     html = _plan_html(physician_client, completed_draft)
-    strip = html[html.index('class="strip-head"'):html.index('class="strip-body"')]
+    strip = html[html.index('class="strip-head"') : html.index('class="strip-body"')]
     assert strip.count('<li class="chip chip-') == 4
     assert "Hypoxemia: <strong>met</strong>" in strip
     assert "Creatinine above 3.4 mg/dL: <strong>not met</strong>" in strip
@@ -47,7 +51,7 @@ def test_the_strip_shows_each_criterion_as_a_chip_with_its_status_in_words(physi
 
 def test_the_strip_lists_first_actions_with_their_doses_by_timing(physician_client, completed_draft):
     html = _plan_html(physician_client, completed_draft)
-    strip = html[html.index('class="strip-body"'):html.index('id="detail-title"')]
+    strip = html[html.index('class="strip-body"') : html.index('id="detail-title"')]
     assert '<h3 class="timing-title">Now</h3>' in strip
     assert "<strong>Methylprednisolone</strong> 500–1000 mg IV once daily for 3 days" in strip
     assert "weight</a> needed" in strip  # a dose waiting for the weight links to its question
@@ -76,8 +80,16 @@ def test_no_disagreement_panel_when_plasma_exchange_is_not_indicated(physician_c
 
 def test_plan_sections_follow_the_contract_order(physician_client, completed_draft):
     html = _plan_html(physician_client, completed_draft)
-    ids = ["section-initial_management", "section-immunosuppression", "section-plasma_exchange", "section-adjunctive",
-           "section-etiology_specific", "section-monitoring", "section-prognosis", "section-special_considerations"]
+    ids = [
+        "section-initial_management",
+        "section-immunosuppression",
+        "section-plasma_exchange",
+        "section-adjunctive",
+        "section-etiology_specific",
+        "section-monitoring",
+        "section-prognosis",
+        "section-special_considerations",
+    ]
     positions = [html.index(f'id="{i}"') for i in ids if f'id="{i}"' in html]
     assert len(positions) >= 5
     assert positions == sorted(positions)
@@ -131,8 +143,9 @@ def test_plan_wording_is_clinical_not_internal(physician_client, completed_draft
     assert "1.8 mg/dL (159 µmol/L)" in html
 
 
-def test_plan_shows_guideline_version_date_and_disclaimer(physician_client, completed_draft, published_guideline,
-                                                          guideline_document):
+def test_plan_shows_guideline_version_date_and_disclaimer(
+    physician_client, completed_draft, published_guideline, guideline_document
+):
     html = _plan_html(physician_client, completed_draft)
     assert f"Guideline version {published_guideline.number}" in html
     assert "published " in html

@@ -91,8 +91,9 @@ def test_new_assessment_query_count(physician_client, published_guideline, djang
         physician_client.post(reverse("wizard:new"))
 
 
-def test_invalid_post_full_page_query_count(physician_client, draft, published_guideline,
-                                            django_assert_max_num_queries):
+def test_invalid_post_full_page_query_count(
+    physician_client, draft, published_guideline, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(MAX_QUERIES):
         post_step(physician_client, draft, "patient", {"age_years": "fifty"})
 

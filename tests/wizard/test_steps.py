@@ -22,8 +22,10 @@ def test_valid_post_marks_step_complete_and_advances(physician_client, draft, pu
     complete_steps(physician_client, draft, upto=code)
     response = post_step(physician_client, draft, code)
     index = STEP_CODES.index(code)
-    expected = step_url(draft, STEP_CODES[index + 1]) if index + 1 < len(STEP_CODES) else reverse(
-        "wizard:review", args=[draft.pk]
+    expected = (
+        step_url(draft, STEP_CODES[index + 1])
+        if index + 1 < len(STEP_CODES)
+        else reverse("wizard:review", args=[draft.pk])
     )
     assert response.status_code == 302
     assert response.url == expected
@@ -68,7 +70,7 @@ def test_invalid_post_keeps_every_other_answer_and_the_bad_text(physician_client
 def test_invalid_post_does_not_advance(physician_client, draft, published_guideline, code):
     complete_steps(physician_client, draft, upto=code)
     post_step(physician_client, draft, code, INVALID[code][0])
-    later_urls = [step_url(draft, c) for c in STEP_CODES[STEP_CODES.index(code) + 1:]]
+    later_urls = [step_url(draft, c) for c in STEP_CODES[STEP_CODES.index(code) + 1 :]]
     if code in REQUIRED_STEP_CODES:  # the review (and the plan) wait for the steps that decide plasma exchange
         later_urls.append(reverse("wizard:review", args=[draft.pk]))
     for url in later_urls:
@@ -102,8 +104,7 @@ def test_the_plan_waits_for_the_deciding_steps(physician_client, draft, publishe
     assert physician_client.get(reverse("wizard:plan", args=[draft.pk])).url == step_url(draft, "kidney")
 
 
-def test_the_first_question_has_the_focus_and_an_error_summary_takes_it(physician_client, draft,
-                                                                         published_guideline):
+def test_the_first_question_has_the_focus_and_an_error_summary_takes_it(physician_client, draft, published_guideline):
     html = physician_client.get(step_url(draft, "patient")).content.decode()
     assert html.count(" autofocus") == 1
     assert re.search(r'<input[^>]* id="id_age_years"[^>]* autofocus>', html)
@@ -120,8 +121,10 @@ def test_a_radio_question_first_focuses_its_checked_button(physician_client, dra
 
 def test_yes_no_unknown_are_radio_buttons_shown_as_buttons(physician_client, draft, published_guideline):
     html = physician_client.get(step_url(draft, "patient")).content.decode()
-    assert '<input class="btn-check" type="radio" name="anti_gbm_positive" id="id_anti_gbm_positive_true" ' \
-           'value="true">' in html
+    assert (
+        '<input class="btn-check" type="radio" name="anti_gbm_positive" id="id_anti_gbm_positive_true" '
+        'value="true">' in html
+    )
     assert '<label class="btn btn-choice" for="id_anti_gbm_positive_unknown">Unknown</label>' in html
 
 
@@ -207,9 +210,7 @@ def test_step_responses_vary_on_hx_request(physician_client, draft, published_gu
 @pytest.mark.parametrize("code", STEP_CODES)
 def test_history_restore_request_gets_the_full_page(physician_client, draft, published_guideline, code):
     complete_steps(physician_client, draft, upto=code)
-    response = physician_client.get(
-        step_url(draft, code), headers={**HTMX, "HX-History-Restore-Request": "true"}
-    )
+    response = physician_client.get(step_url(draft, code), headers={**HTMX, "HX-History-Restore-Request": "true"})
     assert "<html" in response.content.decode()
 
 

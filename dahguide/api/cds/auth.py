@@ -63,7 +63,12 @@ def _verify(request: HttpRequest, *, service_path: str = "") -> CdsClient:
     audiences = [audience, request.build_absolute_uri(service_path)] if service_path else [audience]
     try:
         claims = jwt.decode(
-            token, secret, algorithms=ALGORITHMS, audience=audiences, issuer=issuer, leeway=LEEWAY_SECONDS,
+            token,
+            secret,
+            algorithms=ALGORITHMS,
+            audience=audiences,
+            issuer=issuer,
+            leeway=LEEWAY_SECONDS,
             options={"require": ["iss", "aud", "exp", "iat", "jti"]},
         )
     except jwt.InvalidAudienceError:

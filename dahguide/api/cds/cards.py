@@ -31,8 +31,12 @@ from dahguide.engine.intake import FIELDS
 from dahguide.feedback.models import Reason
 
 SUMMARY_LIMIT = 140  # CDS Hooks: "<140-character summary"
-DECISION_INDICATOR = {"recommended": "critical", "consider": "warning", "not_indicated": "info",
-                      "insufficient_data": "info"}
+DECISION_INDICATOR = {
+    "recommended": "critical",
+    "consider": "warning",
+    "not_indicated": "info",
+    "insufficient_data": "info",
+}
 _DECISION_SUMMARY = {
     "recommended": "Plasma exchange recommended",
     "consider": "Consider plasma exchange",
@@ -40,9 +44,12 @@ _DECISION_SUMMARY = {
     "insufficient_data": "Not enough data to decide on plasma exchange",
 }
 _STATUS_WORDS = {"met": "Met", "not_met": "Not met", "unknown": "Unknown", "not_applicable": "Not applicable"}
-_PREFETCH_WORDS = {"patient": "the patient (age, sex)", "observations": "the laboratory and SpO₂ results",
-                   "conditions": "the problem list (cause of the DAH)",
-                   "medications": "the medication orders (anticoagulant or antiplatelet drug)"}
+_PREFETCH_WORDS = {
+    "patient": "the patient (age, sex)",
+    "observations": "the laboratory and SpO₂ results",
+    "conditions": "the problem list (cause of the DAH)",
+    "medications": "the medication orders (anticoagulant or antiplatelet drug)",
+}
 
 
 # The content's reversal actions (REFERENCE §8.3: reversal_vitamin_k_antagonist, reversal_dabigatran, …):
@@ -50,8 +57,11 @@ _PREFETCH_WORDS = {"patient": "the patient (age, sex)", "observations": "the lab
 REVERSAL_PREFIX = "reversal_"
 # source.topic of each card (CDS Hooks 2.0), so an EHR (and a test) can tell the cards apart.
 TOPICS = {
-    "decision": "Plasma-exchange decision", "give_now": "Give now", "withheld": "Not suggested for this patient",
-    "warning": "Critical warning", "data": "EHR data",
+    "decision": "Plasma-exchange decision",
+    "give_now": "Give now",
+    "withheld": "Not suggested for this patient",
+    "warning": "Critical warning",
+    "data": "EHR data",
 }
 
 
@@ -76,7 +86,8 @@ def card_recommendations(card: Mapping[str, Any], plan: Mapping[str, Any]) -> tu
         return tuple(r["code"] for r in recs if r.get("section") == PLEX_SECTION)
     if topic == "give_now":
         return tuple(
-            r["code"] for r in recs
+            r["code"]
+            for r in recs
             if r.get("kind") == "action" and r.get("timing") == "now" and r.get("section") != PLEX_SECTION
         )
     return ()
@@ -88,7 +99,7 @@ def summary(text: str) -> str:
 
 
 def fitted(prefix: str, items: list[str]) -> str:
-    """"Give now: A; B (+2 more)": as many items as fit a summary, and how many did not."""
+    """ "Give now: A; B (+2 more)": as many items as fit a summary, and how many did not."""
     for shown in range(len(items), 0, -1):
         rest = len(items) - shown
         text = f"{prefix}: {'; '.join(items[:shown])}" + (f" (+{rest} more)" if rest else "")
@@ -97,8 +108,9 @@ def fitted(prefix: str, items: list[str]) -> str:
     return summary(f"{prefix}: {items[0]}" + (f" (+{len(items) - 1} more)" if len(items) > 1 else ""))
 
 
-def _card(summary_text: str, indicator: str, detail: str, source: Mapping[str, str], link: Mapping[str, str],
-          *, topic: str) -> dict[str, Any]:
+def _card(
+    summary_text: str, indicator: str, detail: str, source: Mapping[str, str], link: Mapping[str, str], *, topic: str
+) -> dict[str, Any]:
     return {
         "uuid": str(uuid.uuid4()),
         "summary": summary(summary_text),
@@ -132,8 +144,9 @@ def _ehr_sections(mapped: MappingResult, *, with_used: bool = True) -> list[str]
     return parts
 
 
-def decision_card(plan: Mapping[str, Any], mapped: MappingResult, source: Mapping[str, str],
-                  link: Mapping[str, str]) -> dict[str, Any]:
+def decision_card(
+    plan: Mapping[str, Any], mapped: MappingResult, source: Mapping[str, str], link: Mapping[str, str]
+) -> dict[str, Any]:
     plex = plan["plasma_exchange"]
     decision = plex["decision"]
     met = [c.get("label") or c["code"] for c in plex["criteria"] if c["status"] == "met"]
@@ -141,18 +154,23 @@ def decision_card(plan: Mapping[str, Any], mapped: MappingResult, source: Mappin
     criteria = []
     for c in plex["criteria"]:
         line = f"**{_STATUS_WORDS.get(c['status'], c['status'])}**: {c.get('label') or c['code']}"
-        facts = "; ".join(p for p in (
-            f"observed {c['observed']}" if c.get("observed") else "",
-            f"threshold {c['threshold']}" if c.get("threshold") else "",
-        ) if p)
+        facts = "; ".join(
+            p
+            for p in (
+                f"observed {c['observed']}" if c.get("observed") else "",
+                f"threshold {c['threshold']}" if c.get("threshold") else "",
+            )
+            if p
+        )
         criteria.append(line + (f" ({facts})" if facts else ""))
     parts = [plex["text"], "**Criteria**\n\n" + _bullets(criteria)]
     if plex.get("why"):
         parts.append("**Why**: " + "; ".join(plex["why"]) + ".")
     parts += _ehr_sections(mapped)
     if plan.get("missing_data"):
-        parts.append("**Missing**: " + ", ".join(FIELDS[n].label if n in FIELDS else n
-                                                   for n in plan["missing_data"]) + ".")
+        parts.append(
+            "**Missing**: " + ", ".join(FIELDS[n].label if n in FIELDS else n for n in plan["missing_data"]) + "."
+        )
     if sources := _citations(plex.get("citations", [])):
         parts.append(f"Sources: {sources}.")
     parts.append(f"_{plan.get('disclaimer', '')}_")
@@ -186,11 +204,13 @@ def give_now_card(plan: Mapping[str, Any], source: Mapping[str, str], link: Mapp
         parts.append("**Critical** (each has its own card): " + "; ".join(summary(w["text"]) for w in flags))
     parts += [_action_block(n, r) for n, r in enumerate(actions, start=1)]
     if withheld := plan.get("withheld"):
-        parts.append("**Not suggested for this patient** (see its card): " + "; ".join(w["title"] for w in withheld)
-                     + ".")
+        parts.append(
+            "**Not suggested for this patient** (see its card): " + "; ".join(w["title"] for w in withheld) + "."
+        )
     if any(r.get("doses") for r in actions):
-        parts.append("Doses are computed from the recorded values and are display only: confirm every figure "
-                     "before prescribing.")
+        parts.append(
+            "Doses are computed from the recorded values and are display only: confirm every figure before prescribing."
+        )
     titles = [r.get("title") or r["code"] for r in actions]
     indicator = "critical" if reversals or flags else "warning"
     return _card(fitted("Give now", titles), indicator, "\n\n".join(parts), source, link, topic="give_now")
@@ -211,8 +231,9 @@ def withheld_card(plan: Mapping[str, Any], source: Mapping[str, str], link: Mapp
             block += f"\n\nSources: {sources}."
         parts.append(block)
     titles = [w.get("title") or w["code"] for w in withheld]
-    return _card(fitted("Not suggested for this patient", titles), "warning", "\n\n".join(parts), source, link,
-                 topic="withheld")
+    return _card(
+        fitted("Not suggested for this patient", titles), "warning", "\n\n".join(parts), source, link, topic="withheld"
+    )
 
 
 def warning_cards(plan: Mapping[str, Any], source: Mapping[str, str], link: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -231,8 +252,9 @@ def warning_cards(plan: Mapping[str, Any], source: Mapping[str, str], link: Mapp
     return cards
 
 
-def data_card(mapped: MappingResult, fhir_server: bool, source: Mapping[str, str],
-              link: Mapping[str, str]) -> dict[str, Any] | None:
+def data_card(
+    mapped: MappingResult, fhir_server: bool, source: Mapping[str, str], link: Mapping[str, str]
+) -> dict[str, Any] | None:
     if not (mapped.missing or mapped.stale or mapped.problems):
         return None
     if mapped.missing:
@@ -250,8 +272,14 @@ def data_card(mapped: MappingResult, fhir_server: bool, source: Mapping[str, str
     return _card(title, "warning", "\n\n".join(parts), source, link, topic="data")
 
 
-def build_cards(plan: Mapping[str, Any], mapped: MappingResult, *, fhir_server: bool,
-                source: Mapping[str, str], link: Mapping[str, str]) -> list[dict[str, Any]]:
+def build_cards(
+    plan: Mapping[str, Any],
+    mapped: MappingResult,
+    *,
+    fhir_server: bool,
+    source: Mapping[str, str],
+    link: Mapping[str, str],
+) -> list[dict[str, Any]]:
     cards = [decision_card(plan, mapped, source, link)]
     cards += [c for c in (give_now_card(plan, source, link), withheld_card(plan, source, link)) if c]
     cards += warning_cards(plan, source, link)

@@ -78,8 +78,14 @@ def _item(item: Any, problems: dict[str, str]) -> CardOutcome | None:
     if problems:
         return None
     assert card is not None and outcome is not None  # each is named in problems otherwise
-    return CardOutcome(card=card, outcome=outcome, reason_code=reason_code, user_comment=comment,
-                       accepted_suggestions=suggestions, outcome_at=at)
+    return CardOutcome(
+        card=card,
+        outcome=outcome,
+        reason_code=reason_code,
+        user_comment=comment,
+        accepted_suggestions=suggestions,
+        outcome_at=at,
+    )
 
 
 def _timestamp(value: Any, problems: dict[str, str]) -> datetime | None:

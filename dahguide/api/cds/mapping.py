@@ -50,9 +50,17 @@ PAO2_LOINC = ("2703-7",)  # oxygen partial pressure in arterial blood
 FIO2_LOINC = (O2_CONCENTRATION_LOINC,)  # inhaled oxygen concentration, as an Observation of its own
 # Each quantity read from the observations, with its LOINC codes (the first match wins).
 QUANTITIES = (
-    ("creatinine", CREATININE_LOINC), ("platelets", PLATELETS_LOINC), ("spo2", SPO2_LOINC), ("inr", INR_LOINC),
-    ("fibrinogen", FIBRINOGEN_LOINC), ("egfr", EGFR_LOINC), ("weight", WEIGHT_LOINC), ("height", HEIGHT_LOINC),
-    ("pf", PF_LOINC), ("pao2", PAO2_LOINC), ("fio2", FIO2_LOINC),
+    ("creatinine", CREATININE_LOINC),
+    ("platelets", PLATELETS_LOINC),
+    ("spo2", SPO2_LOINC),
+    ("inr", INR_LOINC),
+    ("fibrinogen", FIBRINOGEN_LOINC),
+    ("egfr", EGFR_LOINC),
+    ("weight", WEIGHT_LOINC),
+    ("height", HEIGHT_LOINC),
+    ("pf", PF_LOINC),
+    ("pao2", PAO2_LOINC),
+    ("fio2", FIO2_LOINC),
 )
 # PaO₂ and FiO₂ read separately make a P/F only when taken together: a gas drawn on another
 # oxygen setting gives a ratio the patient never had [U].
@@ -131,7 +139,12 @@ ANTICOAGULANT_BY_RXNORM: dict[str, tuple[str, str]] = {
 # antiplatelet drug, and among anticoagulants the longest-acting first, whose effect outlasts the
 # others' and whose reversal takes longest (REFERENCE §8.3) [U]. The others are named beside it.
 ANTICOAGULANT_PRIORITY = (
-    "vitamin_k_antagonist", "dabigatran", "factor_xa_inhibitor", "lmwh", "unfractionated_heparin", "antiplatelet",
+    "vitamin_k_antagonist",
+    "dabigatran",
+    "factor_xa_inhibitor",
+    "lmwh",
+    "unfractionated_heparin",
+    "antiplatelet",
 )
 # A held anticoagulant still acts for hours to days (warfarin held for the bleeding): it counts.
 _CURRENT_ORDER_STATUS = frozenset({"active", "on-hold"})
@@ -142,8 +155,12 @@ _USABLE_STATUS = frozenset({"final", "amended", "corrected", "preliminary"})
 
 # Platelet units (normalised spelling) -> factor to ×10⁹/L. 1 µL = 1 mm³, so 10³/µL = 10⁹/L.
 _PLATELET_FACTORS = {
-    "10*9/l": Decimal(1), "10*3/ul": Decimal(1), "10*3/mm3": Decimal(1), "k/ul": Decimal(1),
-    "/ul": Decimal("0.001"), "/mm3": Decimal("0.001"),
+    "10*9/l": Decimal(1),
+    "10*3/ul": Decimal(1),
+    "10*3/mm3": Decimal(1),
+    "k/ul": Decimal(1),
+    "/ul": Decimal("0.001"),
+    "/mm3": Decimal("0.001"),
 }
 # Fibrinogen units (normalised spelling) -> factor to g/L.
 _FIBRINOGEN_FACTORS = {"g/l": Decimal(1), "mg/dl": Decimal("0.01")}
@@ -152,9 +169,19 @@ _EGFR_UNITS = frozenset({"ml/min/{1.73_m2}", "ml/min/1.73_m2", "ml/min/1.73m2", 
 _POUND = Decimal("0.45359237")  # kg, by definition
 _WEIGHT_FACTORS = {"kg": Decimal(1), "g": Decimal("0.001"), "[lb_av]": _POUND, "lb": _POUND}
 _HEIGHT_FACTORS = {"cm": Decimal(1), "m": Decimal(100), "[in_i]": Decimal("2.54"), "in": Decimal("2.54")}
-_LABELS = {"creatinine": "Serum creatinine", "platelets": "Platelets", "spo2": "SpO₂", "inr": "INR",
-           "fibrinogen": "Fibrinogen", "egfr": "eGFR", "weight": "Weight", "height": "Height",
-           "pf": "PaO₂/FiO₂", "pao2": "PaO₂", "fio2": "FiO₂"}
+_LABELS = {
+    "creatinine": "Serum creatinine",
+    "platelets": "Platelets",
+    "spo2": "SpO₂",
+    "inr": "INR",
+    "fibrinogen": "Fibrinogen",
+    "egfr": "eGFR",
+    "weight": "Weight",
+    "height": "Height",
+    "pf": "PaO₂/FiO₂",
+    "pao2": "PaO₂",
+    "fio2": "FiO₂",
+}
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _SAFE_TEXT = re.compile(r"[^A-Za-z0-9 %/.^{}µμ-]")
 
@@ -299,8 +326,10 @@ def _entries(bundle: Mapping[str, Any], resource_type: str, what: str, out: Mapp
     if not isinstance(entries, list):
         return []
     return [
-        e["resource"] for e in entries
-        if isinstance(e, Mapping) and isinstance(e.get("resource"), Mapping)
+        e["resource"]
+        for e in entries
+        if isinstance(e, Mapping)
+        and isinstance(e.get("resource"), Mapping)
         and e["resource"].get("resourceType") == resource_type
     ]
 
@@ -309,7 +338,8 @@ def _codes(concept: Any, system: str) -> set[str]:
     if not isinstance(concept, Mapping) or not isinstance(concept.get("coding"), list):
         return set()
     return {
-        c["code"] for c in concept["coding"]
+        c["code"]
+        for c in concept["coding"]
         if isinstance(c, Mapping) and c.get("system") == system and isinstance(c.get("code"), str)
     }
 
@@ -421,7 +451,9 @@ _FIO2_UNITS = {"%": "percent", "1": "fraction", "{fraction}": "fraction", "": "f
 
 
 def _map_pf_pair(
-    pao2: tuple[Mapping[str, Any], datetime], fio2: tuple[Mapping[str, Any], datetime], now: datetime,
+    pao2: tuple[Mapping[str, Any], datetime],
+    fio2: tuple[Mapping[str, Any], datetime],
+    now: datetime,
     out: MappingResult,
 ) -> None:
     """P/F from the newest PaO₂ and FiO₂ Observations, when both are current and taken together."""
@@ -430,22 +462,30 @@ def _map_pf_pair(
         ref = _reference(obs)
         source = f"{_when(effective, now)}" + (f" ({ref})" if ref else "")
         quantity = _quantity(obs.get("valueQuantity"))
-        code = None if quantity is None else (_PAO2_UNITS if what == "pao2" else _FIO2_UNITS).get(
-            quantity[1].strip().lower())
+        code = (
+            None
+            if quantity is None
+            else (_PAO2_UNITS if what == "pao2" else _FIO2_UNITS).get(quantity[1].strip().lower())
+        )
         if quantity is None or code is None:
-            out.problems.append(f"The newest {_LABELS[what]} result, {source}, has no usable value or unit: "
-                                "P/F not calculated.")
+            out.problems.append(
+                f"The newest {_LABELS[what]} result, {source}, has no usable value or unit: P/F not calculated."
+            )
             return
         if now - effective > STALE_AFTER[what]:
             hours = int(STALE_AFTER[what].total_seconds() // 3600)
-            out.stale.append(f"{_LABELS[what]} {units.format_decimal(quantity[0])} {safe_text(quantity[1])}, "
-                             f"{source} is older than {hours} h: P/F not calculated.")
+            out.stale.append(
+                f"{_LABELS[what]} {units.format_decimal(quantity[0])} {safe_text(quantity[1])}, "
+                f"{source} is older than {hours} h: P/F not calculated."
+            )
             return
         readings.append((quantity[0], code, source, effective))
     (pao2_value, pao2_unit, pao2_source, pao2_at), (fio2_value, fio2_unit, fio2_source, fio2_at) = readings
     if abs(pao2_at - fio2_at) > PF_PAIR_WITHIN:
-        out.problems.append(f"PaO₂ ({pao2_source}) and FiO₂ ({fio2_source}) were not taken within an hour "
-                            "of each other: P/F not calculated.")
+        out.problems.append(
+            f"PaO₂ ({pao2_source}) and FiO₂ ({fio2_source}) were not taken within an hour "
+            "of each other: P/F not calculated."
+        )
         return
     result = units.pao2_fio2_ratio(pao2_value, pao2_unit, fio2_value, fio2_unit)
     if result.ratio_mmhg is None:
@@ -453,8 +493,11 @@ def _map_pf_pair(
         return
     ratio = result.ratio_mmhg.quantize(Decimal(1))
     fio2_shown = f"{units.format_decimal(fio2_value)}{'%' if fio2_unit == 'percent' else ''}"
-    out.use({"pao2_fio2_ratio": ratio}, f"PaO₂/FiO₂ {units.format_decimal(ratio)} mmHg, calculated from PaO₂ "
-            f"{units.format_decimal(pao2_value)} {pao2_unit} ({pao2_source}) and FiO₂ {fio2_shown} ({fio2_source})")
+    out.use(
+        {"pao2_fio2_ratio": ratio},
+        f"PaO₂/FiO₂ {units.format_decimal(ratio)} mmHg, calculated from PaO₂ "
+        f"{units.format_decimal(pao2_value)} {pao2_unit} ({pao2_source}) and FiO₂ {fio2_shown} ({fio2_source})",
+    )
 
 
 def _convert(what: str, value: Decimal, unit: str) -> tuple[dict[str, Any], str] | None:
@@ -536,11 +579,15 @@ def _map_oxygen(obs: Mapping[str, Any], source: str, out: MappingResult) -> None
     if len(verdicts) == 1:
         support = verdicts.pop()
         detail = "" if support == "room_air" else " (at least; confirm high-flow or ventilation)"
-        out.use({"oxygen_support": support}, f"Oxygen support: {FIELDS['oxygen_support'].choice_label(support)}"
-                f"{detail}, from {' and '.join(shown)}{source}")
+        out.use(
+            {"oxygen_support": support},
+            f"Oxygen support: {FIELDS['oxygen_support'].choice_label(support)}"
+            f"{detail}, from {' and '.join(shown)}{source}",
+        )
     elif len(verdicts) > 1:
-        out.problems.append(f"The inhaled-oxygen values of the SpO₂ result disagree ({', '.join(shown)}): "
-                            "oxygen support not filled in.")
+        out.problems.append(
+            f"The inhaled-oxygen values of the SpO₂ result disagree ({', '.join(shown)}): oxygen support not filled in."
+        )
 
 
 # -- Conditions ---------------------------------------------------------------------------------
@@ -630,8 +677,14 @@ def _medication_codes(request: Mapping[str, Any], included: Mapping[str, Mapping
         return None
     medication: Any = None
     if target.startswith("#"):
-        medication = next((c for c in _list(request.get("contained")) if isinstance(c, Mapping)
-                           and c.get("resourceType") == "Medication" and c.get("id") == target[1:]), None)
+        medication = next(
+            (
+                c
+                for c in _list(request.get("contained"))
+                if isinstance(c, Mapping) and c.get("resourceType") == "Medication" and c.get("id") == target[1:]
+            ),
+            None,
+        )
     else:
         medication = included.get("/".join(target.split("/")[-2:]))  # relative or absolute reference
     if not isinstance(medication, Mapping):
@@ -648,6 +701,8 @@ def _list(value: Any) -> list[Any]:
 
 
 PREFETCH_READERS = (
-    ("patient", _patient), ("observations", _observations), ("conditions", _conditions),
+    ("patient", _patient),
+    ("observations", _observations),
+    ("conditions", _conditions),
     ("medications", _medications),
 )

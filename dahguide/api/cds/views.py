@@ -131,7 +131,8 @@ def service(request: HttpRequest) -> HttpResponse:
             feedback_services.IssuedCard(c["uuid"], c["source"]["topic"]["code"], cards.card_recommendations(c, plan))
             for c in built
         ],
-        guideline_version=int(snapshot.version), issuer=client.issuer,
+        guideline_version=int(snapshot.version),
+        issuer=client.issuer,
     )
     return JsonResponse({"cards": built})
 
@@ -160,8 +161,9 @@ def feedback(request: HttpRequest) -> HttpResponse:
         stored = feedback_services.cds_feedback_record(issuer=client.issuer, items=items)
     except feedback_services.FeedbackRefused as exc:
         problems = {f"feedback[{i}].card": p for i, p in exc.problems.items()}
-        return JsonResponse({"error": "The feedback was not stored.", "problems": problems},
-                            status=409 if exc.conflict else 400)
+        return JsonResponse(
+            {"error": "The feedback was not stored.", "problems": problems}, status=409 if exc.conflict else 400
+        )
     return JsonResponse({"stored": sum(stored), "already_stored": len(stored) - sum(stored)})
 
 
@@ -191,7 +193,9 @@ def from_cds(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         snapshot = get_published_snapshot()
         draft = draft_create_from_ehr(
-            owner=request.user, answers=data.answers, guideline_version=snapshot.version if snapshot else "",
+            owner=request.user,
+            answers=data.answers,
+            guideline_version=snapshot.version if snapshot else "",
             sources=dict.fromkeys(data.answers, "sent with the EHR's CDS Hooks card"),
         )
         return redirect("wizard:step", pk=draft.pk, step=STEP_CODES[0])

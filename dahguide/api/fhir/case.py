@@ -91,8 +91,11 @@ def _action(code: str, title: str, text: str, why: list[str], cites: list[Mappin
 def _plasma_exchange(plex: Mapping[str, Any]) -> dict[str, Any]:
     decision = plex.get("decision", "insufficient_data")
     action = _action(
-        "plasma_exchange", f"Plasma exchange: {decision.replace('_', ' ')}", plex.get("text", ""),
-        list(plex.get("why", [])), list(plex.get("citations", [])),
+        "plasma_exchange",
+        f"Plasma exchange: {decision.replace('_', ' ')}",
+        plex.get("text", ""),
+        list(plex.get("why", [])),
+        list(plex.get("citations", [])),
     )
     action["code"] = [{"coding": [{"system": common.code_system("plasma_exchange_decision"), "code": decision}]}]
     if decision in _DECISION_PRIORITY:
@@ -102,12 +105,15 @@ def _plasma_exchange(plex: Mapping[str, Any]) -> dict[str, Any]:
             "id": c["code"],
             "title": f"{c.get('label') or c['code']}: {c['status'].replace('_', ' ')}",
             "description": "; ".join(
-                part for part in (
+                part
+                for part in (
                     f"observed {c['observed']}" if c.get("observed") else "",
                     f"threshold {c['threshold']}" if c.get("threshold") else "",
                     c.get("explanation", ""),
-                ) if part
-            ) or c["status"].replace("_", " "),
+                )
+                if part
+            )
+            or c["status"].replace("_", " "),
             "code": [{"coding": [{"system": common.code_system("criterion_status"), "code": c["status"]}]}],
         }
         for c in plex.get("criteria", [])
@@ -127,16 +133,26 @@ def _recommendation(r: Mapping[str, Any]) -> dict[str, Any]:
     if caveats := [plan_text.caveat_line(c) for c in r.get("caveats", [])]:
         parts.append("For this patient:\n" + "\n".join(f"- {line}" for line in caveats))
     cites = [*r.get("citations", []), *(c for d in r.get("doses", []) for c in d.get("citations", []))]
-    return _action(r["code"], r.get("title") or r["code"], "\n\n".join(p for p in parts if p), list(r.get("why", [])),
-                   list({(c.get("label"), c.get("reference")): c for c in cites}.values()))
+    return _action(
+        r["code"],
+        r.get("title") or r["code"],
+        "\n\n".join(p for p in parts if p),
+        list(r.get("why", [])),
+        list({(c.get("label"), c.get("reference")): c for c in cites}.values()),
+    )
 
 
 def request_group(*, plan: Mapping[str, Any], authored: str, version: str, rid: str) -> dict[str, Any]:
     actions = [_plasma_exchange(plan.get("plasma_exchange", {}))]
     actions += [_recommendation(r) for r in plan.get("recommendations", [])]
     monitoring = [
-        _action(m["code"], m["code"].replace("_", " ").capitalize(), m.get("text", ""), list(m.get("why", [])),
-                list(m.get("citations", [])))
+        _action(
+            m["code"],
+            m["code"].replace("_", " ").capitalize(),
+            m.get("text", ""),
+            list(m.get("why", [])),
+            list(m.get("citations", [])),
+        )
         for m in plan.get("monitoring", [])
     ]
     if monitoring:
@@ -176,7 +192,14 @@ def operation_outcome(*, plan: Mapping[str, Any], rid: str) -> dict[str, Any]:
 
 
 def guidance_response(
-    *, plan: Mapping[str, Any], authored: str, version: str, rid: str, request_id: str, result: str, outcome: str,
+    *,
+    plan: Mapping[str, Any],
+    authored: str,
+    version: str,
+    rid: str,
+    request_id: str,
+    result: str,
+    outcome: str,
 ) -> dict[str, Any]:
     notes = [{"text": plan.get("plasma_exchange", {}).get("text", "")}]
     for w in plan.get("withheld", []):  # a note, not an action: every action of the RequestGroup is a proposal
@@ -208,15 +231,27 @@ def case_bundle(
     ``inputs`` is used when present, so the answers are exactly those the plan was computed from)."""
     answers = plan.get("inputs") or inputs
     version = str(plan.get("guideline", {}).get("version", ""))
-    ids = {kind: common.stable_uuid("case", case_id, revision_number, kind) for kind in (
-        "bundle", "QuestionnaireResponse", "GuidanceResponse", "RequestGroup", "OperationOutcome",
-    )}
+    ids = {
+        kind: common.stable_uuid("case", case_id, revision_number, kind)
+        for kind in (
+            "bundle",
+            "QuestionnaireResponse",
+            "GuidanceResponse",
+            "RequestGroup",
+            "OperationOutcome",
+        )
+    }
     urn = {kind: f"urn:uuid:{value}" for kind, value in ids.items()}
     resources = [
         questionnaire_response(inputs=answers, authored=authored, version=version, rid=ids["QuestionnaireResponse"]),
         guidance_response(
-            plan=plan, authored=authored, version=version, rid=ids["GuidanceResponse"],
-            request_id=f"{case_id}-{revision_number}", result=urn["RequestGroup"], outcome=urn["OperationOutcome"],
+            plan=plan,
+            authored=authored,
+            version=version,
+            rid=ids["GuidanceResponse"],
+            request_id=f"{case_id}-{revision_number}",
+            result=urn["RequestGroup"],
+            outcome=urn["OperationOutcome"],
         ),
         request_group(plan=plan, authored=authored, version=version, rid=ids["RequestGroup"]),
         operation_outcome(plan=plan, rid=ids["OperationOutcome"]),

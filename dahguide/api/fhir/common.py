@@ -20,8 +20,15 @@ PLANDEFINITION_ID = "dah-treatment"
 RULE_LANGUAGE = "application/vnd.dahguide.rule+json"
 # UCUM codes of the intake's display units (FieldSpec.unit_label); a unit without one is text only.
 UCUM_UNITS = {
-    "years": "a", "months": "mo", "kg": "kg", "cm": "cm", "%": "%", "mmHg": "mm[Hg]", "×10⁹/L": "10*9/L",
-    "mL/min/1.73 m²": "mL/min/{1.73_m2}", "g/L": "g/L",
+    "years": "a",
+    "months": "mo",
+    "kg": "kg",
+    "cm": "cm",
+    "%": "%",
+    "mmHg": "mm[Hg]",
+    "×10⁹/L": "10*9/L",
+    "mL/min/1.73 m²": "mL/min/{1.73_m2}",
+    "g/L": "g/L",
 }
 NONE_OF_THESE = ("none", "None of these")  # a multi-choice answered with no factor present (not unknown)
 
@@ -89,23 +96,27 @@ def applicability(rule: Rule) -> list[dict[str, Any]]:
     if not rule:
         return []
     document = rule_document(rule)
-    return [{
-        "kind": "applicability",
-        "expression": {
-            "description": "Applies when " + " — or — ".join(describe_rule(document)),
-            "language": RULE_LANGUAGE,
-            "expression": json.dumps(document, separators=(",", ":")),
-        },
-    }]
+    return [
+        {
+            "kind": "applicability",
+            "expression": {
+                "description": "Applies when " + " — or — ".join(describe_rule(document)),
+                "language": RULE_LANGUAGE,
+                "expression": json.dumps(document, separators=(",", ":")),
+            },
+        }
+    ]
 
 
 def strength_extension(strength: str) -> list[dict[str, Any]]:
     if not strength:
         return []
-    return [{
-        "url": "http://hl7.org/fhir/StructureDefinition/cqf-strengthOfRecommendation",
-        "valueCodeableConcept": {"text": strength},
-    }]
+    return [
+        {
+            "url": "http://hl7.org/fhir/StructureDefinition/cqf-strengthOfRecommendation",
+            "valueCodeableConcept": {"text": strength},
+        }
+    ]
 
 
 def stable_uuid(*parts: object) -> str:

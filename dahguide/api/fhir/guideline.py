@@ -15,8 +15,13 @@ from dahguide.engine.content import Snapshot
 from dahguide.engine.intake import FIELDS, STEPS, FieldSpec, json_number
 from dahguide.engine.vocabulary import PLEX_CRITERIA, SECTIONS
 
-_ITEM_TYPES = {"integer": "integer", "number": "decimal", "boolean": "boolean", "choice": "choice",
-               "multi_choice": "choice"}
+_ITEM_TYPES = {
+    "integer": "integer",
+    "number": "decimal",
+    "boolean": "boolean",
+    "choice": "choice",
+    "multi_choice": "choice",
+}
 _MIN_MAX = {"integer": "valueInteger", "number": "valueDecimal", "lab": "valueDecimal"}
 _PLEX_TITLE = "Plasma-exchange check"
 
@@ -44,31 +49,46 @@ def _range_extensions(spec: FieldSpec) -> list[dict[str, Any]]:
 def _help(spec: FieldSpec, link_id: str) -> list[dict[str, Any]]:
     if not spec.help_text:
         return []
-    return [{
-        "linkId": f"{link_id}.help",
-        "type": "display",
-        "text": spec.help_text,
-        "extension": [{
-            "url": "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl",
-            "valueCodeableConcept": {"coding": [{
-                "system": "http://hl7.org/fhir/questionnaire-item-control", "code": "help", "display": "Help-Button",
-            }]},
-        }],
-    }]
+    return [
+        {
+            "linkId": f"{link_id}.help",
+            "type": "display",
+            "text": spec.help_text,
+            "extension": [
+                {
+                    "url": "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl",
+                    "valueCodeableConcept": {
+                        "coding": [
+                            {
+                                "system": "http://hl7.org/fhir/questionnaire-item-control",
+                                "code": "help",
+                                "display": "Help-Button",
+                            }
+                        ]
+                    },
+                }
+            ],
+        }
+    ]
 
 
 def _question_items(spec: FieldSpec) -> list[dict[str, Any]]:
     """One item per input name: a lab field is its value (decimal) and its unit (UCUM choice)."""
     if spec.kind == "lab":
         value: dict[str, Any] = {
-            "linkId": spec.name, "text": common.item_text(spec, spec.name), "type": "decimal", "required": False,
+            "linkId": spec.name,
+            "text": common.item_text(spec, spec.name),
+            "type": "decimal",
+            "required": False,
         }
         if extensions := _range_extensions(spec):
             value["extension"] = extensions
         if help_items := _help(spec, spec.name):
             value["item"] = help_items
         unit = {
-            "linkId": spec.unit_field, "text": common.item_text(spec, spec.unit_field), "type": "choice",
+            "linkId": spec.unit_field,
+            "text": common.item_text(spec, spec.unit_field),
+            "type": "choice",
             "required": False,
             "answerOption": [{"valueCoding": common.answer_coding(spec, u)} for u, _ in spec.choices],
         }
@@ -175,21 +195,31 @@ def plan_definition(snapshot: Snapshot, status: str) -> dict[str, Any]:
         {"id": f"section_{s}", "title": s.replace("_", " ").capitalize(), "action": by_section[s]} for s in ordered
     ]
     if snapshot.monitoring:
-        actions.append({
-            "id": "section_monitoring_checklist", "title": "Monitoring checklist",
-            "action": [_item_action(m.code, m.code.replace("_", " ").capitalize(), m.text, snapshot, m)
-                       for m in snapshot.monitoring],
-        })
+        actions.append(
+            {
+                "id": "section_monitoring_checklist",
+                "title": "Monitoring checklist",
+                "action": [
+                    _item_action(m.code, m.code.replace("_", " ").capitalize(), m.text, snapshot, m)
+                    for m in snapshot.monitoring
+                ],
+            }
+        )
     red_flags = [w for w in snapshot.warnings if w.kind != "data_quality"]
     if red_flags:
-        actions.append({
-            "id": "section_red_flags", "title": "Red flags and cautions",
-            "action": [
-                {**_item_action(w.code, w.code.replace("_", " ").capitalize(), w.text, snapshot, w),
-                 "priority": "urgent" if w.severity == "critical" else "routine"}
-                for w in red_flags
-            ],
-        })
+        actions.append(
+            {
+                "id": "section_red_flags",
+                "title": "Red flags and cautions",
+                "action": [
+                    {
+                        **_item_action(w.code, w.code.replace("_", " ").capitalize(), w.text, snapshot, w),
+                        "priority": "urgent" if w.severity == "critical" else "routine",
+                    }
+                    for w in red_flags
+                ],
+            }
+        )
     document: dict[str, Any] = {
         "resourceType": "PlanDefinition",
         "id": common.PLANDEFINITION_ID,
@@ -197,10 +227,15 @@ def plan_definition(snapshot: Snapshot, status: str) -> dict[str, Any]:
         **_metadata(snapshot, status),
         "name": "DAHGuideTreatment",
         "title": snapshot.title or "DAH Guide treatment guidance",
-        "type": {"coding": [{
-            "system": "http://terminology.hl7.org/CodeSystem/plan-definition-type",
-            "code": "clinical-protocol", "display": "Clinical Protocol",
-        }]},
+        "type": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/plan-definition-type",
+                    "code": "clinical-protocol",
+                    "display": "Clinical Protocol",
+                }
+            ]
+        },
         "description": snapshot.texts.get("disclaimer") or "Decision support for diffuse alveolar hemorrhage.",
         "relatedArtifact": [
             {"type": "depends-on", "display": "DAH Guide intake", "resource": common.questionnaire_url()},

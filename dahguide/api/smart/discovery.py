@@ -42,8 +42,11 @@ def _from_well_known(iss: str) -> SmartConfiguration | None:
     if not authorize or not token:
         return None  # incomplete: the CapabilityStatement may still say
     return SmartConfiguration(
-        _endpoint(authorize), _endpoint(token), _strings(document.get("scopes_supported")),
-        _strings(document.get("capabilities")), _strings(document.get("code_challenge_methods_supported")),
+        _endpoint(authorize),
+        _endpoint(token),
+        _strings(document.get("scopes_supported")),
+        _strings(document.get("capabilities")),
+        _strings(document.get("code_challenge_methods_supported")),
     )
 
 

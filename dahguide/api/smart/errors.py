@@ -19,7 +19,8 @@ def unknown_issuer() -> LaunchError:
         "This EHR is not registered with DAH Guide",
         "DAH Guide reads charts only from the EHRs its administrator has allowed. Ask them to add this EHR's "
         "FHIR address to SMART_ALLOWED_ISS (see docs/smart.md).",
-        status=403, retry=False,
+        status=403,
+        retry=False,
     )
 
 

@@ -67,7 +67,8 @@ def launch_begin(*, session: MutableMapping[str, Any], iss: str, launch: str, re
         raise errors.LaunchError(
             "The EHR does not support secure sign-in (PKCE)",
             "DAH Guide requires PKCE with S256 (SMART App Launch 2). Ask the EHR's administrator to enable it.",
-            status=502, retry=False,
+            status=502,
+            retry=False,
         )
     scope = oauth.scopes(config, ehr_launch=bool(launch))
     state, verifier = generate_token(32), generate_token(64)
@@ -76,16 +77,22 @@ def launch_begin(*, session: MutableMapping[str, Any], iss: str, launch: str, re
         url, _ = client.create_authorization_url(config.authorize_url, state=state, code_verifier=verifier, **extra)
     store = _store(session)
     flows = {s: f for s, f in store.get("flows", {}).items() if time.time() - f["started"] < FLOW_SECONDS}
-    flows[state] = {"iss": iss, "token_url": config.token_url, "verifier": verifier, "scope": scope,
-                    "started": time.time()}
+    flows[state] = {
+        "iss": iss,
+        "token_url": config.token_url,
+        "verifier": verifier,
+        "scope": scope,
+        "started": time.time(),
+    }
     store["flows"] = dict(sorted(flows.items(), key=lambda item: item[1]["started"])[-MAX_FLOWS:])
     _save(session, store)
     logger.info("smart_launch_started", extra={"iss": iss, "ehr_launch": bool(launch)})
     return url
 
 
-def launch_finish(*, session: MutableMapping[str, Any], query: dict[str, str], redirect_uri: str,
-                  now: datetime) -> ChartPrefill:
+def launch_finish(
+    *, session: MutableMapping[str, Any], query: dict[str, str], redirect_uri: str, now: datetime
+) -> ChartPrefill:
     """The EHR's answer: check ``state``, exchange the code, read the chart once, map it, drop the token."""
     store = _store(session)
     flow = store.get("flows", {}).pop(query.get("state", ""), None) if query.get("state") else None
@@ -112,8 +119,7 @@ def launch_finish(*, session: MutableMapping[str, Any], query: dict[str, str], r
         raise errors.ehr_refused("get permission to read the chart (the EHR sent no authorization code)")
     token = _exchange(flow, code, redirect_uri)
     try:
-        read = chart.read(iss=flow["iss"], token=token, patient_id=token.get("patient", ""),
-                          redirect_uri=redirect_uri)
+        read = chart.read(iss=flow["iss"], token=token, patient_id=token.get("patient", ""), redirect_uri=redirect_uri)
     finally:
         token.clear()  # discarded after the prefill; it was never written anywhere
     prefill = _prefill(read, now)
@@ -135,11 +141,17 @@ def stored_prefill(*, session: MutableMapping[str, Any], prefill_id: str) -> Cha
     return ChartPrefill(**{k: v for k, v in data.items() if k != "created"})
 
 
-def prefill_confirm(*, session: MutableMapping[str, Any], prefill: ChartPrefill, owner,
-                    guideline_version: str) -> DraftAssessment:
+def prefill_confirm(
+    *, session: MutableMapping[str, Any], prefill: ChartPrefill, owner, guideline_version: str
+) -> DraftAssessment:
     """Start a wizard draft with the chart's answers (the CDS link's service), each with its source."""
-    draft = draft_create_from_ehr(owner=owner, answers=prefill.answers, guideline_version=guideline_version,
-                                  sources=prefill.sources, read_at=prefill.read_at)
+    draft = draft_create_from_ehr(
+        owner=owner,
+        answers=prefill.answers,
+        guideline_version=guideline_version,
+        sources=prefill.sources,
+        read_at=prefill.read_at,
+    )
     store = _store(session)
     store.get("prefills", {}).pop(prefill.id, None)
     _save(session, store)
@@ -152,14 +164,16 @@ def prefill_confirm(*, session: MutableMapping[str, Any], prefill: ChartPrefill,
 def _exchange(flow: dict[str, Any], code: str, redirect_uri: str) -> dict[str, Any]:
     try:
         with oauth.client(redirect_uri=redirect_uri, scope=flow["scope"]) as client:
-            token = client.fetch_token(flow["token_url"], code=code, code_verifier=flow["verifier"],
-                                       grant_type="authorization_code")
+            token = client.fetch_token(
+                flow["token_url"], code=code, code_verifier=flow["verifier"], grant_type="authorization_code"
+            )
     except requests.Timeout as exc:
         raise errors.ehr_unreachable("get permission to read the chart") from exc
     except (AuthlibBaseError, requests.RequestException, ValueError, KeyError) as exc:
         # The OAuth error code only (invalid_grant, invalid_client): descriptions may echo the request.
-        logger.warning("smart_token_refused", extra={"error": mapping.safe_text(getattr(exc, "error", "") or
-                                                                              type(exc).__name__)})
+        logger.warning(
+            "smart_token_refused", extra={"error": mapping.safe_text(getattr(exc, "error", "") or type(exc).__name__)}
+        )
         raise errors.ehr_refused("get permission to read the chart (the sign-in was refused or has expired)") from exc
     if not isinstance(token, dict) or not token.get("access_token"):
         raise errors.ehr_refused("get permission to read the chart (the EHR sent no access token)")
@@ -184,14 +198,22 @@ def _prefill(read: chart.Chart, now: datetime) -> ChartPrefill:
                 mapped.sources.pop(name, None)
         else:
             flagged.append(f"{spec.label}: {issue.detail}")
-    unread = {"observations": "laboratory results and vital signs", "conditions": "problem list",
-              "medications": "medication orders"}
+    unread = {
+        "observations": "laboratory results and vital signs",
+        "conditions": "problem list",
+        "medications": "medication orders",
+    }
     unused.extend(f"The {unread[key]} could not be read from the EHR." for key in mapped.missing if key in unread)
     kept = set(mapped.sources.values())
     return ChartPrefill(
-        id=secrets.token_urlsafe(12), answers=mapping.answers(mapped), sources=dict(mapped.sources),
-        used=[line for line in mapped.used if line in kept], flagged=flagged, unused=unused,
-        read_at=now.isoformat(), patient_name=read.patient_name,
+        id=secrets.token_urlsafe(12),
+        answers=mapping.answers(mapped),
+        sources=dict(mapped.sources),
+        used=[line for line in mapped.used if line in kept],
+        flagged=flagged,
+        unused=unused,
+        read_at=now.isoformat(),
+        patient_name=read.patient_name,
     )
 
 

@@ -50,11 +50,14 @@ def launch(request: HttpRequest) -> HttpResponse:
     else:
         params = request.session.get(PENDING_KEY)
         if not params:
-            return _problem(request, LaunchError(
-                "Open DAH Guide from the EHR",
-                "This address is the one the EHR opens when a clinician launches DAH Guide from a chart. Launch it "
-                "from the patient's chart, or start an assessment by hand.",
-            ))
+            return _problem(
+                request,
+                LaunchError(
+                    "Open DAH Guide from the EHR",
+                    "This address is the one the EHR opens when a clinician launches DAH Guide from a chart. Launch it "
+                    "from the patient's chart, or start an assessment by hand.",
+                ),
+            )
     try:
         services.allowed_issuer(params["iss"])  # an unknown EHR is refused before any login
     except LaunchError as error:
@@ -66,8 +69,9 @@ def launch(request: HttpRequest) -> HttpResponse:
     if not has_role(request.user, PHYSICIAN):
         raise PermissionDenied("Only physicians start assessments from the EHR.")
     try:
-        url = services.launch_begin(session=request.session, iss=params["iss"], launch=params["launch"],
-                                    redirect_uri=_redirect_uri(request))
+        url = services.launch_begin(
+            session=request.session, iss=params["iss"], launch=params["launch"], redirect_uri=_redirect_uri(request)
+        )
     except LaunchError as error:
         return _problem(request, error)
     if continued:
@@ -84,8 +88,9 @@ def callback(request: HttpRequest) -> HttpResponse:
     """The redirect URI: the EHR's answer, then the confirmation page (rendered here, with the name)."""
     query = {k: request.GET.get(k, "") for k in ("state", "code", "error") if k in request.GET}
     try:
-        prefill = services.launch_finish(session=request.session, query=query, redirect_uri=_redirect_uri(request),
-                                         now=chart_time())
+        prefill = services.launch_finish(
+            session=request.session, query=query, redirect_uri=_redirect_uri(request), now=chart_time()
+        )
     except LaunchError as error:
         return _problem(request, error)
     return _confirmation(request, prefill)
@@ -97,21 +102,31 @@ def callback(request: HttpRequest) -> HttpResponse:
 def confirm(request: HttpRequest) -> HttpResponse:
     prefill = services.stored_prefill(session=request.session, prefill_id=request.POST.get("p", ""))
     if prefill is None:
-        return _problem(request, LaunchError(
-            "These chart values can no longer be used",
-            "They were read more than 30 minutes ago, or were already used to start an assessment. Launch DAH "
-            "Guide from the chart again to read the current values.",
-        ))
+        return _problem(
+            request,
+            LaunchError(
+                "These chart values can no longer be used",
+                "They were read more than 30 minutes ago, or were already used to start an assessment. Launch DAH "
+                "Guide from the chart again to read the current values.",
+            ),
+        )
     snapshot = get_published_snapshot()
-    draft = services.prefill_confirm(session=request.session, prefill=prefill, owner=request.user,
-                                     guideline_version=snapshot.version if snapshot else "")
+    draft = services.prefill_confirm(
+        session=request.session,
+        prefill=prefill,
+        owner=request.user,
+        guideline_version=snapshot.version if snapshot else "",
+    )
     return redirect("wizard:step", pk=draft.pk, step=STEP_CODES[0])
 
 
 def _confirmation(request: HttpRequest, prefill: services.ChartPrefill) -> HttpResponse:
     rows = [
-        {"label": spec.label, "value": display_answer(spec, prefill.answers),
-         "source": prefill.sources.get(spec.name, "")}
+        {
+            "label": spec.label,
+            "value": display_answer(spec, prefill.answers),
+            "source": prefill.sources.get(spec.name, ""),
+        }
         for spec in FIELDS.values()
         if any(name in prefill.answers for name in spec.input_names)
     ]

@@ -9,186 +9,315 @@ import dahguide.cases.validators
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('wizard', '0001_draft_assessment'),
+        ("wizard", "0001_draft_assessment"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(help_text='A short description for you and your team; no names, record numbers or dates of birth.', max_length=80, validators=[dahguide.cases.validators.validate_label_has_no_identifiers])),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('revision_count', models.PositiveIntegerField(default=1)),
-                ('etiology', models.CharField(blank=True, max_length=40)),
-                ('plex_decision', models.CharField(choices=[('recommended', 'Recommended'), ('consider', 'Consider'), ('not_indicated', 'Not indicated'), ('insufficient_data', 'Insufficient data')], max_length=20)),
-                ('guideline_version', models.PositiveIntegerField()),
-                ('checklist_codes', models.JSONField(blank=True, default=list)),
-                ('due_mask', models.PositiveSmallIntegerField(default=0)),
-                ('amend_draft', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wizard.draftassessment')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "label",
+                    models.CharField(
+                        help_text="A short description for you and your team; no names, record numbers or dates of birth.",
+                        max_length=80,
+                        validators=[dahguide.cases.validators.validate_label_has_no_identifiers],
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("revision_count", models.PositiveIntegerField(default=1)),
+                ("etiology", models.CharField(blank=True, max_length=40)),
+                (
+                    "plex_decision",
+                    models.CharField(
+                        choices=[
+                            ("recommended", "Recommended"),
+                            ("consider", "Consider"),
+                            ("not_indicated", "Not indicated"),
+                            ("insufficient_data", "Insufficient data"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("guideline_version", models.PositiveIntegerField()),
+                ("checklist_codes", models.JSONField(blank=True, default=list)),
+                ("due_mask", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "amend_draft",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wizard.draftassessment",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="cases", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-id'),
-                'default_permissions': ('add', 'view'),
+                "ordering": ("-created_at", "-id"),
+                "default_permissions": ("add", "view"),
             },
         ),
         migrations.CreateModel(
-            name='CaseAccessLog',
+            name="CaseAccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('view', 'Viewed'), ('print', 'Printed'), ('reevaluate', 'Re-evaluated')], max_length=12)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.case')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("view", "Viewed"), ("print", "Printed"), ("reevaluate", "Re-evaluated")],
+                        max_length=12,
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="cases.case"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case access log entry',
-                'verbose_name_plural': 'case access log',
-                'ordering': ('-at', '-id'),
-                'abstract': False,
-                'default_permissions': ('view',),
+                "verbose_name": "case access log entry",
+                "verbose_name_plural": "case access log",
+                "ordering": ("-at", "-id"),
+                "abstract": False,
+                "default_permissions": ("view",),
             },
         ),
         migrations.CreateModel(
-            name='CaseRevision',
+            name="CaseRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('reason', models.CharField(blank=True, help_text='Why the case was amended (from revision 2).', max_length=500)),
-                ('inputs', models.JSONField()),
-                ('derived', models.JSONField()),
-                ('plan', models.JSONField()),
-                ('summary', models.JSONField()),
-                ('guideline_version', models.PositiveIntegerField()),
-                ('guideline_title', models.CharField(blank=True, max_length=200)),
-                ('content_hash', models.CharField(max_length=64)),
-                ('source_draft', models.UUIDField(blank=True, editable=False, null=True, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='cases.case')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "reason",
+                    models.CharField(
+                        blank=True, help_text="Why the case was amended (from revision 2).", max_length=500
+                    ),
+                ),
+                ("inputs", models.JSONField()),
+                ("derived", models.JSONField()),
+                ("plan", models.JSONField()),
+                ("summary", models.JSONField()),
+                ("guideline_version", models.PositiveIntegerField()),
+                ("guideline_title", models.CharField(blank=True, max_length=200)),
+                ("content_hash", models.CharField(max_length=64)),
+                ("source_draft", models.UUIDField(blank=True, editable=False, null=True, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="revisions", to="cases.case"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ('case', 'number'),
-                'abstract': False,
-                'default_permissions': ('add', 'view'),
+                "ordering": ("case", "number"),
+                "abstract": False,
+                "default_permissions": ("add", "view"),
             },
         ),
         migrations.CreateModel(
-            name='ChecklistEvent',
+            name="ChecklistEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64)),
-                ('ticked', models.BooleanField()),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checklist_events', to='cases.case')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=64)),
+                ("ticked", models.BooleanField()),
+                ("note", models.CharField(blank=True, max_length=200)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="checklist_events", to="cases.case"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ('case', 'at', 'id'),
-                'abstract': False,
-                'default_permissions': ('add', 'view'),
+                "ordering": ("case", "at", "id"),
+                "abstract": False,
+                "default_permissions": ("add", "view"),
             },
         ),
         migrations.CreateModel(
-            name='ReviewComment',
+            name="ReviewComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('revision_number', models.PositiveIntegerField()),
-                ('text', models.CharField(max_length=2000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='cases.case')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("revision_number", models.PositiveIntegerField()),
+                ("text", models.CharField(max_length=2000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="comments", to="cases.case"
+                    ),
+                ),
             ],
             options={
-                'ordering': ('case', 'created_at', 'id'),
-                'abstract': False,
-                'default_permissions': ('add', 'view'),
+                "ordering": ("case", "created_at", "id"),
+                "abstract": False,
+                "default_permissions": ("add", "view"),
             },
         ),
         migrations.CreateModel(
-            name='SignOff',
+            name="SignOff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('agree', 'Agree with the plan'), ('disagree', 'Disagree')], max_length=10)),
-                ('reason_code', models.CharField(blank=True, choices=[('treatment_differs', 'Treatment given differs'), ('contraindication', 'Contraindication'), ('patient_preference', 'Patient preference'), ('guidance_outdated', 'Guidance outdated'), ('other', 'Other')], max_length=20)),
-                ('comment', models.CharField(blank=True, max_length=2000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('attending', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signoffs', to='cases.case')),
-                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signoffs', to='cases.caserevision')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("agree", "Agree with the plan"), ("disagree", "Disagree")], max_length=10
+                    ),
+                ),
+                (
+                    "reason_code",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("treatment_differs", "Treatment given differs"),
+                            ("contraindication", "Contraindication"),
+                            ("patient_preference", "Patient preference"),
+                            ("guidance_outdated", "Guidance outdated"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("comment", models.CharField(blank=True, max_length=2000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "attending",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="signoffs", to="cases.case"
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="signoffs", to="cases.caserevision"
+                    ),
+                ),
             ],
             options={
-                'ordering': ('case', 'created_at', 'id'),
-                'abstract': False,
-                'default_permissions': ('add', 'view'),
+                "ordering": ("case", "created_at", "id"),
+                "abstract": False,
+                "default_permissions": ("add", "view"),
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['-created_at', '-id'], name='cases_case_created'),
+            model_name="case",
+            index=models.Index(fields=["-created_at", "-id"], name="cases_case_created"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['etiology', '-created_at'], name='cases_case_etiology'),
+            model_name="case",
+            index=models.Index(fields=["etiology", "-created_at"], name="cases_case_etiology"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['plex_decision', '-created_at'], name='cases_case_decision'),
+            model_name="case",
+            index=models.Index(fields=["plex_decision", "-created_at"], name="cases_case_decision"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['guideline_version', '-created_at'], name='cases_case_version'),
+            model_name="case",
+            index=models.Index(fields=["guideline_version", "-created_at"], name="cases_case_version"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['author', '-created_at'], name='cases_case_author'),
+            model_name="case",
+            index=models.Index(fields=["author", "-created_at"], name="cases_case_author"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['label', 'id'], name='cases_case_label'),
+            model_name="case",
+            index=models.Index(fields=["label", "id"], name="cases_case_label"),
         ),
         migrations.AddIndex(
-            model_name='caseaccesslog',
-            index=models.Index(fields=['case', '-at'], name='cases_access_case'),
+            model_name="caseaccesslog",
+            index=models.Index(fields=["case", "-at"], name="cases_access_case"),
         ),
         migrations.AddIndex(
-            model_name='caseaccesslog',
-            index=models.Index(fields=['user', '-at'], name='cases_access_user'),
+            model_name="caseaccesslog",
+            index=models.Index(fields=["user", "-at"], name="cases_access_user"),
         ),
         migrations.AddConstraint(
-            model_name='caserevision',
-            constraint=models.UniqueConstraint(fields=('case', 'number'), name='cases_revision_unique_number'),
+            model_name="caserevision",
+            constraint=models.UniqueConstraint(fields=("case", "number"), name="cases_revision_unique_number"),
         ),
         migrations.AddConstraint(
-            model_name='caserevision',
-            constraint=models.CheckConstraint(condition=models.Q(('number', 1), models.Q(('reason', ''), _negated=True), _connector='OR'), name='cases_revision_reason_after_first'),
+            model_name="caserevision",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("number", 1), models.Q(("reason", ""), _negated=True), _connector="OR"),
+                name="cases_revision_reason_after_first",
+            ),
         ),
         migrations.AddIndex(
-            model_name='checklistevent',
-            index=models.Index(fields=['case', 'code', '-at', '-id'], name='cases_checklist_latest'),
+            model_name="checklistevent",
+            index=models.Index(fields=["case", "code", "-at", "-id"], name="cases_checklist_latest"),
         ),
         migrations.AddIndex(
-            model_name='reviewcomment',
-            index=models.Index(fields=['case', 'created_at'], name='cases_comment_case'),
+            model_name="reviewcomment",
+            index=models.Index(fields=["case", "created_at"], name="cases_comment_case"),
         ),
         migrations.AddIndex(
-            model_name='signoff',
-            index=models.Index(fields=['case', 'created_at'], name='cases_signoff_case'),
+            model_name="signoff",
+            index=models.Index(fields=["case", "created_at"], name="cases_signoff_case"),
         ),
         migrations.AddConstraint(
-            model_name='signoff',
-            constraint=models.UniqueConstraint(fields=('revision', 'attending'), name='cases_signoff_once_per_attending'),
+            model_name="signoff",
+            constraint=models.UniqueConstraint(
+                fields=("revision", "attending"), name="cases_signoff_once_per_attending"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='signoff',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('decision', 'agree'), ('reason_code', '')), models.Q(('decision', 'disagree'), models.Q(('reason_code', ''), _negated=True), models.Q(('comment', ''), _negated=True)), _connector='OR'), name='cases_signoff_disagree_needs_reason_and_comment'),
+            model_name="signoff",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("decision", "agree"), ("reason_code", "")),
+                    models.Q(
+                        ("decision", "disagree"),
+                        models.Q(("reason_code", ""), _negated=True),
+                        models.Q(("comment", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="cases_signoff_disagree_needs_reason_and_comment",
+            ),
         ),
     ]

@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_signoff_by_attending'),
+        ("cases", "0004_signoff_by_attending"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='case',
-            name='plex_decision',
-            field=models.CharField(choices=[('recommended', 'Recommended'), ('consider', 'Consider'), ('not_indicated', 'Not indicated'), ('insufficient_data', 'Not enough data to decide')], max_length=20),
+            model_name="case",
+            name="plex_decision",
+            field=models.CharField(
+                choices=[
+                    ("recommended", "Recommended"),
+                    ("consider", "Consider"),
+                    ("not_indicated", "Not indicated"),
+                    ("insufficient_data", "Not enough data to decide"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

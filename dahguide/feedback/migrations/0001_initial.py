@@ -7,92 +7,231 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0004_signoff_by_attending'),
+        ("cases", "0004_signoff_by_attending"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CdsCard',
+            name="CdsCard",
             fields=[
-                ('uuid', models.UUIDField(editable=False, primary_key=True, serialize=False)),
-                ('guideline_version', models.PositiveIntegerField()),
-                ('topic', models.CharField(max_length=20)),
-                ('issuer', models.CharField(blank=True, max_length=200)),
-                ('issued_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("uuid", models.UUIDField(editable=False, primary_key=True, serialize=False)),
+                ("guideline_version", models.PositiveIntegerField()),
+                ("topic", models.CharField(max_length=20)),
+                ("issuer", models.CharField(blank=True, max_length=200)),
+                ("issued_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name': 'CDS card',
-                'ordering': ('issued_at',),
-                'abstract': False,
-                'default_permissions': ('add', 'view'),
+                "verbose_name": "CDS card",
+                "ordering": ("issued_at",),
+                "abstract": False,
+                "default_permissions": ("add", "view"),
             },
         ),
         migrations.CreateModel(
-            name='CdsFeedback',
+            name="CdsFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('outcome', models.CharField(choices=[('accepted', 'Accepted'), ('overridden', 'Overridden')], max_length=10)),
-                ('reason_code', models.CharField(blank=True, choices=[('not_available', 'Not available here (for example apheresis or ECMO)'), ('contraindicated', 'Contraindicated for this patient'), ('patient_preference', 'Patient or family preference'), ('clinical_judgement', 'Clinical judgement differs'), ('needs_information', 'Needs more information'), ('other', 'Other')], max_length=30)),
-                ('user_comment', models.CharField(blank=True, max_length=2000)),
-                ('accepted_suggestions', models.JSONField(blank=True, default=list)),
-                ('outcome_at', models.DateTimeField()),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('card', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='feedback.cdscard')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "outcome",
+                    models.CharField(choices=[("accepted", "Accepted"), ("overridden", "Overridden")], max_length=10),
+                ),
+                (
+                    "reason_code",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("not_available", "Not available here (for example apheresis or ECMO)"),
+                            ("contraindicated", "Contraindicated for this patient"),
+                            ("patient_preference", "Patient or family preference"),
+                            ("clinical_judgement", "Clinical judgement differs"),
+                            ("needs_information", "Needs more information"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("user_comment", models.CharField(blank=True, max_length=2000)),
+                ("accepted_suggestions", models.JSONField(blank=True, default=list)),
+                ("outcome_at", models.DateTimeField()),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "card",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="feedback", to="feedback.cdscard"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'CDS card feedback',
-                'verbose_name_plural': 'CDS card feedback',
-                'ordering': ('received_at',),
-                'abstract': False,
-                'default_permissions': ('add', 'view'),
-                'constraints': [models.CheckConstraint(condition=models.Q(('outcome', 'overridden'), models.Q(('outcome', 'accepted'), ('reason_code', '')), _connector='OR'), name='feedback_cds_reason_only_when_overridden'), models.CheckConstraint(condition=models.Q(('reason_code', ''), ('reason_code__in', ['not_available', 'contraindicated', 'patient_preference', 'clinical_judgement', 'needs_information', 'other']), _connector='OR'), name='feedback_cds_reason')],
+                "verbose_name": "CDS card feedback",
+                "verbose_name_plural": "CDS card feedback",
+                "ordering": ("received_at",),
+                "abstract": False,
+                "default_permissions": ("add", "view"),
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("outcome", "overridden"),
+                            models.Q(("outcome", "accepted"), ("reason_code", "")),
+                            _connector="OR",
+                        ),
+                        name="feedback_cds_reason_only_when_overridden",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("reason_code", ""),
+                            (
+                                "reason_code__in",
+                                [
+                                    "not_available",
+                                    "contraindicated",
+                                    "patient_preference",
+                                    "clinical_judgement",
+                                    "needs_information",
+                                    "other",
+                                ],
+                            ),
+                            _connector="OR",
+                        ),
+                        name="feedback_cds_reason",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Impression',
+            name="Impression",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('app', 'DAH Guide'), ('ehr', 'EHR (CDS Hooks)')], max_length=3)),
-                ('guideline_version', models.PositiveIntegerField()),
-                ('recommendation_code', models.CharField(max_length=64)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('card', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='impressions', to='feedback.cdscard')),
-                ('revision', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.caserevision')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("source", models.CharField(choices=[("app", "DAH Guide"), ("ehr", "EHR (CDS Hooks)")], max_length=3)),
+                ("guideline_version", models.PositiveIntegerField()),
+                ("recommendation_code", models.CharField(max_length=64)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "card",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="impressions",
+                        to="feedback.cdscard",
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cases.caserevision",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('at', 'id'),
-                'abstract': False,
-                'default_permissions': ('add', 'view'),
-                'indexes': [models.Index(fields=['guideline_version', 'recommendation_code', 'source'], name='feedback_imp_version')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('source', 'app'), ('revision__isnull', False), ('card__isnull', True)), models.Q(('source', 'ehr'), ('card__isnull', False), ('revision__isnull', True)), _connector='OR'), name='feedback_impression_one_origin'), models.UniqueConstraint(fields=('revision', 'recommendation_code'), name='feedback_impression_revision'), models.UniqueConstraint(fields=('card', 'recommendation_code'), name='feedback_impression_card')],
+                "ordering": ("at", "id"),
+                "abstract": False,
+                "default_permissions": ("add", "view"),
+                "indexes": [
+                    models.Index(
+                        fields=["guideline_version", "recommendation_code", "source"], name="feedback_imp_version"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("source", "app"), ("revision__isnull", False), ("card__isnull", True)),
+                            models.Q(("source", "ehr"), ("card__isnull", False), ("revision__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="feedback_impression_one_origin",
+                    ),
+                    models.UniqueConstraint(
+                        fields=("revision", "recommendation_code"), name="feedback_impression_revision"
+                    ),
+                    models.UniqueConstraint(fields=("card", "recommendation_code"), name="feedback_impression_card"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NotFollowed',
+            name="NotFollowed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recommendation_code', models.CharField(max_length=64)),
-                ('guideline_version', models.PositiveIntegerField()),
-                ('reason_code', models.CharField(choices=[('not_available', 'Not available here (for example apheresis or ECMO)'), ('contraindicated', 'Contraindicated for this patient'), ('patient_preference', 'Patient or family preference'), ('clinical_judgement', 'Clinical judgement differs'), ('needs_information', 'Needs more information'), ('other', 'Other')], max_length=30)),
-                ('comment', models.CharField(blank=True, max_length=2000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.case')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.caserevision')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("recommendation_code", models.CharField(max_length=64)),
+                ("guideline_version", models.PositiveIntegerField()),
+                (
+                    "reason_code",
+                    models.CharField(
+                        choices=[
+                            ("not_available", "Not available here (for example apheresis or ECMO)"),
+                            ("contraindicated", "Contraindicated for this patient"),
+                            ("patient_preference", "Patient or family preference"),
+                            ("clinical_judgement", "Clinical judgement differs"),
+                            ("needs_information", "Needs more information"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("comment", models.CharField(blank=True, max_length=2000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="cases.case"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="cases.caserevision"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'recommendation not followed',
-                'verbose_name_plural': 'recommendations not followed',
-                'ordering': ('revision', 'created_at', 'id'),
-                'abstract': False,
-                'default_permissions': ('add', 'view'),
-                'indexes': [models.Index(fields=['guideline_version', 'recommendation_code'], name='feedback_nf_version')],
-                'constraints': [models.UniqueConstraint(fields=('revision', 'recommendation_code'), name='feedback_notfollowed_once_per_revision'), models.CheckConstraint(condition=models.Q(('reason_code__in', ['not_available', 'contraindicated', 'patient_preference', 'clinical_judgement', 'needs_information', 'other'])), name='feedback_notfollowed_reason'), models.CheckConstraint(condition=models.Q(models.Q(('reason_code__in', frozenset(['clinical_judgement', 'other'])), _negated=True), models.Q(('comment', ''), _negated=True), _connector='OR'), name='feedback_notfollowed_comment_when_required')],
+                "verbose_name": "recommendation not followed",
+                "verbose_name_plural": "recommendations not followed",
+                "ordering": ("revision", "created_at", "id"),
+                "abstract": False,
+                "default_permissions": ("add", "view"),
+                "indexes": [
+                    models.Index(fields=["guideline_version", "recommendation_code"], name="feedback_nf_version")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("revision", "recommendation_code"), name="feedback_notfollowed_once_per_revision"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "reason_code__in",
+                                [
+                                    "not_available",
+                                    "contraindicated",
+                                    "patient_preference",
+                                    "clinical_judgement",
+                                    "needs_information",
+                                    "other",
+                                ],
+                            )
+                        ),
+                        name="feedback_notfollowed_reason",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("reason_code__in", frozenset(["clinical_judgement", "other"])), _negated=True),
+                            models.Q(("comment", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="feedback_notfollowed_comment_when_required",
+                    ),
+                ],
             },
         ),
     ]

@@ -11,8 +11,9 @@ def backfill(apps, schema_editor):
     batch = []
     for pk, version, summary, at in rows.iterator(chunk_size=BATCH):
         for code in dict.fromkeys((summary or {}).get("recommendations", [])):
-            batch.append(Impression(source="app", guideline_version=version, recommendation_code=code,
-                                    revision_id=pk, at=at))
+            batch.append(
+                Impression(source="app", guideline_version=version, recommendation_code=code, revision_id=pk, at=at)
+            )
         if len(batch) >= BATCH:
             Impression.objects.bulk_create(batch)
             batch = []

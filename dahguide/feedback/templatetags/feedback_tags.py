@@ -51,5 +51,9 @@ def summary(counts: SourceCounts) -> str:
 
 @register.inclusion_tag("feedback/_bar.html")
 def feedback_bar(counts: SourceCounts) -> dict:
-    return {"counts": counts, "segments": segments(counts), "summary": summary(counts),
-            "source_label": SOURCE_LABELS[counts.source]}
+    return {
+        "counts": counts,
+        "segments": segments(counts),
+        "summary": summary(counts),
+        "source_label": SOURCE_LABELS[counts.source],
+    }

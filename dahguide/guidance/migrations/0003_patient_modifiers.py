@@ -9,163 +9,527 @@ import dahguide.guidance.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('guidance', '0002_workflow_golden_cases_locking'),
+        ("guidance", "0002_workflow_golden_cases_locking"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='goldencase',
-            name='expected_doses',
-            field=models.JSONField(blank=True, default=dict, help_text='Dose code: the amount the plan must show, as a string, or null for "cannot be computed" (an input is missing), e.g. {"methylprednisolone_pulse_paediatric": "750"}.'),
+            model_name="goldencase",
+            name="expected_doses",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text='Dose code: the amount the plan must show, as a string, or null for "cannot be computed" (an input is missing), e.g. {"methylprednisolone_pulse_paediatric": "750"}.',
+            ),
         ),
         migrations.AddField(
-            model_name='goldencase',
-            name='expected_withheld',
-            field=models.JSONField(blank=True, default=list, help_text='Actions a patient modifier must withhold, e.g. ["thromboprophylaxis_once_bleeding_controlled"].', verbose_name='recommendations expected withheld'),
+            model_name="goldencase",
+            name="expected_withheld",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text='Actions a patient modifier must withhold, e.g. ["thromboprophylaxis_once_bleeding_controlled"].',
+                verbose_name="recommendations expected withheld",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalgoldencase',
-            name='expected_doses',
-            field=models.JSONField(blank=True, default=dict, help_text='Dose code: the amount the plan must show, as a string, or null for "cannot be computed" (an input is missing), e.g. {"methylprednisolone_pulse_paediatric": "750"}.'),
+            model_name="historicalgoldencase",
+            name="expected_doses",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text='Dose code: the amount the plan must show, as a string, or null for "cannot be computed" (an input is missing), e.g. {"methylprednisolone_pulse_paediatric": "750"}.',
+            ),
         ),
         migrations.AddField(
-            model_name='historicalgoldencase',
-            name='expected_withheld',
-            field=models.JSONField(blank=True, default=list, help_text='Actions a patient modifier must withhold, e.g. ["thromboprophylaxis_once_bleeding_controlled"].', verbose_name='recommendations expected withheld'),
+            model_name="historicalgoldencase",
+            name="expected_withheld",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text='Actions a patient modifier must withhold, e.g. ["thromboprophylaxis_once_bleeding_controlled"].',
+                verbose_name="recommendations expected withheld",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalrecommendation',
-            name='kind',
-            field=models.CharField(choices=dahguide.guidance.models.recommendation_kind_choices, default='statement', help_text='An action is a step to take: it needs a stance for every patient modifier before it can be published. A statement informs (prognosis, assessment, preference factors) and has none.', max_length=20),
+            model_name="historicalrecommendation",
+            name="kind",
+            field=models.CharField(
+                choices=dahguide.guidance.models.recommendation_kind_choices,
+                default="statement",
+                help_text="An action is a step to take: it needs a stance for every patient modifier before it can be published. A statement informs (prognosis, assessment, preference factors) and has none.",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalrecommendation',
-            name='timing',
-            field=models.CharField(blank=True, choices=dahguide.guidance.models.timing_choices, help_text='When an action is taken; the plan groups its decisions by it. Empty for statements.', max_length=20),
+            model_name="historicalrecommendation",
+            name="timing",
+            field=models.CharField(
+                blank=True,
+                choices=dahguide.guidance.models.timing_choices,
+                help_text="When an action is taken; the plan groups its decisions by it. Empty for statements.",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='recommendation',
-            name='kind',
-            field=models.CharField(choices=dahguide.guidance.models.recommendation_kind_choices, default='statement', help_text='An action is a step to take: it needs a stance for every patient modifier before it can be published. A statement informs (prognosis, assessment, preference factors) and has none.', max_length=20),
+            model_name="recommendation",
+            name="kind",
+            field=models.CharField(
+                choices=dahguide.guidance.models.recommendation_kind_choices,
+                default="statement",
+                help_text="An action is a step to take: it needs a stance for every patient modifier before it can be published. A statement informs (prognosis, assessment, preference factors) and has none.",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='recommendation',
-            name='timing',
-            field=models.CharField(blank=True, choices=dahguide.guidance.models.timing_choices, help_text='When an action is taken; the plan groups its decisions by it. Empty for statements.', max_length=20),
+            model_name="recommendation",
+            name="timing",
+            field=models.CharField(
+                blank=True,
+                choices=dahguide.guidance.models.timing_choices,
+                help_text="When an action is taken; the plan groups its decisions by it. Empty for statements.",
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalDose',
+            name="HistoricalDose",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.SlugField(db_index=False, max_length=100)),
-                ('recommendation', models.SlugField(db_index=False, help_text='The code of the recommendation (of this version) it belongs to.', max_length=100)),
-                ('verification', models.CharField(choices=[('primary', 'Primary source checked [R]'), ('secondary', 'Secondary source only [S]'), ('unverified', 'Unverified [U]')], default='unverified', max_length=20)),
-                ('drug', models.CharField(help_text='As physicians name it, e.g. "Methylprednisolone".', max_length=200)),
-                ('order', models.IntegerField(default=0, help_text="Position among the recommendation's doses: lower comes first.")),
-                ('population', models.CharField(choices=dahguide.guidance.models.dose_population_choices, default='all', help_text='Adults are 18 or older, children younger; with age unknown both are shown, labelled.', max_length=20)),
-                ('basis', models.CharField(choices=dahguide.guidance.models.dose_basis_choices, help_text='What the amount multiplies: nothing (fixed), weight, body-surface area or predicted body weight.', max_length=40)),
-                ('amount', models.DecimalField(blank=True, decimal_places=4, help_text='Per unit of the basis (e.g. 30 for 30 mg/kg). Leave empty when the alternatives give the amount.', max_digits=12, null=True, verbose_name='amount')),
-                ('amount_high', models.DecimalField(blank=True, decimal_places=4, help_text='Upper end of a range (e.g. 1000 for 500–1000 mg); empty otherwise.', max_digits=12, null=True, verbose_name='upper amount')),
-                ('unit', models.CharField(help_text='Unit of one dose, e.g. "mg".', max_length=30)),
-                ('per', models.CharField(blank=True, help_text='Route and frequency, e.g. "IV once daily for 3 days".', max_length=200)),
-                ('max_amount', models.DecimalField(blank=True, decimal_places=4, help_text='Cap on one dose, applied after rounding and never rounded up.', max_digits=12, null=True, verbose_name='maximum dose')),
-                ('weight_cap_kg', models.DecimalField(blank=True, decimal_places=4, help_text='A per-kg dose uses at most this weight.', max_digits=12, null=True, verbose_name='weight cap (kg)')),
-                ('round_to', models.DecimalField(blank=True, decimal_places=4, help_text='The computed amount is rounded down to a multiple of this.', max_digits=12, null=True, verbose_name='round down to')),
-                ('alternatives', models.JSONField(blank=True, default=list, help_text='Where sources band the amount: [{"label": "KDIGO 2024 Fig 10", "band_on": "age_years", "bands": [{"if_above": "70", "amount": "10"}, {"otherwise": true, "amount": "15"}], "reductions": [{"fact": "egfr_below_30", "minus": "2.5", "text": "eGFR below 30"}]}]. Bands are read top-down; the lowest candidate is shown.')),
-                ('note', models.TextField(blank=True, help_text='Shown beside the dose.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('version', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='guidance.guidelineversion')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("code", models.SlugField(db_index=False, max_length=100)),
+                (
+                    "recommendation",
+                    models.SlugField(
+                        db_index=False,
+                        help_text="The code of the recommendation (of this version) it belongs to.",
+                        max_length=100,
+                    ),
+                ),
+                (
+                    "verification",
+                    models.CharField(
+                        choices=[
+                            ("primary", "Primary source checked [R]"),
+                            ("secondary", "Secondary source only [S]"),
+                            ("unverified", "Unverified [U]"),
+                        ],
+                        default="unverified",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "drug",
+                    models.CharField(help_text='As physicians name it, e.g. "Methylprednisolone".', max_length=200),
+                ),
+                (
+                    "order",
+                    models.IntegerField(
+                        default=0, help_text="Position among the recommendation's doses: lower comes first."
+                    ),
+                ),
+                (
+                    "population",
+                    models.CharField(
+                        choices=dahguide.guidance.models.dose_population_choices,
+                        default="all",
+                        help_text="Adults are 18 or older, children younger; with age unknown both are shown, labelled.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "basis",
+                    models.CharField(
+                        choices=dahguide.guidance.models.dose_basis_choices,
+                        help_text="What the amount multiplies: nothing (fixed), weight, body-surface area or predicted body weight.",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Per unit of the basis (e.g. 30 for 30 mg/kg). Leave empty when the alternatives give the amount.",
+                        max_digits=12,
+                        null=True,
+                        verbose_name="amount",
+                    ),
+                ),
+                (
+                    "amount_high",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Upper end of a range (e.g. 1000 for 500–1000 mg); empty otherwise.",
+                        max_digits=12,
+                        null=True,
+                        verbose_name="upper amount",
+                    ),
+                ),
+                ("unit", models.CharField(help_text='Unit of one dose, e.g. "mg".', max_length=30)),
+                (
+                    "per",
+                    models.CharField(
+                        blank=True, help_text='Route and frequency, e.g. "IV once daily for 3 days".', max_length=200
+                    ),
+                ),
+                (
+                    "max_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Cap on one dose, applied after rounding and never rounded up.",
+                        max_digits=12,
+                        null=True,
+                        verbose_name="maximum dose",
+                    ),
+                ),
+                (
+                    "weight_cap_kg",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="A per-kg dose uses at most this weight.",
+                        max_digits=12,
+                        null=True,
+                        verbose_name="weight cap (kg)",
+                    ),
+                ),
+                (
+                    "round_to",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="The computed amount is rounded down to a multiple of this.",
+                        max_digits=12,
+                        null=True,
+                        verbose_name="round down to",
+                    ),
+                ),
+                (
+                    "alternatives",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='Where sources band the amount: [{"label": "KDIGO 2024 Fig 10", "band_on": "age_years", "bands": [{"if_above": "70", "amount": "10"}, {"otherwise": true, "amount": "15"}], "reductions": [{"fact": "egfr_below_30", "minus": "2.5", "text": "eGFR below 30"}]}]. Bands are read top-down; the lowest candidate is shown.',
+                    ),
+                ),
+                ("note", models.TextField(blank=True, help_text="Shown beside the dose.")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="guidance.guidelineversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical dose',
-                'verbose_name_plural': 'historical doses',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical dose",
+                "verbose_name_plural": "historical doses",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalStance',
+            name="HistoricalStance",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.SlugField(db_index=False, max_length=100)),
-                ('recommendation', models.SlugField(db_index=False, help_text='The code of the recommendation (of this version) it belongs to.', max_length=100)),
-                ('verification', models.CharField(choices=[('primary', 'Primary source checked [R]'), ('secondary', 'Secondary source only [S]'), ('unverified', 'Unverified [U]')], default='unverified', max_length=20)),
-                ('modifier', models.CharField(choices=dahguide.guidance.models.modifier_choices, max_length=40)),
-                ('stance', models.CharField(choices=dahguide.guidance.models.stance_choices, help_text='When the modifier is true: unchanged; dose adjusted (the dose engine adjusts, the text is shown beside the dose); caveat (shown beside the action); withheld (the action leaves the plan, the text says why and what instead).', max_length=20)),
-                ('text', models.TextField(blank=True, help_text='What the physician reads; required unless the stance is unchanged.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('version', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='guidance.guidelineversion')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("code", models.SlugField(db_index=False, max_length=100)),
+                (
+                    "recommendation",
+                    models.SlugField(
+                        db_index=False,
+                        help_text="The code of the recommendation (of this version) it belongs to.",
+                        max_length=100,
+                    ),
+                ),
+                (
+                    "verification",
+                    models.CharField(
+                        choices=[
+                            ("primary", "Primary source checked [R]"),
+                            ("secondary", "Secondary source only [S]"),
+                            ("unverified", "Unverified [U]"),
+                        ],
+                        default="unverified",
+                        max_length=20,
+                    ),
+                ),
+                ("modifier", models.CharField(choices=dahguide.guidance.models.modifier_choices, max_length=40)),
+                (
+                    "stance",
+                    models.CharField(
+                        choices=dahguide.guidance.models.stance_choices,
+                        help_text="When the modifier is true: unchanged; dose adjusted (the dose engine adjusts, the text is shown beside the dose); caveat (shown beside the action); withheld (the action leaves the plan, the text says why and what instead).",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "text",
+                    models.TextField(
+                        blank=True, help_text="What the physician reads; required unless the stance is unchanged."
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="guidance.guidelineversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical stance',
-                'verbose_name_plural': 'historical stances',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical stance",
+                "verbose_name_plural": "historical stances",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Dose',
+            name="Dose",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lock_version', models.PositiveIntegerField(default=0)),
-                ('code', models.SlugField(db_index=False, max_length=100)),
-                ('recommendation', models.SlugField(db_index=False, help_text='The code of the recommendation (of this version) it belongs to.', max_length=100)),
-                ('verification', models.CharField(choices=[('primary', 'Primary source checked [R]'), ('secondary', 'Secondary source only [S]'), ('unverified', 'Unverified [U]')], default='unverified', max_length=20)),
-                ('drug', models.CharField(help_text='As physicians name it, e.g. "Methylprednisolone".', max_length=200)),
-                ('order', models.IntegerField(default=0, help_text="Position among the recommendation's doses: lower comes first.")),
-                ('population', models.CharField(choices=dahguide.guidance.models.dose_population_choices, default='all', help_text='Adults are 18 or older, children younger; with age unknown both are shown, labelled.', max_length=20)),
-                ('basis', models.CharField(choices=dahguide.guidance.models.dose_basis_choices, help_text='What the amount multiplies: nothing (fixed), weight, body-surface area or predicted body weight.', max_length=40)),
-                ('amount', models.DecimalField(blank=True, decimal_places=4, help_text='Per unit of the basis (e.g. 30 for 30 mg/kg). Leave empty when the alternatives give the amount.', max_digits=12, null=True, verbose_name='amount')),
-                ('amount_high', models.DecimalField(blank=True, decimal_places=4, help_text='Upper end of a range (e.g. 1000 for 500–1000 mg); empty otherwise.', max_digits=12, null=True, verbose_name='upper amount')),
-                ('unit', models.CharField(help_text='Unit of one dose, e.g. "mg".', max_length=30)),
-                ('per', models.CharField(blank=True, help_text='Route and frequency, e.g. "IV once daily for 3 days".', max_length=200)),
-                ('max_amount', models.DecimalField(blank=True, decimal_places=4, help_text='Cap on one dose, applied after rounding and never rounded up.', max_digits=12, null=True, verbose_name='maximum dose')),
-                ('weight_cap_kg', models.DecimalField(blank=True, decimal_places=4, help_text='A per-kg dose uses at most this weight.', max_digits=12, null=True, verbose_name='weight cap (kg)')),
-                ('round_to', models.DecimalField(blank=True, decimal_places=4, help_text='The computed amount is rounded down to a multiple of this.', max_digits=12, null=True, verbose_name='round down to')),
-                ('alternatives', models.JSONField(blank=True, default=list, help_text='Where sources band the amount: [{"label": "KDIGO 2024 Fig 10", "band_on": "age_years", "bands": [{"if_above": "70", "amount": "10"}, {"otherwise": true, "amount": "15"}], "reductions": [{"fact": "egfr_below_30", "minus": "2.5", "text": "eGFR below 30"}]}]. Bands are read top-down; the lowest candidate is shown.')),
-                ('note', models.TextField(blank=True, help_text='Shown beside the dose.')),
-                ('citations', models.ManyToManyField(blank=True, related_name='%(class)ss', to='guidance.citation')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='guidance.guidelineversion')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("lock_version", models.PositiveIntegerField(default=0)),
+                ("code", models.SlugField(db_index=False, max_length=100)),
+                (
+                    "recommendation",
+                    models.SlugField(
+                        db_index=False,
+                        help_text="The code of the recommendation (of this version) it belongs to.",
+                        max_length=100,
+                    ),
+                ),
+                (
+                    "verification",
+                    models.CharField(
+                        choices=[
+                            ("primary", "Primary source checked [R]"),
+                            ("secondary", "Secondary source only [S]"),
+                            ("unverified", "Unverified [U]"),
+                        ],
+                        default="unverified",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "drug",
+                    models.CharField(help_text='As physicians name it, e.g. "Methylprednisolone".', max_length=200),
+                ),
+                (
+                    "order",
+                    models.IntegerField(
+                        default=0, help_text="Position among the recommendation's doses: lower comes first."
+                    ),
+                ),
+                (
+                    "population",
+                    models.CharField(
+                        choices=dahguide.guidance.models.dose_population_choices,
+                        default="all",
+                        help_text="Adults are 18 or older, children younger; with age unknown both are shown, labelled.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "basis",
+                    models.CharField(
+                        choices=dahguide.guidance.models.dose_basis_choices,
+                        help_text="What the amount multiplies: nothing (fixed), weight, body-surface area or predicted body weight.",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Per unit of the basis (e.g. 30 for 30 mg/kg). Leave empty when the alternatives give the amount.",
+                        max_digits=12,
+                        null=True,
+                        verbose_name="amount",
+                    ),
+                ),
+                (
+                    "amount_high",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Upper end of a range (e.g. 1000 for 500–1000 mg); empty otherwise.",
+                        max_digits=12,
+                        null=True,
+                        verbose_name="upper amount",
+                    ),
+                ),
+                ("unit", models.CharField(help_text='Unit of one dose, e.g. "mg".', max_length=30)),
+                (
+                    "per",
+                    models.CharField(
+                        blank=True, help_text='Route and frequency, e.g. "IV once daily for 3 days".', max_length=200
+                    ),
+                ),
+                (
+                    "max_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Cap on one dose, applied after rounding and never rounded up.",
+                        max_digits=12,
+                        null=True,
+                        verbose_name="maximum dose",
+                    ),
+                ),
+                (
+                    "weight_cap_kg",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="A per-kg dose uses at most this weight.",
+                        max_digits=12,
+                        null=True,
+                        verbose_name="weight cap (kg)",
+                    ),
+                ),
+                (
+                    "round_to",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="The computed amount is rounded down to a multiple of this.",
+                        max_digits=12,
+                        null=True,
+                        verbose_name="round down to",
+                    ),
+                ),
+                (
+                    "alternatives",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='Where sources band the amount: [{"label": "KDIGO 2024 Fig 10", "band_on": "age_years", "bands": [{"if_above": "70", "amount": "10"}, {"otherwise": true, "amount": "15"}], "reductions": [{"fact": "egfr_below_30", "minus": "2.5", "text": "eGFR below 30"}]}]. Bands are read top-down; the lowest candidate is shown.',
+                    ),
+                ),
+                ("note", models.TextField(blank=True, help_text="Shown beside the dose.")),
+                ("citations", models.ManyToManyField(blank=True, related_name="%(class)ss", to="guidance.citation")),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="guidance.guidelineversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('version', 'recommendation', 'order', 'code'),
-                'abstract': False,
-                'indexes': [models.Index(fields=['version', 'recommendation'], name='guidance_dose_rec_idx')],
-                'constraints': [models.UniqueConstraint(fields=('version', 'code'), name='guidance_dose_unique_code')],
+                "ordering": ("version", "recommendation", "order", "code"),
+                "abstract": False,
+                "indexes": [models.Index(fields=["version", "recommendation"], name="guidance_dose_rec_idx")],
+                "constraints": [models.UniqueConstraint(fields=("version", "code"), name="guidance_dose_unique_code")],
             },
         ),
         migrations.CreateModel(
-            name='Stance',
+            name="Stance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lock_version', models.PositiveIntegerField(default=0)),
-                ('code', models.SlugField(db_index=False, max_length=100)),
-                ('recommendation', models.SlugField(db_index=False, help_text='The code of the recommendation (of this version) it belongs to.', max_length=100)),
-                ('verification', models.CharField(choices=[('primary', 'Primary source checked [R]'), ('secondary', 'Secondary source only [S]'), ('unverified', 'Unverified [U]')], default='unverified', max_length=20)),
-                ('modifier', models.CharField(choices=dahguide.guidance.models.modifier_choices, max_length=40)),
-                ('stance', models.CharField(choices=dahguide.guidance.models.stance_choices, help_text='When the modifier is true: unchanged; dose adjusted (the dose engine adjusts, the text is shown beside the dose); caveat (shown beside the action); withheld (the action leaves the plan, the text says why and what instead).', max_length=20)),
-                ('text', models.TextField(blank=True, help_text='What the physician reads; required unless the stance is unchanged.')),
-                ('citations', models.ManyToManyField(blank=True, related_name='%(class)ss', to='guidance.citation')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='guidance.guidelineversion')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("lock_version", models.PositiveIntegerField(default=0)),
+                ("code", models.SlugField(db_index=False, max_length=100)),
+                (
+                    "recommendation",
+                    models.SlugField(
+                        db_index=False,
+                        help_text="The code of the recommendation (of this version) it belongs to.",
+                        max_length=100,
+                    ),
+                ),
+                (
+                    "verification",
+                    models.CharField(
+                        choices=[
+                            ("primary", "Primary source checked [R]"),
+                            ("secondary", "Secondary source only [S]"),
+                            ("unverified", "Unverified [U]"),
+                        ],
+                        default="unverified",
+                        max_length=20,
+                    ),
+                ),
+                ("modifier", models.CharField(choices=dahguide.guidance.models.modifier_choices, max_length=40)),
+                (
+                    "stance",
+                    models.CharField(
+                        choices=dahguide.guidance.models.stance_choices,
+                        help_text="When the modifier is true: unchanged; dose adjusted (the dose engine adjusts, the text is shown beside the dose); caveat (shown beside the action); withheld (the action leaves the plan, the text says why and what instead).",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "text",
+                    models.TextField(
+                        blank=True, help_text="What the physician reads; required unless the stance is unchanged."
+                    ),
+                ),
+                ("citations", models.ManyToManyField(blank=True, related_name="%(class)ss", to="guidance.citation")),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="guidance.guidelineversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('version', 'recommendation', 'modifier'),
-                'abstract': False,
-                'indexes': [models.Index(fields=['version', 'recommendation'], name='guidance_stance_rec_idx')],
-                'constraints': [models.UniqueConstraint(fields=('version', 'code'), name='guidance_stance_unique_code'), models.UniqueConstraint(fields=('version', 'recommendation', 'modifier'), name='guidance_stance_one_per_modifier')],
+                "ordering": ("version", "recommendation", "modifier"),
+                "abstract": False,
+                "indexes": [models.Index(fields=["version", "recommendation"], name="guidance_stance_rec_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("version", "code"), name="guidance_stance_unique_code"),
+                    models.UniqueConstraint(
+                        fields=("version", "recommendation", "modifier"), name="guidance_stance_one_per_modifier"
+                    ),
+                ],
             },
         ),
     ]

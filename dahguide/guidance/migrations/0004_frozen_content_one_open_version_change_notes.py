@@ -9,71 +9,104 @@ from dahguide.accounts.roles import migrate_roles
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('guidance', '0003_patient_modifiers'),
-        ('accounts', '0006_stance_dose_permissions'),
+        ("guidance", "0003_patient_modifiers"),
+        ("accounts", "0006_stance_dose_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChangeNote',
+            name="ChangeNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lock_version', models.PositiveIntegerField(default=0)),
-                ('recommendation', models.SlugField(db_index=False, help_text='The code of the changed recommendation (of this version).', max_length=100)),
-                ('text', models.TextField(help_text='What changed and why, as a physician should read it.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("lock_version", models.PositiveIntegerField(default=0)),
+                (
+                    "recommendation",
+                    models.SlugField(
+                        db_index=False,
+                        help_text="The code of the changed recommendation (of this version).",
+                        max_length=100,
+                    ),
+                ),
+                ("text", models.TextField(help_text="What changed and why, as a physician should read it.")),
             ],
             options={
-                'ordering': ('version', 'recommendation'),
+                "ordering": ("version", "recommendation"),
             },
         ),
         migrations.CreateModel(
-            name='HistoricalChangeNote',
+            name="HistoricalChangeNote",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('recommendation', models.SlugField(db_index=False, help_text='The code of the changed recommendation (of this version).', max_length=100)),
-                ('text', models.TextField(help_text='What changed and why, as a physician should read it.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "recommendation",
+                    models.SlugField(
+                        db_index=False,
+                        help_text="The code of the changed recommendation (of this version).",
+                        max_length=100,
+                    ),
+                ),
+                ("text", models.TextField(help_text="What changed and why, as a physician should read it.")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
             ],
             options={
-                'verbose_name': 'historical change note',
-                'verbose_name_plural': 'historical change notes',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical change note",
+                "verbose_name_plural": "historical change notes",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AlterModelOptions(
-            name='guidelineversion',
-            options={'base_manager_name': 'objects', 'ordering': ('-number',)},
+            name="guidelineversion",
+            options={"base_manager_name": "objects", "ordering": ("-number",)},
         ),
         migrations.AddConstraint(
-            model_name='guidelineversion',
-            constraint=models.UniqueConstraint(models.Value(1), condition=models.Q(('status__in', ['approved', 'draft', 'submitted', 'under_review'])), name='one_open_version'),
+            model_name="guidelineversion",
+            constraint=models.UniqueConstraint(
+                models.Value(1),
+                condition=models.Q(("status__in", ["approved", "draft", "submitted", "under_review"])),
+                name="one_open_version",
+            ),
         ),
         migrations.AddField(
-            model_name='changenote',
-            name='version',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='guidance.guidelineversion'),
+            model_name="changenote",
+            name="version",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="%(class)ss", to="guidance.guidelineversion"
+            ),
         ),
         migrations.AddField(
-            model_name='historicalchangenote',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalchangenote",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='historicalchangenote',
-            name='version',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='guidance.guidelineversion'),
+            model_name="historicalchangenote",
+            name="version",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="guidance.guidelineversion",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='changenote',
-            constraint=models.UniqueConstraint(fields=('version', 'recommendation'), name='guidance_changenote_one_per_rec'),
+            model_name="changenote",
+            constraint=models.UniqueConstraint(
+                fields=("version", "recommendation"), name="guidance_changenote_one_per_rec"
+            ),
         ),
         # Editors write change notes, reviewers read them (accounts.roles.ROLE_PERMISSIONS).
         migrations.RunPython(migrate_roles, migrations.RunPython.noop),

@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('guidance', '0004_frozen_content_one_open_version_change_notes'),
+        ("guidance", "0004_frozen_content_one_open_version_change_notes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='guidancetext',
-            name='text',
-            field=models.TextField(help_text="Name a threshold as {threshold:plex_creatinine_mg_dl}: it is written from the threshold's value, e.g. “3.4 mg/dL (300 µmol/L)”, so the wording follows the number."),
+            model_name="guidancetext",
+            name="text",
+            field=models.TextField(
+                help_text="Name a threshold as {threshold:plex_creatinine_mg_dl}: it is written from the threshold's value, e.g. “3.4 mg/dL (300 µmol/L)”, so the wording follows the number."
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalguidancetext',
-            name='text',
-            field=models.TextField(help_text="Name a threshold as {threshold:plex_creatinine_mg_dl}: it is written from the threshold's value, e.g. “3.4 mg/dL (300 µmol/L)”, so the wording follows the number."),
+            model_name="historicalguidancetext",
+            name="text",
+            field=models.TextField(
+                help_text="Name a threshold as {threshold:plex_creatinine_mg_dl}: it is written from the threshold's value, e.g. “3.4 mg/dL (300 µmol/L)”, so the wording follows the number."
+            ),
         ),
     ]

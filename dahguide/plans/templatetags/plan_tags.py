@@ -74,15 +74,19 @@ def positions_panel(positions: Iterable[Position], heading: str, panel_id: str) 
     items = _join(
         format_html(
             '<li class="position"><strong>{}</strong>{}{}: {}{}</li>',
-            p.source, format_html(' <span class="grade ug">{}</span>', p.strength) if p.strength else "",
-            verification_mark(p.marker), p.position,
+            p.source,
+            format_html(' <span class="grade ug">{}</span>', p.strength) if p.strength else "",
+            verification_mark(p.marker),
+            p.position,
             format_html(' <span class="src">({})</span>', source_links(p.sources)) if p.sources else "",
         )
         for p in positions
     )
     return format_html(
         '<div class="disagreement-panel" id="positions-{}"><p class="fw-semibold mb-1">{}</p><ul>{}</ul></div>',
-        panel_id, heading, items,
+        panel_id,
+        heading,
+        items,
     )
 
 
@@ -94,10 +98,10 @@ def strength_badge(rec: Recommendation) -> SafeString:
 
 
 def dose_text(d: DoseLine) -> SafeString:
-    """"Methylprednisolone 750 mg IV once daily for 3 days", or what the dose is waiting for."""
+    """ "Methylprednisolone 750 mg IV once daily for 3 days", or what the dose is waiting for."""
     who = format_html("{}: ", d.population) if d.population else ""
     if d.amount:
-        return format_html('{}<strong>{}</strong> {} {}', who, d.drug, d.amount, d.per)
+        return format_html("{}<strong>{}</strong> {} {}", who, d.drug, d.amount, d.per)
     if d.missing:
         return format_html("{}<strong>{}</strong> {}", who, d.drug, _needed(d.missing))
     return format_html("{}<strong>{}</strong> {}", who, d.drug, d.per)
@@ -109,11 +113,18 @@ def dose_text_tag(dose: DoseLine) -> SafeString:
 
 
 def _needed(missing: Iterable[MissingAnswer]) -> SafeString:
-    """"weight and height needed", each answer linked to its question where the plan has steps."""
-    return format_html('<span class="needed">{} needed</span>', mark_safe(" and ".join(  # noqa: S308 - escaped parts
-        format_html('<a href="{}">{}</a>', m.url, m.label.lower()) if m.url else conditional_escape(m.label.lower())
-        for m in missing
-    )))
+    """ "weight and height needed", each answer linked to its question where the plan has steps."""
+    return format_html(
+        '<span class="needed">{} needed</span>',
+        mark_safe(  # noqa: S308 - escaped parts
+            " and ".join(
+                format_html('<a href="{}">{}</a>', m.url, m.label.lower())
+                if m.url
+                else conditional_escape(m.label.lower())
+                for m in missing
+            )
+        ),
+    )
 
 
 @register.simple_tag
@@ -122,8 +133,12 @@ def strip_doses(rec: Recommendation) -> SafeString:
     the other doses wait for."""
     ready = (format_html('<span class="dose">{}</span>', dose_text(d)) for d in rec.ready_doses)
     waiting = (
-        format_html('<span class="dose">{}{}: {}</span>', format_html("{}: ", w.population) if w.population else "",
-                    ", ".join(w.drugs), _needed(w.missing))
+        format_html(
+            '<span class="dose">{}{}: {}</span>',
+            format_html("{}: ", w.population) if w.population else "",
+            ", ".join(w.drugs),
+            _needed(w.missing),
+        )
         for w in rec.waiting
     )
     return _join([*ready, *waiting])
@@ -136,7 +151,9 @@ def _dose_detail(d: DoseLine) -> str:
     if d.note:
         extra.append(d.note)
     return format_html(
-        '<li>{}{}{}</li>', dose_text(d), verification_mark(d.marker),
+        "<li>{}{}{}</li>",
+        dose_text(d),
+        verification_mark(d.marker),
         format_html('<span class="calc">{}</span>', "; ".join(e for e in extra if e)) if any(extra) else "",
     )
 
@@ -147,21 +164,34 @@ def recommendation_line(rec: Recommendation) -> SafeString:
     this patient's doses with their calculation, caveats, why it applies, where guidelines differ,
     the sources and the review date."""
     doses = (
-        format_html('<p class="h6 mb-1">Dose for this patient</p><ul class="doses">{}</ul>',
-                    _join(_dose_detail(d) for d in rec.doses))
-        if rec.doses else ""
+        format_html(
+            '<p class="h6 mb-1">Dose for this patient</p><ul class="doses">{}</ul>',
+            _join(_dose_detail(d) for d in rec.doses),
+        )
+        if rec.doses
+        else ""
     )
     caveats = (
-        format_html('<ul class="caveats">{}</ul>', _join(
-            format_html("<li><strong>{}{}:</strong> {}{}</li>", c.modifier, " (not recorded)" if c.pending else "",
-                        c.text, verification_mark(c.marker))
-            for c in rec.caveats
-        ))
-        if rec.caveats else ""
+        format_html(
+            '<ul class="caveats">{}</ul>',
+            _join(
+                format_html(
+                    "<li><strong>{}{}:</strong> {}{}</li>",
+                    c.modifier,
+                    " (not recorded)" if c.pending else "",
+                    c.text,
+                    verification_mark(c.marker),
+                )
+                for c in rec.caveats
+            ),
+        )
+        if rec.caveats
+        else ""
     )
     why = (
         format_html('<p class="why"><span class="fw-semibold">Why this applies:</span> {}</p>', "; ".join(rec.why))
-        if rec.why else ""
+        if rec.why
+        else ""
     )
     positions = positions_panel(rec.positions, "Where guidelines differ", rec.code) if rec.positions else ""
     reviewed = format_html('<p class="reviewed">Content last reviewed {}.</p>', rec.reviewed) if rec.reviewed else ""
@@ -170,11 +200,23 @@ def recommendation_line(rec: Recommendation) -> SafeString:
         mark = format_html(' <span class="badge text-bg-light border rec-changed">Changed in this version</span>')
         change = format_html(
             '<p class="rec-change"><span class="fw-semibold">What changed:</span> {} <a href="{}">All changes</a></p>',
-            rec.changed, reverse("guidance:what_changed"),
+            rec.changed,
+            reverse("guidance:what_changed"),
         )
     return format_html(
         '<li class="rec" id="rec-{}"><details><summary><span class="rec-title">{}</span> {}{}{}</summary>'
         '<div class="rec-body">{}{}{}{}{}{}{}{}</div></details></li>\n',
-        rec.code, rec.title, strength_badge(rec), verification_mark(rec.marker), mark,
-        change, _rendered_markdown(rec.text), doses, caveats, why, positions, _sources_line(rec.sources), reviewed,
+        rec.code,
+        rec.title,
+        strength_badge(rec),
+        verification_mark(rec.marker),
+        mark,
+        change,
+        _rendered_markdown(rec.text),
+        doses,
+        caveats,
+        why,
+        positions,
+        _sources_line(rec.sources),
+        reviewed,
     )

@@ -18,7 +18,6 @@ def grant_role_permissions(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -28,21 +27,28 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='DraftAssessment',
+            name="DraftAssessment",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('answers', models.JSONField(blank=True, default=dict)),
-                ('current_step', models.CharField(max_length=32)),
-                ('completed_steps', models.JSONField(blank=True, default=list)),
-                ('guideline_version', models.CharField(blank=True, max_length=64)),
-                ('finished', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='draft_assessments', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("answers", models.JSONField(blank=True, default=dict)),
+                ("current_step", models.CharField(max_length=32)),
+                ("completed_steps", models.JSONField(blank=True, default=list)),
+                ("guideline_version", models.CharField(blank=True, max_length=64)),
+                ("finished", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="draft_assessments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-updated_at'],
-                'indexes': [models.Index(fields=['owner', 'updated_at'], name='wizard_draft_owner_updated')],
+                "ordering": ["-updated_at"],
+                "indexes": [models.Index(fields=["owner", "updated_at"], name="wizard_draft_owner_updated")],
             },
         ),
         migrations.RunPython(grant_role_permissions, migrations.RunPython.noop),

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('wizard', '0001_draft_assessment'),
+        ("wizard", "0001_draft_assessment"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='draftassessment',
-            name='sources',
+            model_name="draftassessment",
+            name="sources",
             field=models.JSONField(blank=True, default=dict),
         ),
     ]

@@ -17,8 +17,13 @@ register = template.Library()
 
 def _checked(q: Question, o: Option) -> tuple[str, str, str, str, str, str, str]:
     return (
-        " is-invalid" if q.errors else "", q.name, o.id, o.value,
-        " checked" if o.selected else "", " autofocus" if o.id == q.focus_id else "", o.label,
+        " is-invalid" if q.errors else "",
+        q.name,
+        o.id,
+        o.value,
+        " checked" if o.selected else "",
+        " autofocus" if o.id == q.focus_id else "",
+        o.label,
     )
 
 

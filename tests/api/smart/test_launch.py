@@ -38,7 +38,10 @@ def test_authorization_request_uses_pkce_s256_and_names_the_fhir_server_as_audie
 def test_ehr_launch_asks_for_launch_and_v2_patient_read_scopes(physician_client, ehr):
     authorize(physician_client, ehr)
     assert ehr.authorize_requests[-1]["scope"].split() == [
-        "launch", "patient/Patient.rs", "patient/Observation.rs", "patient/Condition.rs",
+        "launch",
+        "patient/Patient.rs",
+        "patient/Observation.rs",
+        "patient/Condition.rs",
         "patient/MedicationRequest.rs",
     ]
 
@@ -249,7 +252,10 @@ def test_confirming_starts_a_draft_with_the_chart_answers(physician_client, ehr,
     draft = DraftAssessment.objects.get(owner=physician)
     assert response["Location"] == reverse("wizard:step", args=[draft.pk, "patient"])
     assert (draft.answers["creatinine_value"], draft.answers["creatinine_unit"], draft.answers["anticoagulant"]) == (
-        "342", "umol/L", "factor_xa_inhibitor")
+        "342",
+        "umol/L",
+        "factor_xa_inhibitor",
+    )
 
 
 def test_a_prefill_starts_one_draft_only(physician_client, ehr):
@@ -289,9 +295,11 @@ def test_the_plan_says_how_many_answers_came_from_the_ehr(physician_client, ehr,
     physician_client.post(reverse("smart:confirm"), {"p": _only_prefill_id(physician_client)})
     draft = DraftAssessment.objects.get(owner=physician)
     wizard_services.draft_save_answers(
-        draft=draft, answers={**draft.answers, "inr": "2.0", **VALID["haematology"], **VALID["course"],
-                               "active_dah": "true"},
-        current_step="review", complete=STEP_CODES)
+        draft=draft,
+        answers={**draft.answers, "inr": "2.0", **VALID["haematology"], **VALID["course"], "active_dah": "true"},
+        current_step="review",
+        complete=STEP_CODES,
+    )
     draft.refresh_from_db()
     review = physician_client.get(reverse("wizard:review", args=[draft.pk])).content.decode()
     from_ehr = review.count('class="answer-origin origin-ehr"')

@@ -12,8 +12,11 @@ from tests.api.test_cds_mapping import NOW, bundle, mapped_observations, observa
 
 
 def _icd10(code: str) -> dict:
-    return {"resourceType": "Condition", "id": "c1",
-            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": code}]}}
+    return {
+        "resourceType": "Condition",
+        "id": "c1",
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": code}]},
+    }
 
 
 def test_egfr_in_ml_per_min_per_1_73_m2_is_used():
@@ -26,8 +29,9 @@ def test_egfr_in_an_unknown_unit_is_not_used():
     assert "egfr" not in mapped.data
 
 
-@pytest.mark.parametrize(("value", "unit", "kg"), [(64, "kg", Decimal(64)), (141, "[lb_av]", Decimal("64.0")),
-                                                   (64200, "g", Decimal("64.2"))])
+@pytest.mark.parametrize(
+    ("value", "unit", "kg"), [(64, "kg", Decimal(64)), (141, "[lb_av]", Decimal("64.0")), (64200, "g", Decimal("64.2"))]
+)
 def test_weight_is_converted_to_kg(value, unit, kg):
     assert mapped_observations(observation("29463-7", value, unit)).data["weight_kg"] == kg
 

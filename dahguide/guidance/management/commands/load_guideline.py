@@ -49,13 +49,9 @@ class Command(BaseCommand):
         except json.JSONDecodeError as exc:
             raise CommandError(f"{file} is not valid JSON: {exc}.") from exc
         try:
-            version = guideline_import(
-                document=document, publish=True, change_summary=f"Loaded from {file.name}."
-            )
+            version = guideline_import(document=document, publish=True, change_summary=f"Loaded from {file.name}.")
         except ValidationError as exc:
-            raise CommandError(
-                f"{file} was not loaded:\n" + "\n".join(f"- {m}" for m in exc.messages)
-            ) from exc
+            raise CommandError(f"{file} was not loaded:\n" + "\n".join(f"- {m}" for m in exc.messages)) from exc
         self.stdout.write(
             self.style.SUCCESS(f"Published guideline version {version.number} ({version.content_hash[:12]}).")
         )
