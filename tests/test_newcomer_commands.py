@@ -40,9 +40,17 @@ def test_a_browser_test_path_runs_only_the_browser_run():
 def test_an_option_that_selects_unit_tests_only_exits_0():
     # -k goes to both runs; the browser run then selects nothing (pytest's exit 5), which is fine.
     result = _bin_test(
-        "-k", "test_readme_gives_exactly_two_setup_commands", "--collect-only", "-q", "-p", "no:cacheprovider"
+        "tests/test_readme.py",
+        "tests/browser/test_login_page.py",
+        "-k",
+        "test_readme_gives_exactly_two_setup_commands",
+        "--collect-only",
+        "-q",
+        "-p",
+        "no:cacheprovider",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert UNIT_HEADER in result.stdout and BROWSER_HEADER in result.stdout
     assert "test_readme_gives_exactly_two_setup_commands" in result.stdout
 
 
