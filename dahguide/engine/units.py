@@ -253,6 +253,16 @@ def creatinine_rising_rapidly(
         return RisingCreatinine(None, "Choose a creatinine unit for both values.")
     if current <= 0 or baseline <= 0:
         return RisingCreatinine(None, "Creatinine values must be above zero.")
+    for label, value, unit in (("current", current, current_unit), ("baseline", baseline, baseline_unit)):
+        low, high = CREATININE_PLAUSIBLE[unit]
+        if not low <= value <= high:
+            # Implausible for its unit stays unknown, as in the intake (and is never calculated with).
+            return RisingCreatinine(
+                None,
+                f"The {label} creatinine is outside the plausible range "
+                f"{format_decimal(low)}–{format_decimal(high)} {CREATININE_UNIT_LABELS[unit]}: "
+                "check the value and its unit.",
+            )
     if hours_between is not None and hours_between < 0:
         return RisingCreatinine(None, "The baseline must be measured before the current value.")
 

@@ -231,3 +231,13 @@ def test_missing_baseline_is_unknown() -> None:
 
 def test_negative_interval_is_unknown() -> None:
     assert units.creatinine_rising_rapidly(D("3"), "mg/dL", D("1"), "mg/dL", D("-1")).rising is None
+
+
+@pytest.mark.parametrize(
+    ("current", "baseline"), [("1E+999999", "1.2"), ("3", "1E-999999"), ("300", "1.2"), ("2", "0.05")]
+)
+def test_a_creatinine_implausible_for_its_unit_gives_no_suggestion(current, baseline) -> None:
+    # Found by hypothesis: 1E+999999 mg/dL overflowed the conversion (a 500 on the kidney step).
+    result = units.creatinine_rising_rapidly(D(current), "mg/dL", D(baseline), "mg/dL", D("24"))
+    assert result.rising is None
+    assert "outside the plausible range 0.1–30 mg/dL" in result.reason
