@@ -92,6 +92,12 @@ def login(page, live_server, username: str, password: str) -> None:
     page.wait_for_url(f"{live_server.url}/")
 
 
+def htmx_settled(page) -> None:
+    """Wait until htmx has settled what it swapped in: it binds the new content's triggers (hx-get on
+    input, for example) at the settle, about 20 ms after the content is visible."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
 def tab_to(page, element_id: str, *, max_presses: int = 30) -> None:
     """Press Tab until the element has focus: proves it is reachable by keyboard alone."""
     for _ in range(max_presses):

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import BROWSER_PASSWORD, assert_no_axe_violations, login
+from tests.browser.conftest import BROWSER_PASSWORD, assert_no_axe_violations, htmx_settled, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -226,6 +226,7 @@ def test_a_stale_error_clears_when_the_answer_changes_and_a_unit_mismatch_is_a_w
     expect(_heading(page, 2)).to_be_visible()
     page.get_by_role("button", name="Save and continue").click()
     expect(_heading(page, 3)).to_be_visible()
+    htmx_settled(page)  # a value typed before the settle would send no live conversion
     page.locator("#id_creatinine_value").fill("300")  # read in mg/dL: implausible, looks like µmol/L
     converted = page.locator("#creatinine_value-converted")
     expect(converted).to_contain_text("µmol/L")
