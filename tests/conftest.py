@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import models
 
 from dahguide.accounts.roles import ATTENDING, CLINICAL_REVIEWER, CONTENT_EDITOR, PHYSICIAN, RESIDENT, role_groups
 
@@ -61,17 +62,92 @@ def published_guideline(db, guideline_document):
     from dahguide.guidance.models import GuidelineVersion
     from dahguide.guidance.services import guideline_import
 
-    if _IMPORTED_ROWS and not GuidelineVersion.objects.exists() and _restore_rows(_IMPORTED_ROWS):
-        return GuidelineVersion.objects.get(status=GuidelineVersion.Status.PUBLISHED)
+    if not GuidelineVersion.objects.exists():
+        return rows_once("published guideline", lambda: guideline_import(document=guideline_document, publish=True))
+    return guideline_import(document=guideline_document, publish=True)
+
+
+class RowsOnce:
+    """What a slow fixture wrote the first time in this process, to insert again later.
+
+    ``rows``: (model, rows as field values); ``users``: username of each user id the rows refer to,
+    since user ids differ between tests on PostgreSQL (its sequences do not roll back); ``result``:
+    the model and pk of what the fixture returned; ``after``: the key of the rows this one was
+    written on top of, so rows are only put back on the database state they were captured on.
+    """
+
+    def __init__(self, rows, users, result, after) -> None:
+        self.rows, self.users, self.result, self.after = rows, users, result, after
+
+
+_ROWS_ONCE: dict[str, RowsOnce] = {}
+_RESTORED_IN_THIS_TEST: list[str] = []  # keys restored or captured since the test's database was set up
+
+
+@pytest.fixture(autouse=True)
+def _rows_once_reset():
+    _RESTORED_IN_THIS_TEST.clear()
+    yield
+    _RESTORED_IN_THIS_TEST.clear()
+
+
+def rows_once(key: str, build, *, after: str | None = None):
+    """``build()``'s result; its rows are captured the first time and bulk-inserted afterwards.
+
+    Only for fixtures whose writes are deterministic given the rows of ``after`` (put back in the
+    same test) and the users' names; anything else falls back to ``build()``. Foreign keys are
+    checked when the test's transaction is checked, so a wrong restore fails the test loudly.
+    """
+    base_ok = after is None or (_RESTORED_IN_THIS_TEST and _RESTORED_IN_THIS_TEST[-1] == after)
+    kept = _ROWS_ONCE.get(key)
+    if base_ok and kept is not None and kept.after == after:
+        rows = _rows_for_current_users(kept)
+        if rows is not None and _restore_rows(rows):
+            _RESTORED_IN_THIS_TEST.append(key)
+            model, value = kept.result
+            return value if model is None else model._base_manager.get(pk=value)
     before = _row_ids()
-    version = guideline_import(document=guideline_document, publish=True)
-    if not _IMPORTED_ROWS:
-        _IMPORTED_ROWS.extend(_new_rows(before))
-    return version
+    result = build()
+    if base_ok and key not in _ROWS_ONCE:
+        new = _new_rows(before)
+        kind = (type(result), result.pk) if isinstance(result, models.Model) else (None, result)
+        _ROWS_ONCE[key] = RowsOnce(new, _usernames(new), kind, after)
+    if base_ok:
+        _RESTORED_IN_THIS_TEST.append(key)
+    return result
 
 
-# (model, rows as field values) written by the first real import in this process.
-_IMPORTED_ROWS: list[tuple[type, list[dict]]] = []
+def _user_fields(model) -> list[str]:
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    return [f.attname for f in model._meta.concrete_fields if f.is_relation and f.related_model is user_model]
+
+
+def _usernames(dump) -> dict[int, str]:
+    from django.contrib.auth import get_user_model
+
+    ids = {row[f] for model, rows in dump for f in _user_fields(model) for row in rows if row[f] is not None}
+    return dict(get_user_model()._base_manager.filter(pk__in=ids).values_list("pk", "username"))
+
+
+def _rows_for_current_users(kept: RowsOnce):
+    """The kept rows with each user id replaced by the id that user has now; None if one is missing."""
+    from django.contrib.auth import get_user_model
+
+    now = dict(get_user_model()._base_manager.filter(username__in=kept.users.values()).values_list("username", "pk"))
+    if set(now) != set(kept.users.values()):
+        return None
+    new_id = {old: now[name] for old, name in kept.users.items()}
+    if all(old == new for old, new in new_id.items()):
+        return kept.rows
+    remapped = []
+    for model, rows in kept.rows:
+        fields = _user_fields(model)
+        remapped.append(
+            (model, [{**r, **{f: new_id.get(r[f], r[f]) for f in fields}} for r in rows] if fields else rows)
+        )
+    return remapped
 
 
 def _row_ids() -> dict[type, set]:

@@ -16,19 +16,19 @@ from dahguide.guidance.workflow import (
     version_submit,
     version_take_for_review,
 )
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, rows_once
 
 
 @pytest.fixture
 def golden_cases(published_guideline) -> int:
     """The seed file loaded as golden-case rows (after the content their codes refer to)."""
-    return golden_cases_load(cases=golden_cases_read())
+    return rows_once("golden cases", lambda: golden_cases_load(cases=golden_cases_read()), after="published guideline")
 
 
 @pytest.fixture
 def editor_draft(published_guideline, golden_cases, content_editor) -> GuidelineVersion:
     """Version 2: a draft copy of the published version 1, created by the content editor."""
-    return version_create_draft(user=content_editor)
+    return rows_once("editor draft", lambda: version_create_draft(user=content_editor), after="golden cases")
 
 
 @pytest.fixture
