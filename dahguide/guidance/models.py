@@ -1,7 +1,7 @@
 """Guideline content as rows: one version and the items it holds.
 
 The rows mirror the snapshot document of ``dahguide.engine.content`` field for field (a document
-key is a model field), so ``services.guideline_import`` and ``services.guideline_compile`` are
+key is a model field), so ``services.guideline_import`` and ``documents.guideline_compile`` are
 inverse and generic. Editors change rows of a draft version; publishing freezes the compiled
 document on the version, and the engine only ever reads that frozen snapshot.
 """
@@ -87,7 +87,7 @@ def threshold_placeholder_errors(text: str, version_id: int | None) -> list[str]
 
 class PlaceholderText(models.Model):
     """Its ``text`` may name thresholds as ``{threshold:code}``, rendered from the threshold when the
-    version is compiled (``services.guideline_compile``), so the wording follows the number.
+    version is compiled (``documents.guideline_compile``), so the wording follows the number.
 
     Listed after the content bases, so the model's base manager stays the frozen-guarded one.
     """
@@ -188,6 +188,11 @@ class GuidelineVersion(FrozenGuarded):
     @property
     def is_frozen(self) -> bool:
         return self.status in self.FROZEN_STATUSES
+
+
+# A version's own history rows written by a status change carry this reason, so the two-person
+# rule (selectors.version_authors) can tell a workflow step from an edit of the version's content.
+TRANSITION_REASON = "workflow transition"
 
 
 class VersionTransition(models.Model):
@@ -437,7 +442,7 @@ class Stance(RecommendationPart):
     """What one patient modifier does to one action (docs/design/patient-modifiers.md, REFERENCE §8).
 
     Every action declares one stance for every modifier; publication is refused while one is missing
-    (``services.publication_problems``). The engine applies them (``engine/modifiers.py``).
+    (``documents.publication_problems``). The engine applies them (``engine/modifiers.py``).
     """
 
     modifier = models.CharField(max_length=40, choices=modifier_choices)

@@ -18,7 +18,9 @@ from django.db.models import Max, Q, QuerySet
 
 from dahguide.engine.content import Snapshot
 from dahguide.guidance import labels
+from dahguide.guidance.documents import guideline_compile
 from dahguide.guidance.models import (
+    TRANSITION_REASON,
     ChangeNote,
     Citation,
     Disagreement,
@@ -135,8 +137,6 @@ def version_document(*, version: GuidelineVersion) -> dict[str, Any]:
     """The snapshot document of any version: frozen for a published or retired one, else compiled."""
     if version.is_frozen and version.snapshot:
         return version.snapshot
-    from dahguide.guidance.services import guideline_compile  # services import this module
-
     return guideline_compile(version=version)
 
 
@@ -148,8 +148,6 @@ def version_authors(*, version: GuidelineVersion) -> set[int]:
     submission come from the transition log. Edits made outside a request carry no user and
     cannot be attributed; the admin is the editors' only way in. One query per content model.
     """
-    from dahguide.guidance.services import TRANSITION_REASON
-
     authors: set[int] = set(
         VersionTransition.objects.filter(version=version)
         .filter(Q(to_status=GuidelineVersion.Status.SUBMITTED) | Q(from_status=""))

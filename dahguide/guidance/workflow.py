@@ -21,15 +21,14 @@ from django.db import transaction
 from dahguide.accounts.roles import CLINICAL_REVIEWER, CONTENT_EDITOR, has_role
 from dahguide.engine.content import Snapshot
 from dahguide.guidance.diff import changed_recommendations
+from dahguide.guidance.documents import guideline_compile, publication_problems
 from dahguide.guidance.golden import GoldenResult, golden_cases_run
 from dahguide.guidance.models import ChangeNote, GuidelineVersion
 from dahguide.guidance.selectors import get_open_version, get_published_version, version_authors
 from dahguide.guidance.services import (
-    guideline_compile,
     guideline_import,
     guideline_publish,
     guideline_version_create,
-    publication_problems,
     version_status_change,
 )
 

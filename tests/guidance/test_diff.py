@@ -121,7 +121,8 @@ def test_unit_powers_are_written_as_superscripts():
 
 @pytest.mark.django_db
 def test_a_compiled_copy_has_no_difference_from_its_source(guideline_document):
-    from dahguide.guidance.services import guideline_compile, guideline_import
+    from dahguide.guidance.documents import guideline_compile
+    from dahguide.guidance.services import guideline_import
 
     version = guideline_import(document=guideline_document, publish=False)
     assert diff_documents(guideline_document, guideline_compile(version=version)).is_empty

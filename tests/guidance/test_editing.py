@@ -139,8 +139,8 @@ def test_an_editor_cannot_change_a_thresholds_code_or_unit(client, content_edito
 
 
 def test_wording_that_names_a_threshold_follows_it(editor_draft):
+    from dahguide.guidance.documents import guideline_compile
     from dahguide.guidance.models import GuidanceText
-    from dahguide.guidance.services import guideline_compile
 
     GuidanceText.objects.filter(version=editor_draft, code="criterion_creatinine_over_3_4_mg_dl").update(
         text="Serum creatinine above {threshold:plex_creatinine_mg_dl}"

@@ -15,6 +15,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 
+from dahguide.guidance.documents import content_hash, guideline_compile
 from dahguide.guidance.frozen import FrozenContentError, frozen_filter, status_change_allowed
 from dahguide.guidance.models import (
     ChangeNote,
@@ -33,7 +34,7 @@ from dahguide.guidance.models import (
     WarningCondition,
     WarningContent,
 )
-from dahguide.guidance.services import content_hash, guideline_compile, version_status_change
+from dahguide.guidance.services import version_status_change
 from dahguide.guidance.workflow import version_create_draft
 
 pytestmark = pytest.mark.django_db

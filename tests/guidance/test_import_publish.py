@@ -10,14 +10,9 @@ from django.db.models import QuerySet
 
 from dahguide.engine import vocabulary
 from dahguide.engine.content import Snapshot
+from dahguide.guidance.documents import canonical_document, content_hash, guideline_compile
 from dahguide.guidance.models import GuidelineVersion, Recommendation, RecommendationCondition, Threshold
-from dahguide.guidance.services import (
-    canonical_document,
-    content_hash,
-    guideline_compile,
-    guideline_import,
-    guideline_publish,
-)
+from dahguide.guidance.services import guideline_import, guideline_publish
 from tests.guidance.helpers import edited
 
 pytestmark = pytest.mark.django_db

@@ -8,15 +8,15 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from dahguide.guidance import labels
-from dahguide.guidance.models import Dose, GuidelineVersion, Recommendation, Stance
-from dahguide.guidance.services import (
+from dahguide.guidance.documents import (
     DOCUMENT_KEYS,
     canonical_document,
     content_hash,
     guideline_compile,
-    guideline_import,
     publication_problems,
 )
+from dahguide.guidance.models import Dose, GuidelineVersion, Recommendation, Stance
+from dahguide.guidance.services import guideline_import
 from tests.guidance.helpers import CYCLOPHOSPHAMIDE_BANDS, PAEDIATRIC_PULSE, as_action, edited, without_stance
 
 pytestmark = pytest.mark.django_db

@@ -55,7 +55,7 @@ def test_a_decision_change_reads_in_clinical_words(golden_cases, published_guide
 
 def test_a_lost_recommendation_is_named_by_its_title(failing_draft):
     from dahguide.engine.content import Snapshot
-    from dahguide.guidance.services import guideline_compile
+    from dahguide.guidance.documents import guideline_compile
 
     result = golden_case_check(
         GoldenCase.objects.get(name=HSCT), Snapshot.from_dict(guideline_compile(version=failing_draft))
