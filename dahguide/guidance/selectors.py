@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db.models import Max, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from dahguide.engine.content import Snapshot
 from dahguide.guidance import labels
@@ -127,6 +128,34 @@ def recommendation_index(*, version: GuidelineVersion) -> list[RecommendationRow
 def get_open_version() -> GuidelineVersion | None:
     """The newest version being prepared or reviewed (draft, submitted, under review, approved)."""
     return GuidelineVersion.objects.filter(status__in=GuidelineVersion.OPEN_STATUSES).defer("snapshot").first()
+
+
+def get_version(*, pk: int) -> GuidelineVersion:
+    """The version with this id, or 404."""
+    return get_object_or_404(GuidelineVersion, pk=pk)
+
+
+def get_version_for_review(*, pk: int) -> GuidelineVersion:
+    """The version with the people its review page names (creator, publisher) joined in, or 404."""
+    return get_object_or_404(GuidelineVersion.objects.select_related("created_by", "published_by"), pk=pk)
+
+
+def versions_newest_first() -> list[GuidelineVersion]:
+    """Every version, newest first, its stored snapshot deferred."""
+    return list(GuidelineVersion.objects.defer("snapshot").order_by("-number"))
+
+
+def version_baseline(*, version: GuidelineVersion) -> GuidelineVersion | None:
+    """What a version is compared with: the published one, or for the published one its predecessor."""
+    published = get_published_version()
+    if published is not None and published.pk != version.pk:
+        return published
+    return (
+        GuidelineVersion.objects.filter(status=GuidelineVersion.Status.RETIRED, number__lt=version.number)
+        .defer("snapshot")
+        .order_by("-number")
+        .first()
+    )
 
 
 def version_transitions(*, version: GuidelineVersion) -> QuerySet[VersionTransition]:

@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -29,10 +29,14 @@ from dahguide.guidance.models import GuidelineVersion
 from dahguide.guidance.selectors import (
     get_open_version,
     get_published_version,
+    get_version,
+    get_version_for_review,
     published_changes,
     version_authors,
+    version_baseline,
     version_document,
     version_transitions,
+    versions_newest_first,
 )
 from dahguide.guidance.workflow import (
     ACTIONS,
@@ -43,8 +47,6 @@ from dahguide.guidance.workflow import (
     version_run_action,
 )
 from dahguide.guidance.workspace import workspace_for
-
-Status = GuidelineVersion.Status
 
 
 class DraftCreateForm(forms.Form):
@@ -120,11 +122,11 @@ def version_create(request: HttpRequest, *, model_admin) -> HttpResponse:
 def version_review(request: HttpRequest, pk: int) -> HttpResponse:
     """One version's status, workflow log, available steps, golden cases, impact and changes."""
     _require(request, CONTENT_EDITOR, CLINICAL_REVIEWER)
-    version = get_object_or_404(GuidelineVersion.objects.select_related("created_by", "published_by"), pk=pk)
+    version = get_version_for_review(pk=pk)
     document = version_document(version=version)
     snapshot = Snapshot.from_dict(document)
     results = golden_cases_run(snapshot=snapshot)
-    baseline = _baseline(version)
+    baseline = version_baseline(version=version)
     diff = impact = None
     if baseline is not None:
         baseline_document = version_document(version=baseline)
@@ -160,7 +162,7 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
 def version_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Run one workflow step; refusals come back as messages on the review page."""
     _require(request, CONTENT_EDITOR, CLINICAL_REVIEWER)
-    version = get_object_or_404(GuidelineVersion, pk=pk)
+    version = get_version(pk=pk)
     if action not in ACTIONS:
         raise PermissionDenied(f"Unknown action '{action}'.")
     try:
@@ -182,7 +184,7 @@ def version_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
 def version_golden(request: HttpRequest, pk: int) -> HttpResponse:
     """Every active golden case against this version, with every expectation's result."""
     _require(request, CONTENT_EDITOR, CLINICAL_REVIEWER)
-    version = get_object_or_404(GuidelineVersion, pk=pk)
+    version = get_version(pk=pk)
     results = golden_cases_run(snapshot=Snapshot.from_dict(version_document(version=version)))
     return render(
         request,
@@ -200,8 +202,8 @@ def version_golden(request: HttpRequest, pk: int) -> HttpResponse:
 def version_impact(request: HttpRequest, pk: int) -> HttpResponse:
     """Patients whose plan would change between the baseline (published) version and this one."""
     _require(request, CONTENT_EDITOR, CLINICAL_REVIEWER)
-    version = get_object_or_404(GuidelineVersion, pk=pk)
-    baseline = _baseline(version)
+    version = get_version(pk=pk)
+    baseline = version_baseline(version=version)
     impact = None
     if baseline is not None:
         impact = impact_preview(
@@ -225,12 +227,13 @@ def version_impact(request: HttpRequest, pk: int) -> HttpResponse:
 def version_diff(request: HttpRequest) -> HttpResponse:
     """What changed between two versions: the open draft against the published one by default."""
     _require(request, CONTENT_EDITOR, CLINICAL_REVIEWER)
-    versions = list(GuidelineVersion.objects.defer("snapshot").order_by("-number"))
+    versions = versions_newest_first()
     form = VersionPairForm(request.GET or None, versions=versions)
-    by_number = {v.number: v for v in versions}
+    # Looked up by the form's value: a number, or "" or None when none was chosen.
+    by_number: dict[int | str | None, GuidelineVersion] = {v.number: v for v in versions}
     chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}
     new = by_number.get(chosen.get("new")) or get_open_version() or get_published_version()
-    old = by_number.get(chosen.get("old")) or (_baseline(new) if new else None)
+    old = by_number.get(chosen.get("old")) or (version_baseline(version=new) if new else None)
     diff = None
     if old is not None and new is not None:
         diff = diff_documents(version_document(version=old), version_document(version=new))
@@ -248,19 +251,6 @@ def version_diff(request: HttpRequest) -> HttpResponse:
             new=new,
             diff=diff,
         ),
-    )
-
-
-def _baseline(version: GuidelineVersion) -> GuidelineVersion | None:
-    """What a version is compared with: the published one, or for the published one its predecessor."""
-    published = get_published_version()
-    if published is not None and published.pk != version.pk:
-        return published
-    return (
-        GuidelineVersion.objects.filter(status=Status.RETIRED, number__lt=version.number)
-        .defer("snapshot")
-        .order_by("-number")
-        .first()
     )
 
 
