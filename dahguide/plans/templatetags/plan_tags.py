@@ -1,10 +1,22 @@
 """Template tags of the plan's presentation (templates/plans/): markdown, sources, verification
 markers, and the recommendation line with its disclosure.
 
-The recommendation line and the disagreement panel are built in Python rather than included as a
-partial per item: a plan page shows a few dozen of each, and an include each cost about a fifth of
-the page's rendering (bench/report.md). Every value is escaped by ``format_html`` or
-``conditional_escape``; guideline markdown is the shared sanitised rendering.
+The recommendation line, its doses, the disagreement panel, source lists and verification marks
+are built in Python rather than as a template partial each: as partials (about 120 includes a plan
+page, the same HTML byte for byte, tests/plans/test_plan_html_snapshot.py) the plan page is more than
+10% slower, the most a move to templates was allowed to cost. Measured 2026-12-03 on the bench's
+plan page (6 recommendations) with ``python -m bench.profile --page "plan GET" --requests 300``
+(SQLite, 2 cores shared with other work), the two versions run interleaved:
+
+- the markup built here takes about a tenth of the page: 2.0-2.8 ms of 21-28 ms (the outermost tags
+  timed); 10-11% under cProfile (recommendation_line, strip_doses and the plasma-exchange panel);
+- as partials: 54,900 Python calls a request instead of 41,100; p50 15% higher (27.5 -> 31.7 ms,
+  mean of 3 runs each); mean and median 30-35% higher in two runs that alternated the versions every
+  20 requests (600 requests each);
+- partials with the marks and source lists left in Python: 9-15% higher (the same alternating runs).
+
+Every value is escaped by ``format_html`` or ``conditional_escape``; guideline markdown is the
+shared sanitised rendering.
 """
 
 from __future__ import annotations
