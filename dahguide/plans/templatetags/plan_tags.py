@@ -209,7 +209,7 @@ def recommendation_line(rec: Recommendation) -> SafeString:
     reviewed = format_html('<p class="reviewed">Content last reviewed {}.</p>', rec.reviewed) if rec.reviewed else ""
     mark, change = "", ""
     if rec.changed:  # changed in the current guideline version, recently (DAHGUIDE_CHANGED_MARK_DAYS)
-        mark = format_html(' <span class="badge text-bg-light border rec-changed">Changed in this version</span>')
+        mark = mark_safe(' <span class="badge text-bg-light border rec-changed">Changed in this version</span>')  # noqa: S308 - constant
         change = format_html(
             '<p class="rec-change"><span class="fw-semibold">What changed:</span> {} <a href="{}">All changes</a></p>',
             rec.changed,
