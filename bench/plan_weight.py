@@ -69,7 +69,7 @@ def measure(user) -> PlanWeight:
 
     from bench.scenario import answer_sets
     from dahguide.wizard import services
-    from dahguide.wizard.forms import STEP_CODES
+    from dahguide.wizard.answers import STEP_CODES
 
     # As the proxy sends requests (the full bench runs with production settings: HTTPS only).
     client = Client(HTTP_HOST="localhost", HTTP_X_FORWARDED_PROTO="https")

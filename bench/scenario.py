@@ -54,7 +54,7 @@ class AnswerSet:
 
 
 def step_codes() -> tuple[str, ...]:
-    from dahguide.wizard.forms import STEP_CODES
+    from dahguide.wizard.answers import STEP_CODES
 
     return STEP_CODES
 
@@ -62,12 +62,13 @@ def step_codes() -> tuple[str, ...]:
 def answer_sets() -> list[AnswerSet]:
     """Every golden case the wizard accepts as typed (4 are implausible-on-purpose and refused),
     plus "all unknown": each step saved with nothing answered."""
-    from dahguide.wizard import forms
+    from dahguide.engine.intake import STEPS
+    from dahguide.wizard.answers import answers_from_inputs, step_errors
 
     sets = [AnswerSet("all_unknown", {})]
     for case in json.loads(GOLDEN_CASES.read_text(encoding="utf-8")):
-        answers = forms.answers_from_inputs(case["intake"])
-        if any(forms.step_errors(step, answers) for step in forms.STEPS):
+        answers = answers_from_inputs(case["intake"])
+        if any(step_errors(step, answers) for step in STEPS):
             continue
         sets.append(AnswerSet(case["name"], answers))
     return sets
@@ -75,10 +76,10 @@ def answer_sets() -> list[AnswerSet]:
 
 def step_form(code: str, answers: Mapping[str, Any], action: str = "next") -> list[tuple[str, str]]:
     """The fields a browser posts for one step: every input on it, blank when unanswered."""
-    from dahguide.wizard import forms
+    from dahguide.wizard.answers import STEPS_BY_CODE, asked_fields
 
     items: list[tuple[str, str]] = []
-    for spec in forms.asked_fields(forms.STEPS_BY_CODE[code], answers):
+    for spec in asked_fields(STEPS_BY_CODE[code], answers):
         if spec.kind == "multi_choice":
             chosen = answers.get(spec.name) or []
             items += [(spec.name, str(v)) for v in chosen]

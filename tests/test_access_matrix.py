@@ -411,7 +411,7 @@ def world(django_db_setup, django_db_blocker, guideline_document) -> Iterator[Wo
     from dahguide.guidance.services import guideline_import
     from dahguide.guidance.workflow import version_create_draft
     from dahguide.wizard import services
-    from dahguide.wizard.forms import STEP_CODES
+    from dahguide.wizard.answers import STEP_CODES
     from tests.conftest import _user
     from tests.wizard.conftest import VALID
 

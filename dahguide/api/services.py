@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from django.db import transaction
 
 from dahguide.wizard import services as wizard_services
-from dahguide.wizard.forms import STEP_CODES
+from dahguide.wizard.answers import STEP_CODES
 from dahguide.wizard.models import DraftAssessment
 
 

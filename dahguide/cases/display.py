@@ -8,7 +8,8 @@ from dahguide.cases.models import DUE_CODES, CaseRevision
 from dahguide.cases.selectors import ChecklistState
 from dahguide.engine.intake import STEPS
 from dahguide.plans.display import PlanView, plan_view
-from dahguide.wizard import forms as wizard_forms
+from dahguide.wizard.answers import answers_from_inputs
+from dahguide.wizard.display import answer_rows
 
 CHECKLIST_TEMPLATE = "cases/_checklist_section.html"
 
@@ -22,11 +23,11 @@ def saved_plan(revision: CaseRevision, *, checklist: ChecklistState | None = Non
 
 def answer_groups(inputs: dict[str, Any]) -> list[dict[str, Any]]:
     """The answers behind a saved plan, grouped by step as on the wizard's review page."""
-    answers = wizard_forms.answers_from_inputs(inputs)
+    answers = answers_from_inputs(inputs)
     return [
         {
             "step": {"code": step.code, "title": step.title, "number": number},
-            "rows": wizard_forms.answer_rows(step, answers),
+            "rows": answer_rows(step, answers),
         }
         for number, step in enumerate(STEPS, start=1)
     ]

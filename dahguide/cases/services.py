@@ -32,8 +32,8 @@ from dahguide.cases.plan_diff import plan_summary
 from dahguide.engine.content import Snapshot
 from dahguide.engine.evaluation import evaluate_parsed
 from dahguide.observability import security_event
-from dahguide.wizard import forms as wizard_forms
 from dahguide.wizard import services as wizard_services
+from dahguide.wizard.answers import STEP_CODES, answers_from_inputs, parse_answers
 from dahguide.wizard.models import DraftAssessment
 
 # Foreign keys and relations the services set from trusted objects: no existence query.
@@ -128,7 +128,7 @@ def case_save_from_draft(
     """
     if snapshot is None or shown_content_hash != snapshot.content_hash:
         raise GuidelineChanged("The guideline was updated since this plan was shown. Check the plan again, then save.")
-    result = wizard_forms.parse_answers(draft.answers)
+    result = parse_answers(draft.answers)
     if result.errors:
         raise AnswersNeedChecking("Some answers need checking before the case can be saved.")
     plan = SavedPlan(evaluate_parsed(result, snapshot).document, snapshot.title)
@@ -186,13 +186,13 @@ def case_amend_start(*, case: Case, user, inputs: Mapping[str, Any], guideline_v
     _require_author(case, user)
     with transaction.atomic(savepoint=False):
         draft = wizard_services.draft_create(
-            owner=user, first_step=wizard_forms.STEP_CODES[0], guideline_version=str(guideline_version)
+            owner=user, first_step=STEP_CODES[0], guideline_version=str(guideline_version)
         )
         wizard_services.draft_save_answers(
             draft=draft,
-            answers=wizard_forms.answers_from_inputs(inputs),
+            answers=answers_from_inputs(inputs),
             current_step="review",
-            complete=wizard_forms.STEP_CODES,
+            complete=STEP_CODES,
         )
         Case.objects.filter(pk=case.pk).update(amend_draft=draft)
     case.amend_draft = draft

@@ -46,7 +46,7 @@ from dahguide.guidance.selectors import get_published_snapshot
 from dahguide.observability import security_event
 from dahguide.plans.display import PlanView
 from dahguide.plans.labels import DECISION_LABELS, STATUS_LABELS
-from dahguide.wizard import forms as wizard_forms
+from dahguide.wizard.answers import REQUIRED_STEP_CODES
 from dahguide.wizard.models import DraftAssessment
 
 View = Callable[..., HttpResponse]
@@ -86,7 +86,7 @@ def case_save(request: HttpRequest, draft_pk) -> HttpResponse:
     if link.saved_case_id is not None:
         messages.info(request, "This assessment is already saved.")
         return _go(request, reverse("cases:detail", args=[link.saved_case_id]))
-    if not set(wizard_forms.REQUIRED_STEP_CODES) <= set(draft.completed_steps):
+    if not set(REQUIRED_STEP_CODES) <= set(draft.completed_steps):
         messages.info(request, "Complete the first steps before saving the case.")
         return _go(request, reverse("wizard:review", args=[draft.pk]))
 

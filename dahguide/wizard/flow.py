@@ -2,12 +2,12 @@
 
 Pure functions of a draft (no request, no database): the views and ``services.draft_submit_step``
 decide with them, so the order lives in one place. Steps are answered in order and none can be
-skipped; the steps that decide plasma exchange (``forms.REQUIRED_STEP_CODES``) unlock the plan.
+skipped; the steps that decide plasma exchange (``answers.REQUIRED_STEP_CODES``) unlock the plan.
 """
 
 from __future__ import annotations
 
-from dahguide.wizard import forms
+from dahguide.wizard.answers import REQUIRED_STEP_CODES, STEP_CODES, STEPS_BY_CODE
 from dahguide.wizard.models import DraftAssessment
 
 REVIEW = "review"  # the review page, after the last step
@@ -17,13 +17,13 @@ RETURN_TARGETS = frozenset({REVIEW})  # where "Edit" from a page other than the 
 
 
 def first_incomplete(draft: DraftAssessment) -> str | None:
-    return next((code for code in forms.STEP_CODES if code not in draft.completed_steps), None)
+    return next((code for code in STEP_CODES if code not in draft.completed_steps), None)
 
 
 def required_done(draft: DraftAssessment, also: str = "") -> bool:
     """The steps that decide plasma exchange are saved (``also``: counting a step being saved now)."""
     done = {*draft.completed_steps, also}
-    return all(code in done for code in forms.REQUIRED_STEP_CODES)
+    return all(code in done for code in REQUIRED_STEP_CODES)
 
 
 def can_open(draft: DraftAssessment, code: str) -> bool:
@@ -32,16 +32,16 @@ def can_open(draft: DraftAssessment, code: str) -> bool:
 
 
 def previous_step(code: str) -> str | None:
-    index = forms.STEP_CODES.index(code)
-    return forms.STEP_CODES[index - 1] if index > 0 else None
+    index = STEP_CODES.index(code)
+    return STEP_CODES[index - 1] if index > 0 else None
 
 
 def following_step(draft: DraftAssessment, code: str, return_to: str = "") -> str:
     """Where saving step ``code`` leads: the next step, or the review after the last one (or when
     the physician came from the review to edit and every step is answered)."""
-    index = forms.STEP_CODES.index(code)
-    following = forms.STEP_CODES[index + 1] if index + 1 < len(forms.STEP_CODES) else REVIEW
-    if return_to == REVIEW and {*draft.completed_steps, code}.issuperset(forms.STEP_CODES):
+    index = STEP_CODES.index(code)
+    following = STEP_CODES[index + 1] if index + 1 < len(STEP_CODES) else REVIEW
+    if return_to == REVIEW and {*draft.completed_steps, code}.issuperset(STEP_CODES):
         return REVIEW
     return following
 
@@ -53,4 +53,4 @@ def resume_step(draft: DraftAssessment) -> str:
     if first is None or (draft.finished and required_done(draft)):
         return REVIEW
     current = draft.current_step
-    return current if current in forms.STEPS_BY_CODE and can_open(draft, current) else first
+    return current if current in STEPS_BY_CODE and can_open(draft, current) else first

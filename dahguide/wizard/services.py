@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from dahguide.wizard import flow, forms
+from dahguide.wizard import flow
+from dahguide.wizard.answers import STEPS_BY_CODE, step_errors
 from dahguide.wizard.models import DraftAssessment
 
 
@@ -79,7 +80,7 @@ def draft_submit_step(
     errors stays incomplete and is shown again. Back saves without checking. "See the plan now"
     (``flow.PLAN``) finishes the draft once the steps that decide plasma exchange are saved.
     """
-    errors = forms.step_errors(forms.STEPS_BY_CODE[step], {**draft.answers, **raw})
+    errors = step_errors(STEPS_BY_CODE[step], {**draft.answers, **raw})
     previous = flow.previous_step(step)
     if action == flow.BACK and previous is not None:
         draft = draft_save_answers(draft=draft, answers=raw, current_step=previous, incomplete=[step] if errors else [])

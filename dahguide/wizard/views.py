@@ -1,6 +1,6 @@
 """The bedside wizard: home, five steps, review, plan; plus two small htmx endpoints.
 
-Views stay thin: read the draft (selectors), read and check answers (forms), save (services),
+Views stay thin: read the draft (selectors), read and check answers (answers), save (services),
 render. Every view answers an htmx request with a partial only when it is not a history
 restore, and says so with ``Vary: HX-Request``.
 """
@@ -27,9 +27,26 @@ from dahguide.engine.evaluation import evaluate_parsed
 from dahguide.engine.intake import FIELDS, STEPS, Step
 from dahguide.guidance.selectors import get_published_snapshot
 from dahguide.plans.display import changed_marks, plan_view, preview_of
-from dahguide.wizard import flow, forms, selectors, services
+from dahguide.wizard import flow, selectors, services
+from dahguide.wizard.answers import (
+    REQUIRED_STEP_CODES,
+    SESSION_UNITS,
+    STEP_CODES,
+    STEPS_BY_CODE,
+    chosen_units,
+    default_units,
+    first_step_with_errors,
+    parse_answers,
+    parse_answers_leniently,
+    raw_from_post,
+    raw_from_query,
+    step_errors,
+)
+from dahguide.wizard.display import ENTERED, FROM_EHR, answer_rows
 from dahguide.wizard.extensions import plan_panels
+from dahguide.wizard.helpers import lab_conversion, pf_helper, rising_helper, rising_text
 from dahguide.wizard.models import DraftAssessment
+from dahguide.wizard.questions import STEP_TEMPLATES, build_form, helper_context
 
 REVIEW = flow.REVIEW
 SEE_PLAN = flow.PLAN  # the step form's "See the plan now" (once the required steps are saved)
@@ -52,7 +69,7 @@ class StepView:
 
 
 def _step_view(step: Step) -> StepView:
-    return StepView(step.code, step.title, forms.STEP_CODES.index(step.code) + 1, forms.STEP_TEMPLATES[step.code])
+    return StepView(step.code, step.title, STEP_CODES.index(step.code) + 1, STEP_TEMPLATES[step.code])
 
 
 def _step_url(draft: DraftAssessment, code: str) -> str:
@@ -66,7 +83,7 @@ def _resume_url(draft: DraftAssessment) -> str:
 
 def _step_urls(draft: DraftAssessment) -> dict[str, str]:
     """Each step's URL, reversed once for a page that links to every step several times."""
-    return {code: _step_url(draft, code) for code in forms.STEP_CODES}
+    return {code: _step_url(draft, code) for code in STEP_CODES}
 
 
 def _indicator(draft: DraftAssessment, current: str, step_urls: dict[str, str] | None = None) -> list[dict[str, Any]]:
@@ -78,10 +95,10 @@ def _indicator(draft: DraftAssessment, current: str, step_urls: dict[str, str] |
             url = step_urls[step.code] if step_urls else _step_url(draft, step.code)
         items.append(
             {
-                "label": f"{forms.STEP_CODES.index(step.code) + 1}. {step.title}",
+                "label": f"{STEP_CODES.index(step.code) + 1}. {step.title}",
                 "complete": complete,
                 "current": step.code == current,
-                "optional": step.code not in forms.REQUIRED_STEP_CODES,
+                "optional": step.code not in REQUIRED_STEP_CODES,
                 "url": url,
             }
         )
@@ -126,9 +143,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def new(request: HttpRequest) -> HttpResponse:
     snapshot = get_published_snapshot()
     draft = services.draft_create(
-        owner=request.user, first_step=forms.STEP_CODES[0], guideline_version=snapshot.version if snapshot else ""
+        owner=request.user, first_step=STEP_CODES[0], guideline_version=snapshot.version if snapshot else ""
     )
-    return redirect(_step_url(draft, forms.STEP_CODES[0]))
+    return redirect(_step_url(draft, STEP_CODES[0]))
 
 
 @physician_required
@@ -150,7 +167,7 @@ def _step_page(pk: uuid.UUID, step: str) -> str:
 @require_http_methods(["GET", "POST"])
 def step(request: HttpRequest, pk: uuid.UUID, step: str) -> HttpResponse:
     draft = selectors.draft_get(owner=request.user, pk=pk)
-    current = forms.STEPS_BY_CODE.get(step)
+    current = STEPS_BY_CODE.get(step)
     if current is None:
         raise Http404("No such step.")
     if not flow.can_open(draft, step):
@@ -165,7 +182,7 @@ def step(request: HttpRequest, pk: uuid.UUID, step: str) -> HttpResponse:
         if kept is None:
             return _render_step(request, draft, current, draft.answers, return_to=return_to)
         # Typed before the idle logout: shown again, unsaved, for the physician to check and save.
-        raw = forms.raw_from_post(current, kept, draft.answers, _lab_units(request))
+        raw = raw_from_post(current, kept, draft.answers, _lab_units(request))
         return _render_step(
             request,
             draft,
@@ -176,15 +193,15 @@ def step(request: HttpRequest, pk: uuid.UUID, step: str) -> HttpResponse:
         )
 
     action = request.POST.get("action", "next")
-    raw = forms.raw_from_post(current, request.POST, draft.answers, _lab_units(request))
-    _remember_units(request, forms.chosen_units(current, raw))
+    raw = raw_from_post(current, request.POST, draft.answers, _lab_units(request))
+    _remember_units(request, chosen_units(current, raw))
     merged = {**draft.answers, **raw}
 
     if action in {"calculate_pf", "suggest_rising"}:
         snapshot = get_published_snapshot()
         notice, focus_id = _apply_helper(action, merged, raw, _pf_avoid(snapshot))
         merged = {**draft.answers, **raw}
-        errors = forms.step_errors(current, merged)
+        errors = step_errors(current, merged)
         draft = services.draft_save_answers(
             draft=draft, answers=raw, current_step=step, incomplete=[step] if errors else []
         )
@@ -212,7 +229,7 @@ def step(request: HttpRequest, pk: uuid.UUID, step: str) -> HttpResponse:
     if outcome.go_to == REVIEW or not flow.can_open(draft, outcome.go_to):
         target = _resume_url(draft)
         return HttpResponseClientRedirect(target) if is_partial(request) else redirect(target)
-    return _go_to_step(request, draft, forms.STEPS_BY_CODE[outcome.go_to])
+    return _go_to_step(request, draft, STEPS_BY_CODE[outcome.go_to])
 
 
 def _apply_helper(
@@ -221,14 +238,14 @@ def _apply_helper(
     """Fill the answer a helper computes into ``raw``; return what to tell the physician and
     the id of the input to focus after an htmx swap."""
     if action == "calculate_pf":
-        result = forms.pf_helper(merged, avoid)
+        result = pf_helper(merged, avoid)
         if result.value:
             raw["pao2_fio2_ratio"] = result.value
             return f"{result.text} was filled in as the PaO₂/FiO₂ ratio. Check it, then save.", "id_pao2_fio2_ratio"
         return result.text or "Enter PaO₂ and FiO₂ with their units to calculate the ratio.", "id_pao2"
-    rising, reason = forms.rising_helper(merged)
+    rising, reason = rising_helper(merged)
     if rising is None:
-        text = forms.rising_text(rising, reason) or "Enter a baseline creatinine (with its unit) to use the helper."
+        text = rising_text(rising, reason) or "Enter a baseline creatinine (with its unit) to use the helper."
         return text, "id_baseline_creatinine_value"
     raw["creatinine_rising_rapidly"] = "true" if rising else "false"
     answer = "Yes" if rising else "No"
@@ -240,13 +257,13 @@ def _apply_helper(
 
 def _lab_units(request: HttpRequest) -> dict[str, str]:
     """Each lab's unit for a number typed alone: this user's last choice, else the site's default."""
-    return forms.default_units(request.session.get(forms.SESSION_UNITS))
+    return default_units(request.session.get(SESSION_UNITS))
 
 
 def _remember_units(request: HttpRequest, chosen: dict[str, str]) -> None:
-    remembered = request.session.get(forms.SESSION_UNITS) or {}
+    remembered = request.session.get(SESSION_UNITS) or {}
     if chosen and any(remembered.get(k) != v for k, v in chosen.items()):
-        request.session[forms.SESSION_UNITS] = {**remembered, **chosen}
+        request.session[SESSION_UNITS] = {**remembered, **chosen}
 
 
 def _go_to_step(request: HttpRequest, draft: DraftAssessment, target: Step) -> HttpResponse:
@@ -272,14 +289,14 @@ def _render_step(
     snapshot: Snapshot | None | object = _UNSET,
 ) -> HttpResponse:
     partial = is_partial(request)
-    index = forms.STEP_CODES.index(step.code)
+    index = STEP_CODES.index(step.code)
     lab_units = _lab_units(request)
     context = {
         "draft": draft,
         "step": _step_view(step),
         "step_count": len(STEPS),
-        "form": forms.build_form(step, answers, errors, lab_units=lab_units, focus=focus_id),
-        "helpers": forms.helper_context(step, answers, lab_units=lab_units),
+        "form": build_form(step, answers, errors, lab_units=lab_units, focus=focus_id),
+        "helpers": helper_context(step, answers, lab_units=lab_units),
         "indicator": _indicator(draft, step.code),
         "step_url": _step_url(draft, step.code),
         "previous_step": _step_view(STEPS[index - 1]) if index > 0 else None,
@@ -290,7 +307,7 @@ def _render_step(
         "focus_id": focus_id,
         "return_to": return_to,
         # "See the plan now" once the steps that decide plasma exchange are (or, with this one, will be) saved.
-        "can_see_plan": index >= max(forms.STEP_CODES.index(c) for c in forms.REQUIRED_STEP_CODES)
+        "can_see_plan": index >= max(STEP_CODES.index(c) for c in REQUIRED_STEP_CODES)
         and flow.required_done(draft, also=step.code),
     }
     if partial:
@@ -300,7 +317,7 @@ def _render_step(
         return trigger_client_event(response, "stepChanged", after="settle")
     if snapshot is _UNSET:
         snapshot = get_published_snapshot()
-    context["preview"] = preview_of(forms.parse_answers_leniently(answers), snapshot)  # type: ignore[arg-type]
+    context["preview"] = preview_of(parse_answers_leniently(answers), snapshot)  # type: ignore[arg-type]
     return render(request, "wizard/step.html", context)
 
 
@@ -312,10 +329,8 @@ def _render_step(
 def preview(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """The "plan so far" panel from the saved answers overlaid with the unsaved ones of the form."""
     draft = selectors.draft_get(owner=request.user, pk=pk)
-    answers = {**draft.answers, **forms.raw_from_query(request.GET, draft.answers)}
-    context: dict[str, object] = {
-        "preview": preview_of(forms.parse_answers_leniently(answers), get_published_snapshot())
-    }
+    answers = {**draft.answers, **raw_from_query(request.GET, draft.answers)}
+    context: dict[str, object] = {"preview": preview_of(parse_answers_leniently(answers), get_published_snapshot())}
     template = "wizard/_preview.html" if is_partial(request) else "wizard/preview_page.html"
     context["draft"] = draft
     return render(request, template, context)
@@ -335,11 +350,11 @@ def convert(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     warning = False
     if spec is not None and spec.kind == "lab":
         unit = request.GET.get(spec.unit_field, "") or _lab_units(request).get(spec.unit_field, "")
-        text, warning = forms.lab_conversion(spec, request.GET.get(spec.name, ""), unit)
+        text, warning = lab_conversion(spec, request.GET.get(spec.name, ""), unit)
     elif target == "pao2_fio2_ratio":
-        text = forms.pf_helper(request.GET).text
+        text = pf_helper(request.GET).text
     elif target == "creatinine_rising_rapidly":
-        text = forms.rising_text(*forms.rising_helper(request.GET))
+        text = rising_text(*rising_helper(request.GET))
     else:
         return HttpResponseBadRequest("Unknown conversion.")
     if is_partial(request):
@@ -359,7 +374,7 @@ def review(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     draft = selectors.draft_get(owner=request.user, pk=pk)
     if not flow.required_done(draft):
         messages.info(request, "Complete the first steps before the review.")
-        return redirect(_step_url(draft, flow.first_incomplete(draft) or forms.STEP_CODES[0]))
+        return redirect(_step_url(draft, flow.first_incomplete(draft) or STEP_CODES[0]))
     if request.method == "POST":
         services.draft_finish(draft=draft)
         return redirect("wizard:plan", pk=draft.pk)
@@ -376,7 +391,7 @@ def _answer_groups(draft: DraftAssessment, step_urls: dict[str, str]) -> list[di
     return [
         {
             "step": _step_view(step),
-            "rows": forms.answer_rows(step, draft.answers, draft.sources),
+            "rows": answer_rows(step, draft.answers, draft.sources),
             "edit_url": f"{step_urls[step.code]}?return_to={REVIEW}",
         }
         for step in STEPS
@@ -388,7 +403,7 @@ def _origin_counts(groups: list[dict[str, Any]]) -> dict[str, int]:
     origins = [row.origin for group in groups for row in group["rows"]]
     if not any(origins):
         return {}
-    return {"from_ehr": origins.count(forms.FROM_EHR), "entered": origins.count(forms.ENTERED)}
+    return {"from_ehr": origins.count(FROM_EHR), "entered": origins.count(ENTERED)}
 
 
 @physician_required
@@ -397,14 +412,14 @@ def plan(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     draft = selectors.draft_get(owner=request.user, pk=pk)
     if not flow.required_done(draft):
         messages.info(request, "Complete the first steps to see the plan.")
-        return redirect(_step_url(draft, flow.first_incomplete(draft) or forms.STEP_CODES[0]))
+        return redirect(_step_url(draft, flow.first_incomplete(draft) or STEP_CODES[0]))
     snapshot = get_published_snapshot()
     if snapshot is None:
         return render(request, "wizard/no_guideline.html", {"draft": draft})
-    result = forms.parse_answers(draft.answers)
+    result = parse_answers(draft.answers)
     if result.errors:
         # Only possible if the field definitions changed since the answers were checked.
-        bad_step = forms.first_step_with_errors(draft.answers) or forms.STEP_CODES[0]
+        bad_step = first_step_with_errors(draft.answers) or STEP_CODES[0]
         messages.warning(request, "Some answers need checking before the plan can be shown.")
         return redirect(_step_url(draft, bad_step))
     step_urls = _step_urls(draft)

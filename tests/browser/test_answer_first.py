@@ -239,26 +239,27 @@ def test_a_stale_error_clears_when_the_answer_changes_and_a_unit_mismatch_is_a_w
 def _prepare(owner) -> list[tuple[str, str, object]]:
     """(name, path, plan view) per golden case: a finished draft's plan page, or a saved case's print view."""
     from dahguide.cases import services as case_services
-    from dahguide.engine.intake import parse_intake
+    from dahguide.engine.intake import STEPS, parse_intake
     from dahguide.engine.plan import evaluate
     from dahguide.guidance.selectors import get_published_snapshot
     from dahguide.plans.display import plan_view
-    from dahguide.wizard import forms, services
+    from dahguide.wizard import services
+    from dahguide.wizard.answers import STEP_CODES, answers_from_inputs, parse_answers, step_errors
 
     snapshot = get_published_snapshot()
     prepared = []
     for case in GOLDEN_CASES:
-        answers = forms.answers_from_inputs(case["intake"])
-        if any(forms.step_errors(step, answers) for step in forms.STEPS):
+        answers = answers_from_inputs(case["intake"])
+        if any(step_errors(step, answers) for step in STEPS):
             doc = evaluate(parse_intake(case["intake"], implausible="unknown"), snapshot).to_dict()
             saved = case_services.case_create(
                 author=owner, label=f"Golden {len(prepared) + 1}", plan=case_services.SavedPlan(doc, snapshot.title)
             )
             path = f"/cases/{saved.pk}/print/"
         else:
-            draft = services.draft_create(owner=owner, first_step=forms.STEP_CODES[0])
-            services.draft_save_answers(draft=draft, answers=answers, current_step="review", complete=forms.STEP_CODES)
-            doc = evaluate(forms.parse_answers(answers), snapshot).to_dict()
+            draft = services.draft_create(owner=owner, first_step=STEP_CODES[0])
+            services.draft_save_answers(draft=draft, answers=answers, current_step="review", complete=STEP_CODES)
+            doc = evaluate(parse_answers(answers), snapshot).to_dict()
             path = f"/assessments/{draft.pk}/plan/"
         prepared.append((case["name"], path, plan_view(doc)))
     return prepared

@@ -27,7 +27,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from dahguide.wizard.forms import STEP_CODES
+from dahguide.wizard.answers import STEP_CODES
 from tests.browser.conftest import BROWSER_PASSWORD, check_page, login
 from tests.wizard.conftest import VALID
 
@@ -61,7 +61,7 @@ def _saved_case(owner):
     from dahguide.cases import services
     from dahguide.engine.plan import evaluate
     from dahguide.guidance.selectors import get_published_snapshot
-    from dahguide.wizard.forms import parse_answers
+    from dahguide.wizard.answers import parse_answers
 
     draft = _completed_draft(owner)
     snapshot = get_published_snapshot()

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dahguide.wizard import services
-from dahguide.wizard.forms import STEP_CODES
+from dahguide.wizard.answers import STEP_CODES
 from tests.browser.conftest import BROWSER_PASSWORD, login
 from tests.wizard.conftest import VALID
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from dahguide.wizard.forms import STEP_CODES
+from dahguide.wizard.answers import STEP_CODES
 from tests.browser.conftest import BROWSER_PASSWORD, check_page
 from tests.fake_ehr import CLIENT_ID, FakeEHR
 

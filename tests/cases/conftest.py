@@ -17,7 +17,7 @@ from dahguide.engine.intake import parse_intake
 from dahguide.engine.plan import evaluate
 from dahguide.guidance.selectors import clear_snapshot_cache, get_published_snapshot
 from dahguide.wizard import services as wizard_services
-from dahguide.wizard.forms import STEP_CODES
+from dahguide.wizard.answers import STEP_CODES
 
 HTMX = {"HX-Request": "true"}
 # GPA on high-flow oxygen with creatinine 1.8 mg/dL (plasma exchange: consider).

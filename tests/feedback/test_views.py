@@ -154,7 +154,7 @@ def test_marking_stays_within_a_query_bound(client, physician, case, revision, c
 @pytest.fixture
 def finished_draft(physician, published_guideline):
     from dahguide.wizard import services as wizard_services
-    from dahguide.wizard.forms import STEP_CODES
+    from dahguide.wizard.answers import STEP_CODES
 
     draft = wizard_services.draft_create(
         owner=physician, first_step=STEP_CODES[0], guideline_version=str(published_guideline.number)

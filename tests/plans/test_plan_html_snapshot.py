@@ -24,7 +24,8 @@ from django.urls import reverse
 
 from dahguide.engine.intake import STEPS
 from dahguide.guidance.selectors import clear_snapshot_cache
-from dahguide.wizard import forms, services
+from dahguide.wizard import services
+from dahguide.wizard.answers import answers_from_inputs
 
 from .conftest import GOLDEN_CASES
 
@@ -78,7 +79,7 @@ def _diff_lines(html: str) -> list[str]:
 
 def _plan_page(client, owner, intake) -> tuple[str, str]:
     draft = services.draft_create(owner=owner, first_step=STEPS[0].code)
-    answers = forms.answers_from_inputs(intake)
+    answers = answers_from_inputs(intake)
     services.draft_save_answers(draft=draft, answers=answers, current_step="review", complete=[s.code for s in STEPS])
     response = client.get(reverse("wizard:plan", args=[draft.pk]))
     assert response.status_code == 200

@@ -13,7 +13,7 @@ from dahguide.engine.content import Snapshot
 from dahguide.engine.intake import parse_intake
 from dahguide.engine.plan import evaluate
 from dahguide.wizard import services
-from dahguide.wizard.forms import STEP_CODES
+from dahguide.wizard.answers import STEP_CODES
 from tests.wizard.conftest import VALID
 
 GPA = {"etiology": "gpa", "anca_type": "pr3", "active_dah": True}

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from dahguide.engine import units
 from dahguide.engine.intake import FIELDS, INPUT_NAMES, STEPS, FieldSpec
 from dahguide.wizard import services
-from dahguide.wizard.forms import HELPER_INPUTS, NONE_OF_THESE, SESSION_UNITS, STEP_CODES, is_asked
+from dahguide.wizard.answers import HELPER_INPUTS, NONE_OF_THESE, SESSION_UNITS, STEP_CODES, is_asked
 from tests.wizard.conftest import VALID
 
 pytestmark = pytest.mark.django_db

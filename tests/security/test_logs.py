@@ -14,7 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 from pythonjsonlogger.json import JsonFormatter
 
-from dahguide.wizard.forms import STEP_CODES
+from dahguide.wizard.answers import STEP_CODES
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from dahguide.engine.content import Snapshot
 from dahguide.wizard import services
-from dahguide.wizard.forms import STEP_CODES
+from dahguide.wizard.answers import STEP_CODES
 from tests.wizard.conftest import VALID
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from dahguide.engine.intake import STEPS
 from dahguide.wizard import services
-from dahguide.wizard.forms import HELPER_INPUTS, STEP_CODES
+from dahguide.wizard.answers import HELPER_INPUTS, STEP_CODES
 from tests.security.payloads import XSS_PAYLOADS, executable_markup
 from tests.wizard.conftest import VALID, complete_steps
 

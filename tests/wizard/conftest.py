@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from dahguide.guidance.selectors import clear_snapshot_cache
 from dahguide.wizard import services
-from dahguide.wizard.forms import STEP_CODES
+from dahguide.wizard.answers import STEP_CODES
 
 # GPA on high-flow oxygen with creatinine 1.8 mg/dL: the "done when" patient.
 VALID = {

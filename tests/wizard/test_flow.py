@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dahguide.wizard import flow, services
-from dahguide.wizard.forms import REQUIRED_STEP_CODES, STEP_CODES
+from dahguide.wizard.answers import REQUIRED_STEP_CODES, STEP_CODES
 from tests.wizard.conftest import VALID
 
 pytestmark = pytest.mark.django_db

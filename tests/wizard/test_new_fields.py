@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from dahguide.wizard.forms import STEP_CODES, parse_answers
+from dahguide.wizard.answers import STEP_CODES, parse_answers
 
 from .conftest import VALID, complete_steps, post_step, step_url
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from dahguide.guidance.models import GuidelineVersion
 from dahguide.guidance.services import guideline_import
-from dahguide.wizard.forms import STEP_CODES
+from dahguide.wizard.answers import STEP_CODES
 
 from .conftest import HTMX, VALID, complete_steps, post_step
 

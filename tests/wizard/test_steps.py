@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from dahguide.wizard.forms import REQUIRED_STEP_CODES, STEP_CODES
+from dahguide.wizard.answers import REQUIRED_STEP_CODES, STEP_CODES
 from dahguide.wizard.models import DraftAssessment
 
 from .conftest import HTMX, INVALID, VALID, complete_steps, post_step, step_url

@@ -28,7 +28,8 @@ from dahguide.engine.evaluation import evaluate_parsed
 from dahguide.engine.intake import FIELDS
 from dahguide.feedback import services as feedback_services
 from dahguide.guidance.selectors import get_published_snapshot
-from dahguide.wizard.forms import STEP_CODES, display_answer
+from dahguide.wizard.answers import STEP_CODES
+from dahguide.wizard.display import display_answer
 from dahguide.wizard.views import physician_required
 
 SERVICE_ID = "dah-treatment"

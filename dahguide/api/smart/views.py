@@ -19,7 +19,8 @@ from dahguide.api.smart import services
 from dahguide.api.smart.errors import LaunchError
 from dahguide.engine.intake import FIELDS
 from dahguide.guidance.selectors import get_published_snapshot
-from dahguide.wizard.forms import STEP_CODES, display_answer
+from dahguide.wizard.answers import STEP_CODES
+from dahguide.wizard.display import display_answer
 from dahguide.wizard.views import physician_required
 
 PENDING_KEY = "smart_pending_launch"  # an EHR launch that arrived before the physician logged in

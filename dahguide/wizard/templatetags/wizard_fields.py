@@ -10,7 +10,7 @@ from django import template
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
-from dahguide.wizard.forms import Option, Question
+from dahguide.wizard.questions import Option, Question
 
 register = template.Library()
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from dahguide.api.smart import services, transport
 from dahguide.wizard import services as wizard_services
-from dahguide.wizard.forms import STEP_CODES
+from dahguide.wizard.answers import STEP_CODES
 from dahguide.wizard.models import DraftAssessment
 from tests.wizard.conftest import VALID
 
