@@ -437,9 +437,9 @@ def filter_choices_versions() -> list[int]:
     return list(frozen.order_by("-number").values_list("number", flat=True))
 
 
-def filter_choices_authors() -> QuerySet:
-    """Physicians who saved a case, for the author filter (one query, bounded by the staff list)."""
+def filter_choices_authors() -> list[tuple[int, str]]:
+    """Physicians who saved a case, as (id, username), for the author filter (one query, bounded by the staff list)."""
     from django.contrib.auth import get_user_model
 
     authored = Case.objects.filter(author=OuterRef("pk"))
-    return get_user_model().objects.filter(Exists(authored)).only("id", "username").order_by("username")
+    return list(get_user_model().objects.filter(Exists(authored)).order_by("username").values_list("id", "username"))

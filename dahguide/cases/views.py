@@ -138,7 +138,7 @@ def _go(request: HttpRequest, url: str) -> HttpResponse:
 
 
 def _filter_form(request: HttpRequest) -> CaseFilterForm:
-    authors = list(selectors.filter_choices_authors().values_list("id", "username"))
+    authors = selectors.filter_choices_authors()
     versions = selectors.filter_choices_versions()
     return CaseFilterForm(request.GET, authors=authors, versions=versions)
 
