@@ -17,8 +17,9 @@ TEST_PASSWORD = "test-password-for-tests"  # users log in with client.force_logi
 
 # CI runs the suite on SQLite, then again on PostgreSQL with DAHGUIDE_SECOND_DATABASE_PASS=1 (.ci/run).
 # The second pass runs what can differ between databases: every test that uses the database, except
-# the render sweeps (how each page of a kind renders and prints, the same from either database).
-# Tests that never touch the database ran in the first pass and would only repeat it.
+# the render sweeps (how each page of a kind renders and prints, the same from either database) and
+# the drills on a SQLite file of their own. Tests that never touch the database ran in the first
+# pass and would only repeat it. bin/test leaves the browser run out of the second pass.
 DATABASE_FIXTURES = frozenset(
     {
         "db",
@@ -39,7 +40,10 @@ def pytest_collection_modifyitems(config, items):
         uses_database = item.get_closest_marker("django_db") is not None or bool(
             DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
         )
-        (kept if uses_database and item.get_closest_marker("render_sweep") is None else left_out).append(item)
+        # A drill on a SQLite file of its own is the same test in either pass.
+        on_sqlite_scratch = getattr(getattr(item, "callspec", None), "params", {}).get("scratch_database") == "sqlite"
+        repeats = item.get_closest_marker("render_sweep") is not None or on_sqlite_scratch
+        (kept if uses_database and not repeats else left_out).append(item)
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = kept

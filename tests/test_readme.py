@@ -55,9 +55,29 @@ def test_the_second_database_pass_runs_the_tests_that_use_the_database():
     assert "tests/engine/test_units.py::" in first
     assert "tests/engine/test_units.py::" not in second  # pure Python: the same on any database
     assert "test_migrate_from_empty_then_backup_and_restore_round_trip[postgresql]" in second
+    assert "test_migrate_from_empty_then_backup_and_restore_round_trip[sqlite]" in first
+    assert "round_trip[sqlite]" not in second  # a SQLite file of its own: the same in either pass
     assert second.count("tests/cases/test_list.py::") == first.count("tests/cases/test_list.py::") > 0
 
 
 def test_ci_marks_only_the_postgresql_pass_as_the_second_one():
     ci = (ROOT / ".ci" / "run").read_text()
     assert ci.index("export DAHGUIDE_SECOND_DATABASE_PASS=1") > ci.index("export DATABASE_URL=postgres")
+
+
+def test_the_second_database_pass_leaves_the_browser_run_out():
+    import os
+    import subprocess
+
+    env = {**os.environ, "DAHGUIDE_SECOND_DATABASE_PASS": "1", "CHROMIUM_PATH": "/bin/true"}
+    result = subprocess.run(
+        [str(ROOT / "bin" / "test"), "tests/browser/test_login_page.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0
+    assert "browser tests: in the first pass only" in result.stdout
+    assert "test session starts" not in result.stdout  # no pytest run at all

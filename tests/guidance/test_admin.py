@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from dahguide.guidance.models import Citation, GuidelineVersion, Recommendation, Threshold, VersionTransition
 from dahguide.guidance.services import guideline_import
+from tests.conftest import rows_once
 from tests.guidance.helpers import form_data
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +17,10 @@ GUIDANCE_MODELS = [model for model in admin.site._registry if model._meta.app_la
 
 @pytest.fixture
 def draft(published_guideline, guideline_document):
-    return guideline_import(document=guideline_document, publish=False)
+    """Version 2: the content file imported again as a draft (written once per process, then put back)."""
+    return rows_once(
+        "admin draft", lambda: guideline_import(document=guideline_document, publish=False), after="published guideline"
+    )
 
 
 def admin_for(model, user):
