@@ -180,20 +180,18 @@ def _restore_rows(dump: list[tuple[type, list[dict]]]) -> bool:
             with connection.cursor() as cursor:
                 for sql, params in _insert_statements(dump):
                     cursor.execute(sql, params)
-                # PostgreSQL's sequences do not move for explicit ids: move them past the new rows.
-                resets = _sequence_resets(tuple(model for model, _ in dump))
-                if resets:
-                    cursor.execute(resets)
     except IntegrityError:
         return False
     return True
 
 
-_STATEMENTS: dict[tuple[int, str], list[tuple[str, tuple]]] = {}
+_STATEMENTS: dict[tuple[int, str], list[tuple[str, tuple | None]]] = {}
 
 
-def _insert_statements(dump: list[tuple[type, list[dict]]]) -> list[tuple[str, tuple]]:
-    """The INSERTs of ``dump`` as ``bulk_create`` would send them, the stored values as they are."""
+def _insert_statements(dump: list[tuple[type, list[dict]]]) -> list[tuple[str, tuple | None]]:
+    """The INSERTs of ``dump`` as ``bulk_create`` would send them, the stored values as they are,
+    then the sequence resets: PostgreSQL's sequences do not move for explicit ids."""
+    from django.core.management.color import no_style
     from django.db import connection
     from django.db.models.sql import InsertQuery
 
@@ -209,16 +207,12 @@ def _insert_statements(dump: list[tuple[type, list[dict]]]) -> list[tuple[str, t
             query = InsertQuery(model)
             query.insert_values(fields, objs[first : first + batch], raw=True)  # raw: no auto_now
             statements += [(sql, tuple(params)) for sql, params in query.get_compiler(connection=connection).as_sql()]
+    resets = connection.ops.sequence_reset_sql(no_style(), [model for model, _ in dump])
+    if resets:
+        statements.append((";\n".join(resets), None))
     if any(kept.rows is dump for kept in _ROWS_ONCE.values()):  # kept for good: build once
         _STATEMENTS[key] = statements
     return statements
-
-
-def _sequence_resets(models_: tuple[type, ...]) -> str:
-    from django.core.management.color import no_style
-    from django.db import connection
-
-    return ";\n".join(connection.ops.sequence_reset_sql(no_style(), list(models_)))
 
 
 def _user(django_user_model, username: str, role: str | None, *, staff: bool = False, superuser: bool = False):

@@ -54,10 +54,10 @@ def status_change_allowed(version_pk: int) -> Iterator[None]:
 def restoring_published_rows() -> Iterator[None]:
     """Re-insert rows that a real import and publication already wrote, as they were.
 
-    For putting back rows exactly as they were published: the test suite's fast restore of the
-    published guideline (``tests/conftest.py``), which bulk-inserts rows validated and published once
-    in the same process, and ``bin/restore`` of a JSON backup (``bin/lib/dbbackup.py``). Never for
-    editing; ``load_guideline`` imports as a draft and publishes through the service.
+    For putting back rows exactly as they were published: ``bin/restore`` of a JSON backup
+    (``bin/lib/dbbackup.py``). Never for editing; ``load_guideline`` imports as a draft and publishes
+    through the service. (The test suite's fast restore, ``tests/conftest.py``, sends its INSERTs
+    directly and needs no opening.)
     """
     token = _restoring.set(True)
     try:
