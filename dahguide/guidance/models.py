@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from dahguide.engine import vocabulary
 from dahguide.guidance import labels
-from dahguide.guidance.frozen import ContentManager, refuse_frozen_write
+from dahguide.guidance.frozen import ContentManager, parent_in_new_draft, refuse_frozen_write
 
 _VERIFICATION_LABELS = {
     "primary": "Primary source checked [R]",
@@ -124,6 +124,13 @@ class FrozenGuarded(models.Model):
     def delete(self, *args, **kwargs):
         refuse_frozen_write(self, "delete")
         return super().delete(*args, **kwargs)
+
+    def clean_fields(self, exclude=None) -> None:
+        # A row being filled into a new draft needs no query to prove its parent exists: it is in hand,
+        # created in this transaction (``frozen.filling_new_draft``). Uniqueness is still checked.
+        if parent := parent_in_new_draft(self):
+            exclude = {*(exclude or ()), parent}
+        super().clean_fields(exclude=exclude)
 
 
 class GuidelineVersion(FrozenGuarded):

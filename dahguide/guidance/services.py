@@ -23,7 +23,7 @@ from dahguide.guidance.documents import (
     publication_problems,
     value_in,
 )
-from dahguide.guidance.frozen import status_change_allowed
+from dahguide.guidance.frozen import filling_new_draft, links_of_new_draft, status_change_allowed
 from dahguide.guidance.models import (
     TRANSITION_REASON,
     Citation,
@@ -114,6 +114,19 @@ def guideline_import(
     except ValidationError as exc:
         raise ValidationError([f"Version: {m}" for m in _messages(exc)]) from exc
 
+    with filling_new_draft(version.pk):
+        errors += _fill_draft(version, document)
+
+    if errors:
+        raise ValidationError(errors)  # leaving the atomic block rolls every row back
+    if publish:
+        version = guideline_publish(version=version, user=user, comment=change_summary)
+    return version
+
+
+def _fill_draft(version: GuidelineVersion, document: Mapping[str, Any]) -> list[str]:
+    """Write the document's items into the new draft; every problem found, none if all were saved."""
+    errors: list[str] = []
     citations: dict[str, Citation] = {}
     refused: set[str] = set()  # codes of the recommendations refused above
     for kind in KINDS:
@@ -163,12 +176,7 @@ def guideline_import(
         )
     except ValidationError as exc:
         errors.extend(f"Plasma-exchange citations: {m}" for m in _messages(exc))
-
-    if errors:
-        raise ValidationError(errors)  # leaving the atomic block rolls every row back
-    if publish:
-        version = guideline_publish(version=version, user=user, comment=change_summary)
-    return version
+    return errors
 
 
 def _create_item(kind: Kind, version: GuidelineVersion, entry: Any, citations: Mapping[str, Citation]):
@@ -236,6 +244,13 @@ def _resolve_citations(keys: Any, citations: Mapping[str, Citation]) -> list[Cit
 # has no order column, but its link rows' ids do; the admin's filter_horizontal adds new links
 # after the existing ones. ``documents.guideline_compile`` reads the links in id order.
 def _attach_citations(manager, citations: list[Citation]) -> None:
+    if links_of_new_draft(manager.instance):
+        # A row just created in the draft being filled has no links yet: one INSERT, in list order.
+        through = manager.through
+        through._default_manager.bulk_create(
+            [through(**{manager.source_field_name: manager.instance, manager.target_field_name: c}) for c in citations]
+        )
+        return
     for citation in citations:
         manager.add(citation)  # one at a time: add(*several) inserts them in no particular order
 

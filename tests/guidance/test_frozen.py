@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from dahguide.guidance.documents import content_hash, guideline_compile
-from dahguide.guidance.frozen import FrozenContentError, frozen_filter, status_change_allowed
+from dahguide.guidance.frozen import FrozenContentError, filling_new_draft, frozen_filter, status_change_allowed
 from dahguide.guidance.models import (
     ChangeNote,
     Citation,
@@ -366,3 +366,28 @@ def test_every_content_models_base_manager_is_guarded(model):
     from dahguide.guidance.frozen import ContentManager
 
     assert isinstance(model._base_manager, ContentManager)
+
+
+@pytest.mark.parametrize("path", ["save", "create", "bulk_create"])
+@pytest.mark.parametrize("model", CONTENT, ids=lambda m: m.__name__)
+def test_filling_a_new_draft_opens_no_other_version(frozen_version, model, path):
+    from dahguide.guidance.services import guideline_version_create
+
+    row = frozen_row(model)
+    other_draft = guideline_version_create(title="Another draft")
+    with filling_new_draft(other_draft.pk), pytest.raises(FrozenContentError), transaction.atomic():
+        ORM_PATHS[path](row)
+    assert_snapshot_matches_rows(frozen_version)
+
+
+def test_an_import_fills_its_new_draft_without_asking_its_status(guideline_document):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dahguide.guidance.services import guideline_import
+
+    with CaptureQueriesContext(connection) as queries:
+        draft = guideline_import(document=guideline_document, publish=False)
+    asked = [q["sql"] for q in queries.captured_queries if '"guidance_guidelineversion"."status" IN' in q["sql"]]
+    assert asked == []  # the draft was created in this transaction: nobody else can have published it
+    assert draft.status == GuidelineVersion.Status.DRAFT
