@@ -11,6 +11,10 @@ A version's status is the one exception, and it has one narrow way through: the 
 the status fields. Nothing else writes a version's status, so "only the publish and retire
 services change what is frozen" holds here, not in the callers.
 
+``filling_new_draft`` is a shortcut, not an opening: while ``services.guideline_import`` fills the
+draft it created in the same transaction, rows of that one draft skip the status queries that could
+only answer "not frozen". Every other version is checked as before.
+
 Imports nothing of this app: ``models`` builds on it.
 """
 
