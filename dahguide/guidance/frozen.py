@@ -132,14 +132,12 @@ def _target_is_frozen(instance: models.Model) -> bool:
     """Whether the version the row would belong to after this write is frozen (one query)."""
     lookup = version_lookup(type(instance))
     if parent_in_new_draft(instance):
-        return False  # the draft being filled, created in this transaction
+        return False  # the draft being filled, or an item of it in hand: created in this transaction
     if lookup == "version":
         version_id = instance.version_id
         return version_id is not None and _versions().filter(pk=version_id, status__in=FROZEN).exists()
     item_field, _, _ = lookup.partition("__")
     item_id = getattr(instance, f"{item_field}_id")
-    if parent_in_new_draft(instance):
-        return False  # the item in hand was created in the new draft, in this transaction
     item_model = type(instance)._meta.get_field(item_field).related_model
     return item_id is not None and item_model._base_manager.filter(pk=item_id, **frozen_filter(item_model)).exists()
 
@@ -256,8 +254,6 @@ def refuse_frozen_link_change(sender, instance, action, reverse, model, pk_set, 
     """``m2m_changed`` receiver: citation links of frozen items (and their versions) stay as published."""
     if _restoring.get() or action not in {"pre_add", "pre_remove", "pre_clear"}:
         return
-    if not reverse and links_of_new_draft(instance):
-        return  # links of a row of the draft being filled (``filling_new_draft``)
     owners_frozen = type(instance)._base_manager.filter(pk=instance.pk, **frozen_filter(type(instance))).exists()
     if not owners_frozen and reverse and pk_set:
         owners_frozen = model._base_manager.filter(pk__in=pk_set, **frozen_filter(model)).exists()
