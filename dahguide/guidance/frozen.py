@@ -13,7 +13,8 @@ services change what is frozen" holds here, not in the callers.
 
 ``filling_new_draft`` is a shortcut, not an opening: while ``services.guideline_import`` fills the
 draft it created in the same transaction, rows of that one draft skip the status queries that could
-only answer "not frozen". Every other version is checked as before.
+only answer "not frozen", and their uniqueness is checked against the rows written into the draft,
+kept in memory, instead of one query per constraint. Every other version is checked as before.
 
 Imports nothing of this app: ``models`` builds on it.
 """
@@ -36,6 +37,8 @@ STATUS_FIELDS = frozenset({"status", "lock_version", "published_at", "published_
 _status_change: ContextVar[int | None] = ContextVar("guidance_status_change", default=None)
 _restoring: ContextVar[bool] = ContextVar("guidance_restoring_published_rows", default=False)
 _new_draft: ContextVar[int | None] = ContextVar("guidance_new_draft", default=None)
+# The unique-constraint values of every row written into the draft being filled (``_unique_keys``).
+_new_draft_keys: ContextVar[set[tuple[Any, ...]] | None] = ContextVar("guidance_new_draft_keys", default=None)
 
 
 class FrozenContentError(PermissionDenied):
@@ -80,11 +83,15 @@ def filling_new_draft(version_pk: int) -> Iterator[None]:
     (about 1,000 of them in an import). For ``services.guideline_import``, which creates the draft,
     fills it inside this block and publishes only after leaving it. Every other version is
     checked as usual.
+
+    The draft starts empty and only this block writes into it, so the rows it holds are the ones
+    saved here: ``new_draft_clash`` and ``new_draft_has`` answer from them.
     """
-    token = _new_draft.set(version_pk)
+    token, keys_token = _new_draft.set(version_pk), _new_draft_keys.set(set())
     try:
         yield
     finally:
+        _new_draft_keys.reset(keys_token)
         _new_draft.reset(token)
 
 
@@ -105,6 +112,66 @@ def parent_in_new_draft(instance: models.Model) -> str | None:
     if field.is_cached(instance) and _in_new_draft(getattr(getattr(instance, item_field), "version_id", None)):
         return item_field
     return None
+
+
+def _version_constraints(model: type[models.Model]) -> list[models.UniqueConstraint]:
+    """``model``'s unique constraints over plain fields that include its version."""
+    return [
+        c
+        for c in model._meta.constraints
+        if isinstance(c, models.UniqueConstraint) and "version" in c.fields and c.condition is None
+    ]
+
+
+def _unique_keys(instance: models.Model) -> set[tuple[Any, ...]]:
+    """One key per unique constraint over ``instance``'s version; a NULL never clashes (as in SQL)."""
+    keys = set()
+    opts = instance._meta
+    for constraint in _version_constraints(type(instance)):
+        values = tuple(getattr(instance, opts.get_field(name).attname) for name in constraint.fields)
+        if None not in values:
+            keys.add((opts.label, constraint.name, values))
+    return keys
+
+
+def _adding_to_new_draft(instance: models.Model) -> bool:
+    return (
+        version_lookup(type(instance)) == "version"
+        and instance._state.adding
+        and _in_new_draft(getattr(instance, "version_id", None))
+    )
+
+
+def new_draft_clash(instance: models.Model) -> bool | None:
+    """For a row being added to the draft being filled: whether a row written into it already has the
+    same values for one of its unique constraints. None for any other row, or a model with another
+    kind of constraint: ask the database."""
+    written = _new_draft_keys.get()
+    if written is None or not _adding_to_new_draft(instance):
+        return None
+    if len(_version_constraints(type(instance))) != len(instance._meta.constraints):
+        return None
+    return not written.isdisjoint(_unique_keys(instance))
+
+
+def new_draft_saved(instance: models.Model) -> None:
+    """Note a row just saved into the draft being filled (``FrozenGuarded.save``)."""
+    written = _new_draft_keys.get()
+    if written is not None and _in_new_draft(getattr(instance, "version_id", None)):
+        written.update(_unique_keys(instance))
+
+
+def new_draft_has(model: type[models.Model], **values: Any) -> bool:
+    """Whether a row of ``model`` with ``values`` was saved into the draft being filled: the attnames of
+    one of its unique constraints, in order (``version_id=…, code=…``). False says "not known": ask the
+    database."""
+    written = _new_draft_keys.get()
+    if written is None or not _in_new_draft(values.get("version_id")):
+        return False
+    for constraint in _version_constraints(model):
+        if [model._meta.get_field(name).attname for name in constraint.fields] == list(values):
+            return (model._meta.label, constraint.name, tuple(values.values())) in written
+    return False
 
 
 def links_of_new_draft(instance: models.Model) -> bool:

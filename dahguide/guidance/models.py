@@ -20,7 +20,14 @@ from simple_history.models import HistoricalRecords
 
 from dahguide.engine import vocabulary
 from dahguide.guidance import labels
-from dahguide.guidance.frozen import ContentManager, parent_in_new_draft, refuse_frozen_write
+from dahguide.guidance.frozen import (
+    ContentManager,
+    new_draft_clash,
+    new_draft_has,
+    new_draft_saved,
+    parent_in_new_draft,
+    refuse_frozen_write,
+)
 
 _VERIFICATION_LABELS = {
     "primary": "Primary source checked [R]",
@@ -120,6 +127,7 @@ class FrozenGuarded(models.Model):
     def save(self, *args, **kwargs) -> None:
         refuse_frozen_write(self, "save", kwargs.get("update_fields"))
         super().save(*args, **kwargs)
+        new_draft_saved(self)
 
     def delete(self, *args, **kwargs):
         refuse_frozen_write(self, "delete")
@@ -131,6 +139,13 @@ class FrozenGuarded(models.Model):
         if parent := parent_in_new_draft(self):
             exclude = {*(exclude or ()), parent}
         super().clean_fields(exclude=exclude)
+
+    def validate_constraints(self, exclude=None) -> None:
+        # A row added to the new draft being filled is checked against the rows written into it, in
+        # memory; only a clash asks the database, for Django's own message. Other rows: as usual.
+        if new_draft_clash(self) is False:
+            exclude = {*(exclude or ()), "version"}  # skips exactly the constraints checked in memory
+        super().validate_constraints(exclude=exclude)
 
 
 class GuidelineVersion(FrozenGuarded):
@@ -440,7 +455,10 @@ class RecommendationPart(CodedItem, CitedItem, VerifiedItem):
         """Every reason this item cannot be saved; ``clean`` of each kind adds its own."""
         if self.version_id is None or not self.recommendation:
             return {}
-        if Recommendation.objects.filter(version_id=self.version_id, code=self.recommendation).exists():
+        if (
+            new_draft_has(Recommendation, version_id=self.version_id, code=self.recommendation)
+            or Recommendation.objects.filter(version_id=self.version_id, code=self.recommendation).exists()
+        ):
             return {}
         return {"recommendation": [f"No recommendation of this version has the code '{self.recommendation}'."]}
 

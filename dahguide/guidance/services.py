@@ -6,11 +6,12 @@ import walks the same ``documents.KINDS`` table, so the two directions cannot dr
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from dahguide.engine import vocabulary
@@ -115,7 +116,10 @@ def guideline_import(
         raise ValidationError([f"Version: {m}" for m in _messages(exc)]) from exc
 
     with filling_new_draft(version.pk):
-        errors += _fill_draft(version, document)
+        created: list[models.Model] = []
+        errors += _fill_draft(version, document, created)
+    if not errors:
+        _history_of_created(created)
 
     if errors:
         raise ValidationError(errors)  # leaving the atomic block rolls every row back
@@ -124,8 +128,9 @@ def guideline_import(
     return version
 
 
-def _fill_draft(version: GuidelineVersion, document: Mapping[str, Any]) -> list[str]:
-    """Write the document's items into the new draft; every problem found, none if all were saved."""
+def _fill_draft(version: GuidelineVersion, document: Mapping[str, Any], created: list[models.Model]) -> list[str]:
+    """Write the document's items into the new draft, each row saved added to ``created``; every
+    problem found, none if all were saved."""
     errors: list[str] = []
     citations: dict[str, Citation] = {}
     refused: set[str] = set()  # codes of the recommendations refused above
@@ -146,7 +151,7 @@ def _fill_draft(version: GuidelineVersion, document: Mapping[str, Any]) -> list[
             if about in refused:
                 continue  # its recommendation was refused, and that message says why
             try:
-                row = _create_item(kind, version, entry, citations)
+                row = _create_item(kind, version, entry, citations, created)
             except ValidationError as exc:
                 errors.extend(f"{where}: {m}" for m in _messages(exc))
                 if kind.model is Recommendation and ident is not None:
@@ -167,7 +172,7 @@ def _fill_draft(version: GuidelineVersion, document: Mapping[str, Any]) -> list[
         except ValidationError as exc:
             errors.extend(f"Text '{code}': {m}" for m in _messages(exc))
             continue
-        row.save()
+        _save_created(row, created)
 
     try:
         _attach_citations(
@@ -179,7 +184,28 @@ def _fill_draft(version: GuidelineVersion, document: Mapping[str, Any]) -> list[
     return errors
 
 
-def _create_item(kind: Kind, version: GuidelineVersion, entry: Any, citations: Mapping[str, Citation]):
+def _save_created(row: models.Model, created: list[models.Model]) -> None:
+    # Its "created" history record is written with the others, one INSERT per model (``_history_of_created``).
+    row.skip_history_when_saving = True  # read by simple-history
+    try:
+        row.save()
+    finally:
+        del row.skip_history_when_saving
+    created.append(row)
+
+
+def _history_of_created(created: list[models.Model]) -> None:
+    """The "created" history record of every row an import saved, as simple-history writes one on save."""
+    by_model: dict[type[models.Model], list[models.Model]] = defaultdict(list)
+    for row in created:
+        by_model[type(row)].append(row)
+    for model, rows in by_model.items():
+        model.history.bulk_history_create(rows)
+
+
+def _create_item(
+    kind: Kind, version: GuidelineVersion, entry: Any, citations: Mapping[str, Citation], created: list[models.Model]
+):
     if not isinstance(entry, Mapping):
         raise ValidationError("must be an object.")
     problems: list[str] = []
@@ -210,7 +236,7 @@ def _create_item(kind: Kind, version: GuidelineVersion, entry: Any, citations: M
     if problems:
         raise ValidationError(problems)
 
-    row.save()
+    _save_created(row, created)
     if kind.cited:
         _attach_citations(row.citations, cited)
     if kind.ruled:
@@ -225,7 +251,7 @@ def _create_item(kind: Kind, version: GuidelineVersion, entry: Any, citations: M
                     values=list(cond.get("values") or []),
                 )
                 condition.full_clean()
-                condition.save()
+                _save_created(condition, created)
     return row
 
 

@@ -391,3 +391,53 @@ def test_an_import_fills_its_new_draft_without_asking_its_status(guideline_docum
     asked = [q["sql"] for q in queries.captured_queries if '"guidance_guidelineversion"."status" IN' in q["sql"]]
     assert asked == []  # the draft was created in this transaction: nobody else can have published it
     assert draft.status == GuidelineVersion.Status.DRAFT
+
+
+def test_an_import_checks_its_new_drafts_uniqueness_without_a_query_per_row(guideline_document):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dahguide.guidance.services import guideline_import
+
+    with CaptureQueriesContext(connection) as queries:
+        guideline_import(document=guideline_document, publish=False)
+    lookups = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT 1 AS")]
+    assert len(lookups) < 25  # was one per unique constraint of every row, about 1,100
+
+
+def test_a_clash_inside_the_new_draft_is_still_refused_with_djangos_message(guideline_document):
+    import copy
+
+    from django.core.exceptions import ValidationError
+
+    from dahguide.guidance.services import guideline_import
+
+    doc = copy.deepcopy(guideline_document)
+    # A second stance for the same action and modifier, under a code of its own: only the
+    # (version, recommendation, modifier) constraint can see it.
+    doc["stances"].append({**doc["stances"][0], "code": "second_stance"})
+    with pytest.raises(ValidationError) as refused:
+        guideline_import(document=doc, publish=False)
+    assert any(
+        "second_stance" in m and "Stance with this Version, Recommendation and Modifier already exists" in m
+        for m in refused.value.messages
+    )
+    assert not GuidelineVersion.objects.exists()
+
+
+def test_every_row_an_import_writes_has_its_created_history_record(guideline_document):
+    from dahguide.guidance.documents import KINDS
+    from dahguide.guidance.services import guideline_import
+
+    draft = guideline_import(document=guideline_document, publish=False)
+    for kind in KINDS:
+        rows = set(kind.model.objects.filter(version=draft).values_list("pk", flat=True))
+        created = kind.model.history.filter(history_type="+")
+        assert set(created.values_list("id", flat=True)) == rows, kind.key
+        assert created.count() == len(rows), kind.key
+    conditions = RecommendationCondition.objects.filter(recommendation__version=draft)
+    assert set(RecommendationCondition.history.values_list("id", flat=True)) == set(
+        conditions.values_list("pk", flat=True)
+    )
+    texts = draft.guidancetexts.all()
+    assert GuidanceText.history.filter(history_type="+").count() == texts.count() > 0
