@@ -442,7 +442,7 @@ def world(django_db_setup, django_db_blocker, guideline_document) -> Iterator[Wo
         for role in DRAFT_OWNERS:
             for complete in (False, True):
                 draft = services.draft_create(
-                    owner=users[role], first_step=STEP_CODES[0], guideline_version=str(published.number)
+                    owner=users[role], first_step=STEP_CODES[0], guideline_version=published.number
                 )
                 if complete:
                     draft = services.draft_save_answers(

@@ -13,7 +13,7 @@ from dahguide.wizard.models import DraftAssessment
 
 @transaction.atomic
 def draft_create_from_ehr(
-    *, owner, answers: Mapping[str, str], guideline_version: str, sources: Mapping[str, str], read_at: str = ""
+    *, owner, answers: Mapping[str, str], guideline_version: int | None, sources: Mapping[str, str], read_at: str = ""
 ) -> DraftAssessment:
     """A wizard draft prefilled with what the EHR sent. No step is marked complete: the physician
     walks through every step and confirms (or corrects) each prefilled answer. ``sources`` says

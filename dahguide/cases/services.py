@@ -185,9 +185,7 @@ def case_amend_start(*, case: Case, user, inputs: Mapping[str, Any], guideline_v
     what changed, and saving from its plan page adds a revision (``case_revision_add``)."""
     _require_author(case, user)
     with transaction.atomic(savepoint=False):
-        draft = wizard_services.draft_create(
-            owner=user, first_step=STEP_CODES[0], guideline_version=str(guideline_version)
-        )
+        draft = wizard_services.draft_create(owner=user, first_step=STEP_CODES[0], guideline_version=guideline_version)
         wizard_services.draft_save_answers(
             draft=draft,
             answers=answers_from_inputs(inputs),

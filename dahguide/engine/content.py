@@ -162,7 +162,7 @@ class Disagreement:
 
 @dataclass(frozen=True)
 class Snapshot:
-    version: str
+    version: int | None  # the guideline version's number; None for content that is not yet a version
     published_at: str
     content_hash: str
     title: str
@@ -185,7 +185,7 @@ class Snapshot:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Snapshot:
         return cls(
-            version=str(data.get("version", "")),
+            version=version_number(data.get("version")),
             published_at=str(data.get("published_at", "") or ""),
             content_hash=str(data.get("content_hash", "") or ""),
             title=str(data.get("title", "")),
@@ -223,6 +223,21 @@ class Snapshot:
             ),
             doses=MappingProxyType(_doses_by_recommendation(data.get("doses", []))),
         )
+
+
+def version_number(value: Any) -> int | None:
+    """A guideline version's number as documents carry it (text, per CONTRACT.md: "3"); None for none."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ValueError(f"A guideline version is a whole number, not {text!r}.")
+    return int(text)
+
+
+def version_text(number: int | None) -> str:
+    """The number as a document carries it: "3", or "" for content that is not yet a version."""
+    return "" if number is None else str(number)
 
 
 def _doses_by_recommendation(entries: Any) -> dict[str, tuple[Dose, ...]]:

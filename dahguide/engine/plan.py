@@ -27,7 +27,7 @@ from typing import Any
 
 from . import units
 from .citations import Position, citation_dict, positions_on, resolve_citations
-from .content import Citation, Snapshot
+from .content import Citation, Snapshot, version_text
 from .doses import PlanDose, doses_for
 from .facts import ANTI_GBM_ETIOLOGIES, Facts, after_decision, describe
 from .intake import FIELDS, INPUT_NAMES, DataQualityIssue, Intake, IntakeResult
@@ -188,7 +188,7 @@ class PlanWarning:
 
 @dataclass(frozen=True)
 class Plan:
-    guideline_version: str
+    guideline_version: int | None
     guideline_published_at: str
     guideline_content_hash: str
     intake: Intake
@@ -207,7 +207,7 @@ class Plan:
         plex = self.plasma_exchange
         return {
             "guideline": {
-                "version": self.guideline_version,
+                "version": version_text(self.guideline_version),
                 "published_at": self.guideline_published_at,
                 "content_hash": self.guideline_content_hash,
             },

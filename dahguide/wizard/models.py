@@ -23,8 +23,8 @@ class DraftAssessment(models.Model):
     # Answers prefilled from the EHR: input name -> {"value", "source", "read_at"}. An answer still
     # equal to its "value" is shown as "from the EHR" (with its source), any other as "entered".
     sources = models.JSONField(default=dict, blank=True)
-    # The published guideline version when the draft was started ("" when none was published).
-    guideline_version = models.CharField(max_length=64, blank=True)
+    # The published guideline version's number when the draft was started (None when none was published).
+    guideline_version = models.PositiveIntegerField(null=True, blank=True)
     finished = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

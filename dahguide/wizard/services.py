@@ -15,7 +15,7 @@ from dahguide.wizard.models import DraftAssessment
 # One write each: inside a caller's transaction no savepoint of their own is needed.
 @transaction.atomic(savepoint=False)
 def draft_create(
-    *, owner, first_step: str, guideline_version: str = "", sources: Mapping[str, dict[str, str]] | None = None
+    *, owner, first_step: str, guideline_version: int | None = None, sources: Mapping[str, dict[str, str]] | None = None
 ) -> DraftAssessment:
     """A new draft; ``sources`` records the answers prefilled from the EHR (DraftAssessment.sources)."""
     draft = DraftAssessment(

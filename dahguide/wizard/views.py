@@ -143,7 +143,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def new(request: HttpRequest) -> HttpResponse:
     snapshot = get_published_snapshot()
     draft = services.draft_create(
-        owner=request.user, first_step=STEP_CODES[0], guideline_version=snapshot.version if snapshot else ""
+        owner=request.user, first_step=STEP_CODES[0], guideline_version=snapshot.version if snapshot else None
     )
     return redirect(_step_url(draft, STEP_CODES[0]))
 
@@ -431,7 +431,7 @@ def plan(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         "draft": draft,
         "indicator": _indicator(draft, "plan", step_urls),
         "plan": plan,
-        "started_under_older_version": bool(draft.guideline_version) and draft.guideline_version != snapshot.version,
+        "started_under_older_version": draft.guideline_version not in (None, snapshot.version),
         "groups": (groups := _answer_groups(draft, step_urls)),
         "origins": _origin_counts(groups),
         "optional_steps": [

@@ -88,7 +88,7 @@ DATA_QUALITY_SEVERITY = {
 }
 
 _DATA: dict[str, Any] = {
-    "version": "test-1",
+    "version": "41",
     "title": "Test guideline",
     "published_at": "2025-01-01T00:00:00Z",
     "content_hash": "sha256:test",

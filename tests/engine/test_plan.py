@@ -40,7 +40,7 @@ def test_plan_document_has_the_contract_keys_plus_derived_reasons() -> None:
 
 def test_guideline_block_identifies_the_content_version() -> None:
     assert document({})["guideline"] == {
-        "version": "test-1",
+        "version": "41",  # text, as CONTRACT.md has it
         "published_at": "2025-01-01T00:00:00Z",
         "content_hash": "sha256:test",
     }
@@ -318,3 +318,22 @@ def test_the_published_content_fixture_evaluates_when_present() -> None:
     plan = document(HYPOXEMIC_MPA, published)
     assert plan["plasma_exchange"]["decision"] == "consider"
     assert plan["plasma_exchange"]["disagreements"]
+
+
+@pytest.mark.parametrize(("carried", "number"), [("3", 3), (3, 3), ("", None), (None, None)])
+def test_the_snapshot_reads_the_version_as_a_number(carried, number) -> None:
+    from dahguide.engine.content import version_number
+
+    assert version_number(carried) == number
+
+
+def test_a_version_that_is_not_a_whole_number_is_refused() -> None:
+    from dahguide.engine.content import version_number
+
+    with pytest.raises(ValueError, match="whole number"):
+        version_number("test-1")
+
+
+def test_content_that_is_not_yet_a_version_plans_with_an_empty_version_text() -> None:
+    data = {**snapshot_data(), "version": ""}
+    assert evaluate(parse_intake({}), Snapshot.from_dict(data)).to_dict()["guideline"]["version"] == ""

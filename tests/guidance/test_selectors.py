@@ -14,7 +14,7 @@ def test_no_snapshot_before_anything_is_published():
 
 def test_published_snapshot_is_the_published_version(published_guideline):
     snapshot = get_published_snapshot()
-    assert (snapshot.version, snapshot.content_hash) == ("1", published_guideline.content_hash)
+    assert (snapshot.version, snapshot.content_hash) == (1, published_guideline.content_hash)
 
 
 def test_published_snapshot_costs_at_most_one_query_when_warm(published_guideline, django_assert_max_num_queries):
@@ -30,7 +30,7 @@ def test_warm_snapshot_is_the_same_object(published_guideline):
 def test_published_snapshot_picks_up_a_newly_published_version(published_guideline, guideline_document):
     get_published_snapshot()
     guideline_import(document=guideline_document, publish=True)
-    assert get_published_snapshot().version == "2"
+    assert get_published_snapshot().version == 2
 
 
 def test_published_version_is_the_one_physicians_see(published_guideline):

@@ -204,7 +204,7 @@ def test_publishing_logs_the_retirement_of_the_previous_version(
 
 def test_physicians_see_the_newly_published_version(editor_draft, move_to, clinical_reviewer):
     version_publish(version=move_to(editor_draft, Status.APPROVED), user=clinical_reviewer)
-    assert get_published_snapshot().version == "2"
+    assert get_published_snapshot().version == 2
 
 
 def test_published_snapshot_records_number_summary_hash_and_date(editor_draft, move_to, clinical_reviewer):

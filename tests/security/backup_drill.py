@@ -40,7 +40,7 @@ def setup() -> None:
     physician.groups.add(Group.objects.get(name=PHYSICIAN))
     editor = users.create_user("drill-editor", password="drill-password-long-2", is_staff=True)
     editor.groups.add(Group.objects.get(name=CONTENT_EDITOR))
-    draft = services.draft_create(owner=physician, first_step="patient", guideline_version="1")
+    draft = services.draft_create(owner=physician, first_step="patient", guideline_version=1)
     services.draft_save_answers(
         draft=draft,
         current_step="respiratory",

@@ -58,7 +58,7 @@ def physician_client(client, physician):
 
 @pytest.fixture
 def draft(physician):
-    return services.draft_create(owner=physician, first_step=STEP_CODES[0], guideline_version="1")
+    return services.draft_create(owner=physician, first_step=STEP_CODES[0], guideline_version=1)
 
 
 def step_url(draft, code: str) -> str:

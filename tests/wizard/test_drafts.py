@@ -22,7 +22,7 @@ def test_new_assessment_creates_a_draft_and_opens_step_one(physician_client, phy
 
 def test_new_assessment_records_the_published_guideline_version(physician_client, physician, published_guideline):
     physician_client.post(reverse("wizard:new"))
-    assert DraftAssessment.objects.get(owner=physician).guideline_version == str(published_guideline.number)
+    assert DraftAssessment.objects.get(owner=physician).guideline_version == published_guideline.number
 
 
 def test_two_drafts_in_parallel_do_not_collide(physician_client, physician, published_guideline):

@@ -205,7 +205,7 @@ def test_no_published_guideline_gives_a_clear_page(physician_client, draft):
 
 
 def test_draft_started_under_an_older_version_says_so(physician_client, completed_draft):
-    completed_draft.guideline_version = "0"
+    completed_draft.guideline_version = 0
     completed_draft.save()
     assert "Started under guideline version 0" in _plan_html(physician_client, completed_draft)
 

@@ -112,6 +112,7 @@ def service(request: HttpRequest) -> HttpResponse:
     snapshot = get_published_snapshot()
     if snapshot is None:
         return _error(503, "No guideline version is published in DAH Guide.")
+    assert snapshot.version is not None  # a published version's snapshot names its number
 
     now = hook_time()
     mapped = mapping.map_prefetch(body.get("prefetch"), now=now)
@@ -132,7 +133,7 @@ def service(request: HttpRequest) -> HttpResponse:
             feedback_services.IssuedCard(c["uuid"], c["source"]["topic"]["code"], cards.card_recommendations(c, plan))
             for c in built
         ],
-        guideline_version=int(snapshot.version),
+        guideline_version=snapshot.version,
         issuer=client.issuer,
     )
     return JsonResponse({"cards": built})
@@ -196,7 +197,7 @@ def from_cds(request: HttpRequest) -> HttpResponse:
         draft = draft_create_from_ehr(
             owner=request.user,
             answers=data.answers,
-            guideline_version=snapshot.version if snapshot else "",
+            guideline_version=snapshot.version if snapshot else None,
             sources=dict.fromkeys(data.answers, "sent with the EHR's CDS Hooks card"),
         )
         return redirect("wizard:step", pk=draft.pk, step=STEP_CODES[0])

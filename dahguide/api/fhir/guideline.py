@@ -11,7 +11,7 @@ from typing import Any
 
 from dahguide.api.fhir import common
 from dahguide.engine import units
-from dahguide.engine.content import Snapshot
+from dahguide.engine.content import Snapshot, version_text
 from dahguide.engine.intake import FIELDS, STEPS, FieldSpec, json_number
 from dahguide.engine.vocabulary import PLEX_CRITERIA, SECTIONS
 
@@ -27,7 +27,11 @@ _PLEX_TITLE = "Plasma-exchange check"
 
 
 def _metadata(snapshot: Snapshot, status: str) -> dict[str, Any]:
-    meta: dict[str, Any] = {"version": snapshot.version, "status": common.fhir_status(status), "publisher": "DAH Guide"}
+    meta: dict[str, Any] = {
+        "version": version_text(snapshot.version),
+        "status": common.fhir_status(status),
+        "publisher": "DAH Guide",
+    }
     if snapshot.published_at:
         meta["date"] = snapshot.published_at
     return meta

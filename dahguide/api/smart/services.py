@@ -142,7 +142,7 @@ def stored_prefill(*, session: MutableMapping[str, Any], prefill_id: str) -> Cha
 
 
 def prefill_confirm(
-    *, session: MutableMapping[str, Any], prefill: ChartPrefill, owner, guideline_version: str
+    *, session: MutableMapping[str, Any], prefill: ChartPrefill, owner, guideline_version: int | None
 ) -> DraftAssessment:
     """Start a wizard draft with the chart's answers (the CDS link's service), each with its source."""
     draft = draft_create_from_ehr(

@@ -116,7 +116,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
         session=request.session,
         prefill=prefill,
         owner=request.user,
-        guideline_version=snapshot.version if snapshot else "",
+        guideline_version=snapshot.version if snapshot else None,
     )
     return redirect("wizard:step", pk=draft.pk, step=STEP_CODES[0])
 
