@@ -13,6 +13,8 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+from .vocabulary import current_fact
+
 
 @dataclass(frozen=True)
 class Condition:
@@ -276,7 +278,8 @@ def _alternative(data: Mapping[str, Any]) -> DoseAlternative:
         band_on=str(data.get("band_on", "")),
         bands=tuple(bands),
         reductions=tuple(
-            DoseReduction(str(r["fact"]), _dec(r["minus"]), str(r.get("text", ""))) for r in data.get("reductions", ())
+            DoseReduction(current_fact(str(r["fact"])), _dec(r["minus"]), str(r.get("text", "")))
+            for r in data.get("reductions", ())
         ),
     )
 
@@ -287,7 +290,8 @@ def _opt_dec(value: Any) -> Decimal | None:
 
 def rule_from_data(groups: Any) -> Rule:
     return tuple(
-        tuple(Condition(c["fact"], c["op"], tuple(c.get("values", ()) or ())) for c in group) for group in groups or ()
+        tuple(Condition(current_fact(c["fact"]), c["op"], tuple(c.get("values", ()) or ())) for c in group)
+        for group in groups or ()
     )
 
 

@@ -125,7 +125,7 @@ def describe(intake: Intake, snapshot: Snapshot) -> Facts:
             t("cyclophosphamide_creatinine_mg_dl"),
         ),
         # KDIGO 2024 Fig 10 [S]: cyclophosphamide dose reduction below eGFR 30.
-        _below("egfr_below_30", intake.egfr, t("egfr_low_ml_min"), "eGFR", "mL/min/1.73 m²"),
+        _below("egfr_low", intake.egfr, t("egfr_low_ml_min"), "eGFR", "mL/min/1.73 m²"),
         # REFERENCE §2.8: expert practice, no verified guideline target [S].
         _below(
             "platelets_below_transfusion_threshold",
@@ -134,7 +134,7 @@ def describe(intake: Intake, snapshot: Snapshot) -> Facts:
             "platelets",
             "×10⁹/L",
         ),
-        _age_over("age_over_65", intake.age_years, t("older_age_years")),  # Quartuccio 2020 (prognosis)
+        _age_over("older_age_prognosis", intake.age_years, t("older_age_years")),  # Quartuccio 2020 (prognosis)
         _below("paediatric", _dec(intake.age_years), t("paediatric_age_years"), "age", "years"),  # ACR 2021 Table 1
         _remission(intake.months_in_complete_remission, t("transplant_remission_months")),
         drug_induced_aav(intake),
@@ -335,7 +335,7 @@ def _below(name: str, value: Decimal | None, threshold: Decimal, label: str, uni
 
 def _remission(months: int | None, threshold: Decimal) -> Fact:
     """KDIGO 2024 [S]: transplant after complete clinical remission of at least 6 months."""
-    name = "in_complete_remission_6_months"
+    name = "remission_long_enough_for_transplant"
     if months is None:
         return Fact(name, None, ("months in complete remission not recorded",))
     ok = Decimal(months) >= threshold

@@ -146,12 +146,15 @@ FACTS: Mapping[str, FactSpec] = {
         _b("creatinine_over_plex_threshold", "Creatinine above the plasma-exchange threshold"),
         _b("creatinine_borderline", "Creatinine near the plasma-exchange threshold"),
         _b("creatinine_over_cyclophosphamide_threshold", "Creatinine above the cyclophosphamide-preference threshold"),
-        _b("egfr_below_30", "eGFR below 30"),
+        _b("egfr_low", "eGFR below the low-eGFR threshold"),
         _b("platelets_below_transfusion_threshold", "Platelets below the transfusion threshold"),
         _b("rituximab_preferred", "A rituximab preference factor is present"),
-        _b("age_over_65", "Age over 65"),
+        _b("older_age_prognosis", "Age above the older-age (prognosis) threshold"),
         _b("paediatric", "Age under 18"),
-        _b("in_complete_remission_6_months", "Complete remission for at least the transplant-timing threshold"),
+        _b(
+            "remission_long_enough_for_transplant",
+            "Complete remission for at least the transplant-timing threshold",
+        ),
         _c("anticoagulant", "Anticoagulant or antiplatelet drug", ANTICOAGULANTS),
         _c("sex", "Sex", SEXES),
         # Patient modifiers (REFERENCE §8.1).
@@ -177,6 +180,21 @@ FACTS: Mapping[str, FactSpec] = {
         _b("plasma_exchange_renal_criterion_met", "A kidney criterion for plasma exchange is met"),
     )
 }
+# Facts once named after the number of their threshold, which an editor can change. A published
+# version is never edited, so content published under an old name keeps it: the engine reads it
+# through this map, and an import or a new draft's copy writes the current name.
+RENAMED_FACTS: Mapping[str, str] = {
+    "age_over_65": "older_age_prognosis",
+    "egfr_below_30": "egfr_low",
+    "in_complete_remission_6_months": "remission_long_enough_for_transplant",
+}
+
+
+def current_fact(name: str) -> str:
+    """The fact's current name: ``name`` itself unless it is one of ``RENAMED_FACTS``."""
+    return RENAMED_FACTS.get(name, name)
+
+
 # Facts set from the plasma-exchange check (plasma_exchange.py), and those that read it
 # (facts.after_decision), after the descriptive facts.
 DECISION_FACTS = frozenset(
@@ -254,6 +272,8 @@ def validate_condition(fact: str, op: str, values: Iterable[str] = ()) -> list[s
     """Every reason a condition is invalid, in words an editor understands."""
     values = tuple(values)
     spec = FACTS.get(fact)
+    if fact in RENAMED_FACTS:
+        return [f"'{fact}' was renamed; use '{RENAMED_FACTS[fact]}' ({FACTS[RENAMED_FACTS[fact]].label})."]
     if spec is None:
         return [f"'{fact}' is not a fact the engine knows. Choose one of: {', '.join(sorted(FACTS))}."]
     errors: list[str] = []

@@ -387,7 +387,7 @@ def display_unit(unit: str) -> str:
 
 
 def describe_condition(condition: Mapping[str, Any]) -> str:
-    fact = str(condition.get("fact", ""))
+    fact = vocabulary.current_fact(str(condition.get("fact", "")))  # a published old name reads as today's
     spec = vocabulary.FACTS.get(fact)
     op = str(condition.get("op", ""))
     words = {**vocabulary.BOOLEAN_OPERATORS, **vocabulary.CHOICE_OPERATORS}.get(op, op)

@@ -200,6 +200,40 @@ def canonical_document(document: Mapping[str, Any]) -> dict[str, Any]:
     return canonical
 
 
+def with_current_fact_names(document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The document with every renamed fact (``vocabulary.RENAMED_FACTS``) under its current name,
+    in rules and in dose reductions: how an import, and so a new draft's copy of a published
+    version, moves content to the current names. What is not shaped as expected is left as it is,
+    for the import's validation to report."""
+    renamed = vocabulary.RENAMED_FACTS
+
+    def condition(c: Any) -> Any:
+        return {**c, "fact": renamed[c["fact"]]} if isinstance(c, Mapping) and c.get("fact") in renamed else c
+
+    def entry(kind: Kind, item: Any) -> Any:
+        if not isinstance(item, Mapping):
+            return item
+        item = dict(item)
+        if kind.ruled and isinstance(item.get("applies_when"), list):
+            item["applies_when"] = [
+                [condition(c) for c in group] if isinstance(group, list) else group for group in item["applies_when"]
+            ]
+        if kind.model is Dose and isinstance(item.get("alternatives"), list):
+            item["alternatives"] = [
+                {**a, "reductions": [condition(r) for r in a["reductions"]]}
+                if isinstance(a, Mapping) and isinstance(a.get("reductions"), list)
+                else a
+                for a in item["alternatives"]
+            ]
+        return item
+
+    out = dict(document)
+    for kind in KINDS:
+        if isinstance(out.get(kind.key), list):
+            out[kind.key] = [entry(kind, item) for item in out[kind.key]]
+    return out
+
+
 def content_hash(document: Mapping[str, Any]) -> str:
     """sha256 of the canonical JSON of the document's content (publication metadata excluded)."""
     text = json.dumps(canonical_document(document), sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -548,7 +548,7 @@ class Dose(RecommendationPart):
         help_text=(
             'Where sources band the amount: [{"label": "KDIGO 2024 Fig 10", "band_on": "age_years", '
             '"bands": [{"if_above": "70", "amount": "10"}, {"otherwise": true, "amount": "15"}], '
-            '"reductions": [{"fact": "egfr_below_30", "minus": "2.5", "text": "eGFR below 30"}]}]. '
+            '"reductions": [{"fact": "egfr_low", "minus": "2.5", "text": "eGFR below 30"}]}]. '
             "Bands are read top-down; the lowest candidate is shown."
         ),
     )
@@ -661,7 +661,9 @@ def _reduction_errors(where: str, reductions: object) -> list[str]:
             continue
         if unknown := sorted(set(reduction) - {"fact", "minus", "text"}):
             problems.append(f"{at}: unknown key(s) {', '.join(unknown)}.")
-        if reduction.get("fact") not in known:
+        if (renamed := vocabulary.RENAMED_FACTS.get(reduction.get("fact"))) is not None:
+            problems.append(f"{at}: '{reduction['fact']}' was renamed; use '{renamed}'.")
+        elif reduction.get("fact") not in known:
             problems.append(f"{at}: '{reduction.get('fact')}' is not a fact the engine knows.")
         if _positive_number(reduction.get("minus")) is None:
             problems.append(f'{at}: minus must be a number above 0 written as a string, e.g. "2.5".')
@@ -903,7 +905,13 @@ def _mapping_errors(
 ) -> dict[str, list[str]]:
     if not isinstance(value, dict):
         return {name: ["Must be a JSON object, e.g. {}."]}
-    problems = [f"'{key}' is not one of: {', '.join(keys)}." for key in value if key not in keys]
+    problems = [
+        f"'{key}' was renamed; use '{vocabulary.RENAMED_FACTS[key]}'."
+        if key in vocabulary.RENAMED_FACTS
+        else f"'{key}' is not one of: {', '.join(keys)}."
+        for key in value
+        if key not in keys
+    ]
     if statuses is not None:
         problems += [
             f"'{key}': '{status}' is not one of: {', '.join(statuses)}."

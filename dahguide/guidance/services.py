@@ -23,6 +23,7 @@ from dahguide.guidance.documents import (
     guideline_compile,
     publication_problems,
     value_in,
+    with_current_fact_names,
 )
 from dahguide.guidance.frozen import filling_new_draft, links_of_new_draft, status_change_allowed
 from dahguide.guidance.models import (
@@ -117,7 +118,7 @@ def guideline_import(
 
     with filling_new_draft(version.pk):
         created: list[models.Model] = []
-        errors += _fill_draft(version, document, created)
+        errors += _fill_draft(version, with_current_fact_names(document), created)
     if not errors:
         _history_of_created(created)
 

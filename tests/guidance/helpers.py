@@ -36,7 +36,7 @@ CYCLOPHOSPHAMIDE_BANDS = {
         {"if_at_least": "60", "amount": "12.5"},
         {"otherwise": True, "amount": "15"},
     ],
-    "reductions": [{"fact": "egfr_below_30", "minus": "2.5", "text": "eGFR below 30"}],
+    "reductions": [{"fact": "egfr_low", "minus": "2.5", "text": "eGFR below 30"}],
 }
 
 

@@ -261,3 +261,9 @@ def test_a_micromolar_creatinine_threshold_reads_in_mg_dl_too(guideline_document
 def test_a_platelet_threshold_stays_in_its_one_unit(guideline_document):
     new = edited(guideline_document, "thresholds", "platelet_transfusion_10e9_per_l", value="30")
     assert diff_documents(guideline_document, new).section("thresholds").changed[0].numbers[0].text == "50 → 30 ×10⁹/L"
+
+
+def test_a_fact_published_under_its_old_name_reads_as_unchanged_in_the_next_draft():
+    published = [[{"fact": "age_over_65", "op": "is_true"}]]
+    draft = [[{"fact": "older_age_prognosis", "op": "is_true"}]]
+    assert describe_rule(published) == describe_rule(draft) == ("Age above the older-age (prognosis) threshold is true",)

@@ -84,6 +84,7 @@ def test_implausible_for_unit_intake_is_accepted_as_the_api_does(published_guide
         ({"expected_criteria": {"kidneys": "met"}}, "'kidneys' is not one of"),
         ({"expected_criteria": {"anti_gbm_disease": "yes"}}, "'yes' is not one of"),
         ({"expected_derived": {"blood_colour": "red"}}, "'blood_colour' is not one of"),
+        ({"expected_derived": {"age_over_65": True}}, "'age_over_65' was renamed; use 'older_age_prognosis'"),
         ({"expected_present": ["no_such_code"]}, "No recommendation has the code no_such_code"),
         ({"expected_absent": "platelet_transfusion"}, "Must be a list of codes"),
         ({"expected_warnings": ["no_such_warning"]}, "No warning has the code no_such_warning"),
@@ -92,7 +93,7 @@ def test_implausible_for_unit_intake_is_accepted_as_the_api_does(published_guide
             "cannot be both expected and not expected",
         ),
     ],
-    ids=["criterion", "status", "derived", "present", "absent_not_list", "warning", "both"],
+    ids=["criterion", "status", "derived", "renamed_derived", "present", "absent_not_list", "warning", "both"],
 )
 def test_expectations_are_validated_against_the_vocabulary_and_content(published_guideline, fields, message):
     with pytest.raises(ValidationError, match=message):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from decimal import Decimal
 
 import pytest
@@ -135,6 +136,21 @@ def test_import_refuses_an_invalid_condition(guideline_document, condition, expe
     with pytest.raises(ValidationError) as exc:
         guideline_import(document=doc, publish=False)
     assert any("Group 1, condition 1" in m and expected in m for m in exc.value.messages)
+
+
+def test_import_writes_renamed_facts_under_their_current_names(guideline_document):
+    """A document written under the old names (an export of older published content) becomes a
+    draft in today's names, in rules and in dose reductions alike."""
+    text = json.dumps(guideline_document)
+    for old, new in vocabulary.RENAMED_FACTS.items():
+        text = text.replace(f'"fact": "{new}"', f'"fact": "{old}"')
+    old_document = json.loads(text)
+    assert old_document != guideline_document
+
+    version = guideline_import(document=old_document, publish=False)
+    assert canonical_document(guideline_compile(version=version)) == canonical_document(guideline_document)
+    facts = set(RecommendationCondition.objects.filter(recommendation__version=version).values_list("fact", flat=True))
+    assert {"older_age_prognosis", "egfr_low"} <= facts and not facts & set(vocabulary.RENAMED_FACTS)
 
 
 def test_import_refuses_an_unknown_item_field(guideline_document):

@@ -293,11 +293,15 @@ def banded(**changes) -> list[dict]:
             "Alternative 1 (KDIGO 2024 Fig 10), reduction 1: 'moon_phase' is not a fact the engine knows.",
         ),
         (
-            banded(reductions=[{"fact": "egfr_below_30", "minus": "-1", "text": "eGFR below 30"}]),
+            banded(reductions=[{"fact": "egfr_below_30", "minus": "2.5", "text": "eGFR below 30"}]),
+            "Alternative 1 (KDIGO 2024 Fig 10), reduction 1: 'egfr_below_30' was renamed; use 'egfr_low'.",
+        ),
+        (
+            banded(reductions=[{"fact": "egfr_low", "minus": "-1", "text": "eGFR below 30"}]),
             "Alternative 1 (KDIGO 2024 Fig 10), reduction 1: minus must be a number above 0",
         ),
         (
-            banded(reductions=[{"fact": "egfr_below_30", "minus": "2.5"}]),
+            banded(reductions=[{"fact": "egfr_low", "minus": "2.5"}]),
             "Alternative 1 (KDIGO 2024 Fig 10), reduction 1: needs a text saying why",
         ),
         (banded(source="KDIGO"), "Alternative 1 (KDIGO 2024 Fig 10): unknown key(s) source."),
@@ -312,6 +316,7 @@ def banded(**changes) -> list[dict]:
         "limit_not_a_number",
         "band_without_amount",
         "unknown_fact",
+        "renamed_fact",
         "negative_reduction",
         "reduction_without_text",
         "unknown_key",
