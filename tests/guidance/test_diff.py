@@ -266,4 +266,6 @@ def test_a_platelet_threshold_stays_in_its_one_unit(guideline_document):
 def test_a_fact_published_under_its_old_name_reads_as_unchanged_in_the_next_draft():
     published = [[{"fact": "age_over_65", "op": "is_true"}]]
     draft = [[{"fact": "older_age_prognosis", "op": "is_true"}]]
-    assert describe_rule(published) == describe_rule(draft) == ("Age above the older-age (prognosis) threshold is true",)
+    assert (
+        describe_rule(published) == describe_rule(draft) == ("Age above the older-age (prognosis) threshold is true",)
+    )
