@@ -22,8 +22,8 @@ from django.db import transaction
 
 from dahguide.engine import vocabulary
 from dahguide.engine.content import Snapshot
-from dahguide.engine.intake import FIELDS, parse_intake
-from dahguide.engine.plan import evaluate
+from dahguide.engine.evaluation import evaluate_intake
+from dahguide.engine.intake import FIELDS
 from dahguide.guidance.models import GoldenCase, dose_amount_parts
 
 GOLDEN_CASES_FILE = Path(settings.BASE_DIR) / "fixtures" / "golden_cases.json"
@@ -86,14 +86,14 @@ def golden_case_check(case: GoldenCase, snapshot: Snapshot) -> GoldenResult:
     def result(*checks: GoldenCheck) -> GoldenResult:
         return GoldenResult(case.name, case.description, tuple(checks), case.pk, patient_summary(case.intake))
 
-    parsed = parse_intake(case.intake, implausible="unknown")
-    if parsed.errors:
-        fields = ", ".join(sorted(parsed.errors))
-        return result(GoldenCheck("intake", False, f"The intake is not valid ({fields}); correct the case."))
     try:
-        plan = evaluate(parsed, snapshot).to_dict()
+        evaluation = evaluate_intake(case.intake, snapshot)
     except ValueError as exc:  # content lacks something the engine needs
         return result(GoldenCheck("plan", False, f"No plan could be made with this content: {exc}."))
+    if evaluation.errors:
+        fields = ", ".join(sorted(evaluation.errors))
+        return result(GoldenCheck("intake", False, f"The intake is not valid ({fields}); correct the case."))
+    plan = evaluation.document
 
     decision = plan["plasma_exchange"]["decision"]
     checks = [

@@ -25,8 +25,8 @@ from typing import Any
 from django.urls import reverse
 
 from dahguide.engine.content import Snapshot
+from dahguide.engine.evaluation import evaluate_parsed
 from dahguide.engine.intake import parse_intake
-from dahguide.engine.plan import evaluate
 from dahguide.engine.vocabulary import PLEX_CRITERIA
 from dahguide.guidance.models import GoldenCase
 
@@ -205,12 +205,12 @@ def _compare(source: str, label: str, url: str, intake: Mapping[str, Any], old: 
     problem = ""
     for snapshot in (old, new):
         try:
-            plan = evaluate(parsed, snapshot)
+            document = evaluate_parsed(parsed, snapshot).document
         except ValueError as exc:
             summaries.append(None)
             problem = f"No plan under version {snapshot.version or 'draft'}: {exc}."
             continue
-        summaries.append(_summary(plan.to_dict()))
+        summaries.append(_summary(document))
     return ImpactRow(source, label, url, summaries[0], summaries[1], problem)
 
 
