@@ -114,7 +114,8 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://dahguide")}
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "dahguide.accounts.lockout.AccountSlowdownBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with the user's roles read in the same query as the user.
+    "dahguide.accounts.backends.UserAndRolesBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

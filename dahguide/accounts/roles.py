@@ -125,14 +125,19 @@ def migrate_roles(apps, schema_editor) -> None:
     sync_role_permissions(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
+# Where a user object keeps its role names for the request it serves: set by
+# accounts.backends.UserAndRolesBackend with the user, else by the first ``has_role``.
+ROLE_NAMES_ATTRIBUTE = "_role_names"
+
+
 def has_role(user, *roles: str) -> bool:
     """True when the user is active and in one of ``roles`` (superusers hold every role)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    names = getattr(user, "_role_names", None)
+    names = getattr(user, ROLE_NAMES_ATTRIBUTE, None)
     if names is None:
         names = frozenset(user.groups.values_list("name", flat=True))
-        user._role_names = names  # cached per request: one query, not one per check
+        setattr(user, ROLE_NAMES_ATTRIBUTE, names)  # cached per request: one query, not one per check
     return bool(names.intersection(roles))

@@ -55,8 +55,10 @@ def get_published_version() -> GuidelineVersion | None:
 
 def get_published_snapshot() -> Snapshot | None:
     """The engine's view of the published version; one query when the snapshot is cached."""
-    key = GuidelineVersion.objects.filter(status=GuidelineVersion.Status.PUBLISHED).values(*_KEY_FIELDS).first()
-    return _cached_snapshot(*(key[f] for f in _KEY_FIELDS)) if key else None
+    # At most one row is published (the one_published_version constraint): no ORDER BY to build or run.
+    rows = GuidelineVersion.objects.filter(status=GuidelineVersion.Status.PUBLISHED).values_list(*_KEY_FIELDS)[:1]
+    key = next(iter(rows), None)
+    return _cached_snapshot(*key) if key else None
 
 
 def get_snapshot_for_version(number: int) -> Snapshot | None:
