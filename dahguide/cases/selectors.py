@@ -353,7 +353,11 @@ def draft_case_link(*, draft: DraftAssessment) -> DraftCaseLink:
     """The link of a draft already read (the plan page's save form): one query of two index
     lookups (UNION ALL), which the database plans in a fraction of the time of the draft re-read
     with six correlated subqueries. The statement is written once per process (``_draft_link_sql``):
-    building it with the ORM on every plan page cost more than running it."""
+    building it with the ORM on every plan page cost more than running it. Kept on the draft object
+    for the rest of the request: the plan page's panels (save form, recommendations not followed) each ask."""
+    kept = draft.__dict__.get(_LINK_ATTRIBUTE)
+    if kept is not None:
+        return kept
     alias = router.db_for_read(Case)
     sql, source_field = _draft_link_sql(alias)
     param = source_field.get_db_prep_value(draft.pk, connections[alias])  # a UUID as the backend stores it
@@ -361,7 +365,12 @@ def draft_case_link(*, draft: DraftAssessment) -> DraftCaseLink:
         cursor.execute(sql, [param, param])
         rows = {kind: dict(zip(_AMEND_FIELDS, row, strict=True)) for kind, *row in cursor.fetchall()}
     saved_row = rows.get("saved")
-    return _link((saved_row["pk"], saved_row["revision_count"]) if saved_row else None, rows.get("amending"))
+    link = _link((saved_row["pk"], saved_row["revision_count"]) if saved_row else None, rows.get("amending"))
+    draft.__dict__[_LINK_ATTRIBUTE] = link
+    return link
+
+
+_LINK_ATTRIBUTE = "_dahguide_case_link"  # where draft_case_link keeps its answer on the draft it was asked about
 
 
 @cache

@@ -9,13 +9,16 @@ request without any shared invalidation.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from django.db.models import Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from dahguide.engine.content import Snapshot
 from dahguide.guidance import labels
@@ -72,7 +75,15 @@ def _cached_snapshot(version_id: int, content_hash: str, published_at: datetime)
     # published_at is part of the key because a test database that rolls back can hand the same
     # id to a new version with the same content; in production (id, hash) alone would do.
     document = GuidelineVersion.objects.values_list("snapshot", flat=True).get(pk=version_id)
-    return Snapshot.from_dict(document)
+    snapshot = Snapshot.from_dict(document)
+    snapshot.memo[_ROW_MEMO] = (version_id, published_at)
+    return snapshot
+
+
+# Snapshot.memo keys: the row a cached snapshot was read from, and that version's change notes
+# (frozen with the version like the rest of its content, so read once per process).
+_ROW_MEMO = "guidance.version_row"
+_NOTES_MEMO = "guidance.change_notes"
 
 
 def clear_snapshot_cache() -> None:
@@ -244,15 +255,27 @@ def published_changes(*, limit: int = 20) -> list[PublishedChanges]:
     return [PublishedChanges(v, tuple(by_version[v.pk])) for v in versions]
 
 
+def recently_changed_in(snapshot: Snapshot, *, days: int) -> Mapping[str, str]:
+    """``recently_changed`` for the version a snapshot was read from (``get_published_snapshot``,
+    ``get_snapshot_for_version``): no query once the process has read the version's notes."""
+    row = snapshot.memo.get(_ROW_MEMO)
+    if row is None:  # content that was not read from a version row
+        return recently_changed(version_number=snapshot.version or "", days=days)
+    version_id, published_at = row
+    if days <= 0 or published_at is None or published_at < timezone.now() - timedelta(days=days):
+        return {}
+    notes = snapshot.memo.get(_NOTES_MEMO)
+    if notes is None:
+        rows = ChangeNote.objects.filter(version_id=version_id).values_list("recommendation", "text")
+        notes = snapshot.memo[_NOTES_MEMO] = MappingProxyType(dict(rows))
+    return notes
+
+
 def recently_changed(*, version_number: int | str, days: int) -> dict[str, str]:
     """{recommendation code: change note} of a version published within ``days`` days, else {}.
 
     A plan marks these recommendations "changed in this version" (``DAHGUIDE_CHANGED_MARK_DAYS``).
     """
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     if days <= 0 or not str(version_number).isdigit():
         return {}
     since = timezone.now() - timedelta(days=days)

@@ -391,15 +391,15 @@ def _kind_and_timing(r: Mapping[str, Any]) -> tuple[str, str]:
     return "action", labels.SECTION_TIMING[r["section"]]
 
 
-def changed_marks(doc: Mapping[str, Any]) -> Mapping[str, str]:
-    """The change notes of the recommendations the plan's guideline version changed, while that
-    version is the published one and younger than ``DAHGUIDE_CHANGED_MARK_DAYS`` days (one query)."""
+def changed_marks(snapshot: Snapshot) -> Mapping[str, str]:
+    """The change notes of the recommendations changed by the guideline version a plan was made
+    under (its snapshot), while that version was published less than ``DAHGUIDE_CHANGED_MARK_DAYS``
+    days ago (one query per process and version: the notes are frozen with the version)."""
     from django.conf import settings
 
-    from dahguide.guidance.selectors import recently_changed
+    from dahguide.guidance.selectors import recently_changed_in
 
-    version = doc.get("guideline", {}).get("version", "")
-    return recently_changed(version_number=version, days=settings.DAHGUIDE_CHANGED_MARK_DAYS)
+    return recently_changed_in(snapshot, days=settings.DAHGUIDE_CHANGED_MARK_DAYS)
 
 
 def _recommendation(

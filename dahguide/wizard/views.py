@@ -424,7 +424,7 @@ def plan(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         return redirect(_step_url(draft, bad_step))
     step_urls = _step_urls(draft)
     doc = evaluate_parsed(result, snapshot).document
-    plan = plan_view(doc, title=snapshot.title, step_url=step_urls.__getitem__, changed=changed_marks(doc))
+    plan = plan_view(doc, title=snapshot.title, step_url=step_urls.__getitem__, changed=changed_marks(snapshot))
     assert request.resolver_match is not None  # set for every request the URLconf routed here
     printing = request.resolver_match.url_name == "plan_print"
     context = {

@@ -63,3 +63,18 @@ def test_the_link_is_one_query(physician, case, django_assert_num_queries):
     draft = _amending(case, physician)
     with django_assert_num_queries(1):
         draft_case_link(draft=draft)
+
+
+def test_the_plan_pages_panels_share_one_read_of_the_link(physician, case, django_assert_num_queries):
+    draft = _amending(case, physician)
+    with django_assert_num_queries(1):
+        first = draft_case_link(draft=draft)
+        assert draft_case_link(draft=draft) is first
+
+
+def test_a_draft_read_again_reads_its_link_again(physician, published_guideline):
+    draft = finished_draft(physician)
+    assert draft_case_link(draft=draft).saved_case_id is None
+    case = services.case_create(author=physician, label="Saved", plan=saved_plan(), source_draft=draft)
+    again = type(draft).objects.get(pk=draft.pk)  # the next request's draft
+    assert draft_case_link(draft=again).saved_case_id == case.pk

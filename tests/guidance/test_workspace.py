@@ -218,7 +218,7 @@ def test_a_plan_marks_a_recommendation_the_current_version_changed(noted_publica
     from dahguide.plans.display import changed_marks, plan_view
 
     doc = _plan_under_published(PLATELETS_LOW)
-    plan = plan_view(doc, changed=changed_marks(doc))
+    plan = plan_view(doc, changed=changed_marks(get_published_snapshot()))
     recommendation = next(r for s in plan.sections for r in s.recommendations if r.code == "platelet_transfusion")
     assert recommendation.changed == "Shorter title."
 
@@ -234,14 +234,14 @@ def test_the_mark_ends_after_the_configured_days(noted_publication, settings):
     settings.DAHGUIDE_CHANGED_MARK_DAYS = 30
     # Published 31 days ago (past the model's guard: the test moves time, not content).
     QuerySet(GuidelineVersion).filter(pk=noted_publication.pk).update(published_at=timezone.now() - timedelta(days=31))
-    assert changed_marks(_plan_under_published(PLATELETS_LOW)) == {}
+    assert changed_marks(get_published_snapshot()) == {}
 
 
 def test_no_marks_when_the_setting_is_zero(noted_publication, settings):
     from dahguide.plans.display import changed_marks
 
     settings.DAHGUIDE_CHANGED_MARK_DAYS = 0
-    assert changed_marks(_plan_under_published(PLATELETS_LOW)) == {}
+    assert changed_marks(get_published_snapshot()) == {}
 
 
 def test_a_marked_recommendation_says_what_changed(noted_publication):
@@ -250,7 +250,9 @@ def test_a_marked_recommendation_says_what_changed(noted_publication):
     from dahguide.plans.display import changed_marks, plan_view
 
     doc = _plan_under_published(PLATELETS_LOW)
-    html = render_to_string("plans/_plan.html", {"plan": plan_view(doc, changed=changed_marks(doc))})
+    html = render_to_string(
+        "plans/_plan.html", {"plan": plan_view(doc, changed=changed_marks(get_published_snapshot()))}
+    )
     assert "Changed in this version" in html and "What changed:</span> Shorter title." in html
 
 
@@ -279,3 +281,12 @@ def test_a_registered_recommendation_panel_is_shown_on_its_page(client, content_
         assert "Not followed: platelet_transfusion" in page
     finally:
         extensions._RECOMMENDATION_PANELS.remove(panel)
+
+
+def test_a_versions_change_notes_are_read_once_per_process(noted_publication, django_assert_num_queries):
+    from dahguide.plans.display import changed_marks
+
+    snapshot = get_published_snapshot()
+    assert changed_marks(snapshot) == {"platelet_transfusion": "Shorter title."}
+    with django_assert_num_queries(0):
+        assert changed_marks(snapshot) == {"platelet_transfusion": "Shorter title."}

@@ -39,6 +39,15 @@ def test_plan_query_count(physician_client, completed_draft, django_assert_max_n
         physician_client.get(reverse("wizard:plan", args=[completed_draft.pk]))
 
 
+def test_a_warm_plan_page_reads_session_user_draft_version_and_case_link(
+    physician_client, completed_draft, django_assert_num_queries
+):
+    """The published version's change notes are read once per process, the draft's case link once per page."""
+    physician_client.get(reverse("wizard:plan", args=[completed_draft.pk]))
+    with django_assert_num_queries(5):
+        physician_client.get(reverse("wizard:plan", args=[completed_draft.pk]))
+
+
 def test_plan_query_count_with_a_cold_snapshot_cache(physician_client, completed_draft, django_assert_max_num_queries):
     with django_assert_max_num_queries(MAX_QUERIES):
         physician_client.get(reverse("wizard:plan", args=[completed_draft.pk]))
