@@ -255,32 +255,21 @@ def published_changes(*, limit: int = 20) -> list[PublishedChanges]:
     return [PublishedChanges(v, tuple(by_version[v.pk])) for v in versions]
 
 
-def recently_changed_in(snapshot: Snapshot, *, days: int) -> Mapping[str, str]:
-    """``recently_changed`` for the version a snapshot was read from (``get_published_snapshot``,
-    ``get_snapshot_for_version``): no query once the process has read the version's notes."""
+def recently_changed(snapshot: Snapshot, *, days: int) -> Mapping[str, str]:
+    """{recommendation code: change note} of the version a snapshot was read from
+    (``get_published_snapshot``, ``get_snapshot_for_version``) while it was published within
+    ``days`` days, else {}. No query once the process has read the version's notes.
+
+    A plan marks these recommendations "changed in this version" (``DAHGUIDE_CHANGED_MARK_DAYS``).
+    """
     row = snapshot.memo.get(_ROW_MEMO)
-    if row is None:  # content that was not read from a version row
-        return recently_changed(version_number=snapshot.version or "", days=days)
+    if row is None or days <= 0:  # content not read from a published or retired version has no notes to show
+        return {}
     version_id, published_at = row
-    if days <= 0 or published_at is None or published_at < timezone.now() - timedelta(days=days):
+    if published_at is None or published_at < timezone.now() - timedelta(days=days):
         return {}
     notes = snapshot.memo.get(_NOTES_MEMO)
     if notes is None:
         rows = ChangeNote.objects.filter(version_id=version_id).values_list("recommendation", "text")
         notes = snapshot.memo[_NOTES_MEMO] = MappingProxyType(dict(rows))
     return notes
-
-
-def recently_changed(*, version_number: int | str, days: int) -> dict[str, str]:
-    """{recommendation code: change note} of a version published within ``days`` days, else {}.
-
-    A plan marks these recommendations "changed in this version" (``DAHGUIDE_CHANGED_MARK_DAYS``).
-    """
-    if days <= 0 or not str(version_number).isdigit():
-        return {}
-    since = timezone.now() - timedelta(days=days)
-    return dict(
-        ChangeNote.objects.filter(
-            version__number=int(version_number), version__status__in=_FROZEN, version__published_at__gte=since
-        ).values_list("recommendation", "text")
-    )

@@ -397,9 +397,9 @@ def changed_marks(snapshot: Snapshot) -> Mapping[str, str]:
     days ago (one query per process and version: the notes are frozen with the version)."""
     from django.conf import settings
 
-    from dahguide.guidance.selectors import recently_changed_in
+    from dahguide.guidance.selectors import recently_changed
 
-    return recently_changed_in(snapshot, days=settings.DAHGUIDE_CHANGED_MARK_DAYS)
+    return recently_changed(snapshot, days=settings.DAHGUIDE_CHANGED_MARK_DAYS)
 
 
 def _recommendation(

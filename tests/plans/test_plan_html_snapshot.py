@@ -89,7 +89,7 @@ def _plan_page(client, owner, intake) -> tuple[str, str]:
 @pytest.mark.parametrize("case", CASES)
 def test_the_plan_markup_matches_its_snapshot(case, client, physician, published_guideline, monkeypatch):
     changed = CHANGED.get(case, {})
-    monkeypatch.setattr("dahguide.guidance.selectors.recently_changed_in", lambda *_, **__: changed)
+    monkeypatch.setattr("dahguide.guidance.selectors.recently_changed", lambda *_, **__: changed)
     client.force_login(physician)
     page, draft_id = _plan_page(client, physician, GOLDEN_CASES[case])
     html = normalise(plan_markup(page), draft_id=draft_id)
