@@ -139,6 +139,8 @@ SESSION_ACTIVITY_INTERVAL = env.int("SESSION_ACTIVITY_INTERVAL", default=60)
 # session it ends and can keep what they were typing for them. The cookie ends with the browser.
 SESSION_COOKIE_AGE = env.int("SESSION_MAX_AGE", default=12 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = False
+# Django's database sessions, the per-request read written once as SQL (dahguide/accounts/sessions.py).
+SESSION_ENGINE = "dahguide.accounts.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # The wizard reads a creatinine typed without a unit in the unit the laboratory reports ("mg/dL",
