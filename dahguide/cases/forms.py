@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.text import capfirst
 
+from dahguide import markup
 from dahguide.cases.models import LABEL_MAX_LENGTH, PLEX_DECISION_CHOICES, CaseRevision, ReviewComment, SignOff
 from dahguide.cases.selectors import DEFAULT_SORT, SORTS, CaseFilters
 from dahguide.cases.validators import LABEL_WARNING, validate_label_has_no_identifiers
@@ -22,9 +23,9 @@ class SaveCaseForm(forms.Form):
         max_length=LABEL_MAX_LENGTH,
         validators=[validate_label_has_no_identifiers],
         help_text=LABEL_WARNING,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "form-control case-label-input"}),
+        widget=markup.TextInput(attrs={"autocomplete": "off", "class": "form-control case-label-input"}),
     )
-    content_hash = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    content_hash = forms.CharField(max_length=64, widget=markup.HiddenInput)
 
 
 class AmendCaseForm(forms.Form):
@@ -33,9 +34,9 @@ class AmendCaseForm(forms.Form):
     reason = forms.CharField(
         max_length=CaseRevision._meta.get_field("reason").max_length,
         help_text="What changed and why, for whoever reads the case later. " + NOTE_WARNING,
-        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        widget=markup.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
-    content_hash = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    content_hash = forms.CharField(max_length=64, widget=markup.HiddenInput)
 
 
 class CommentForm(forms.Form):

@@ -15,8 +15,9 @@ plan page (6 recommendations) with ``python -m bench.profile --page "plan GET" -
   20 requests (600 requests each);
 - partials with the marks and source lists left in Python: 9-15% higher (the same alternating runs).
 
-Every value is escaped by ``format_html`` or ``conditional_escape``; guideline markdown is the
-shared sanitised rendering.
+Every value is escaped by ``format_html`` or ``esc`` (dahguide.markup: Django's rules, without the
+lazy-string checks that were most of their cost here); guideline markdown is the shared sanitised
+rendering.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from functools import lru_cache
 
 from django import template
 from django.urls import reverse
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from dahguide.guidance.markdown import render_markdown
+from dahguide.markup import esc, format_html
 from dahguide.plans.display import DoseLine, Marker, MissingAnswer, Position, Recommendation, Source
 
 register = template.Library()
@@ -61,7 +62,7 @@ def _source(s: Source) -> str:
     if s.url:
         mark = verification_mark(s.marker)
         return format_html('<a href="{}" rel="noopener noreferrer">{}</a>{}', s.url, s.label, mark)
-    return conditional_escape(s.label) + verification_mark(s.marker)
+    return esc(s.label) + verification_mark(s.marker)
 
 
 @register.simple_tag
@@ -77,7 +78,7 @@ def _sources_line(sources: tuple[Source, ...]) -> SafeString:
 
 
 def _join(parts: Iterable[str]) -> SafeString:
-    return mark_safe("".join(parts))  # noqa: S308 - every part built by format_html / conditional_escape
+    return mark_safe("".join(parts))  # noqa: S308 - every part built by format_html / esc
 
 
 @register.simple_tag
@@ -130,9 +131,7 @@ def _needed(missing: Iterable[MissingAnswer]) -> SafeString:
         '<span class="needed">{} needed</span>',
         mark_safe(  # noqa: S308 - escaped parts
             " and ".join(
-                format_html('<a href="{}">{}</a>', m.url, m.label.lower())
-                if m.url
-                else conditional_escape(m.label.lower())
+                format_html('<a href="{}">{}</a>', m.url, m.label.lower()) if m.url else esc(m.label.lower())
                 for m in missing
             )
         ),

@@ -2,9 +2,9 @@
 
 A step page renders 5 to 12 questions with some 30 option rows. As templates (a file per kind,
 included per question, with their help and errors) they were the largest part of a step page's
-time, and format_html's escaping (three calls per value) most of what remained; these functions
-give the same HTML, byte for byte, at a fraction of the cost. Every value that reaches the HTML
-passes through ``_e``: the one rule of this module.
+time, and format_html's escaping most of what remained; these functions give the same HTML, byte
+for byte, at a fraction of the cost. Every value that reaches the HTML passes through ``_e``
+(dahguide.markup.esc): the one rule of this module.
 
 Input names are the contract's field names. Every kind has an explicit way to say "unknown":
 boolean: the "Unknown" radio; choice: the "Unknown" option; number/lab: leave the value empty;
@@ -13,22 +13,15 @@ multi-choice: leave every box unticked.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from dahguide.markup import esc as _e
 from dahguide.wizard.questions import Option, Question
 
 register = template.Library()
-
-
-def _e(value: object) -> str:
-    """Escaped as the template engine escapes a variable: text already marked safe is kept as it is."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
 
 
 @register.simple_tag
