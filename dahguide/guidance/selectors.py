@@ -20,6 +20,7 @@ from django.db.models import Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from dahguide import prepared
 from dahguide.engine.content import Snapshot
 from dahguide.guidance import labels
 from dahguide.guidance.documents import guideline_compile
@@ -59,9 +60,11 @@ def get_published_version() -> GuidelineVersion | None:
 def get_published_snapshot() -> Snapshot | None:
     """The engine's view of the published version; one query when the snapshot is cached."""
     # At most one row is published (the one_published_version constraint): no ORDER BY to build or run.
-    rows = GuidelineVersion.objects.filter(status=GuidelineVersion.Status.PUBLISHED).values_list(*_KEY_FIELDS)[:1]
-    key = next(iter(rows), None)
-    return _cached_snapshot(*key) if key else None
+    # Read on every wizard page: a prepared read (dahguide.prepared) rather than a QuerySet each time.
+    found = prepared.rows(
+        GuidelineVersion, where={"status": GuidelineVersion.Status.PUBLISHED}, fields=_KEY_FIELDS, limit=1
+    )
+    return _cached_snapshot(found[0].id, found[0].content_hash, found[0].published_at) if found else None
 
 
 def get_snapshot_for_version(number: int) -> Snapshot | None:
