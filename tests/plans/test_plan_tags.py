@@ -128,3 +128,41 @@ def test_with_age_unknown_each_dose_says_whom_it_is_for():
     html = strip_doses(_rec(doses=(adult, child)))
     assert "adults: <strong>Methylprednisolone</strong> 500–1000 mg" in html
     assert 'under 18: Methylprednisolone: <span class="needed">' in html
+
+
+# -- The plan's lists (criteria, alerts, first actions, cautions, monitoring, references, withheld,
+# missing answers, legend): every text escaped, links and marks kept.
+
+
+def test_every_list_of_the_plan_escapes_its_text_and_keeps_its_links():
+    from types import SimpleNamespace as NS
+
+    from dahguide.plans.templatetags import plan_tags as t
+
+    criterion = NS(status="met", symbol="✓", chip=HOSTILE, label=HOSTILE, explanation=HOSTILE, status_label="Met",
+                   observed=HOSTILE, threshold=HOSTILE)  # fmt: skip
+    alert = NS(severity_label="Critical", text=HOSTILE, detail=HOSTILE, marker=SECONDARY, sources=(KDIGO,))
+    monitoring = NS(text=HOSTILE, marker=None, why=(HOSTILE, "b"), sources=(KDIGO,))
+    withheld = NS(title=HOSTILE, marker=None, why_not=(HOSTILE,), sources=(KDIGO,))
+    rendered = [
+        t.criteria_chips([criterion], "criterion"),
+        t.criteria_rows([criterion]),
+        t.strip_alerts([alert]),
+        t.first_action_groups([NS(label=HOSTILE, actions=(_rec(title=HOSTILE),))]),
+        t.caution_groups([NS(title=HOSTILE, alerts=(alert,))]),
+        t.monitoring_items([monitoring]),
+        t.reference_items([Source(HOSTILE, "", HOSTILE, None, 1)]),
+        t.withheld_items([withheld]),
+        t.missing_items([MissingAnswer("weight_kg", HOSTILE, "/step/")]),
+        t.legend_items([Marker("secondary", "S", HOSTILE)]),
+    ]
+    for html in rendered:
+        assert "<script>" not in html
+        assert "&lt;script&gt;" in html
+    assert '<a href="https://kdigo.org" rel="noopener noreferrer">KDIGO 2024</a>' in rendered[2]
+    assert "<strong>met</strong>" in rendered[0] and 'class="chip chip-met criterion"' in rendered[0]
+    assert 'href="#rec-r1"' in rendered[3] and "(1)</summary>" in rendered[4]
+    assert "Why: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;; b." in rendered[5]
+    assert "vm-secondary" in rendered[4] and rendered[9].endswith(". ")
+    assert t.withheld_items([withheld], strip=True).count("kdigo.org") == 0
+    assert t.legend_items([]) == "" and t.missing_items([]) == ""
