@@ -84,3 +84,23 @@ def test_an_answered_question_shows_its_answer_and_an_invalid_one_is_marked():
     assert 'aria-invalid="true"' in html and "is-invalid" in html and "has-error" in html
     assert 'id="age_years-error">Enter a number.</div>' in html
     assert "age_years-error" in html.split('aria-describedby="')[1].split('"')[0]
+
+
+def test_the_step_indicator_says_each_state_in_words_and_links_the_steps_that_can_open():
+    from dahguide.wizard.templatetags.wizard_fields import indicator_items
+
+    html = str(
+        indicator_items(
+            [
+                {"label": "1. Patient", "complete": True, "current": False, "optional": False, "url": "/s/1/"},
+                {"label": "2. <Lungs>", "complete": False, "current": True, "optional": False, "url": "/s/2/"},
+                {"label": "5. Course", "complete": False, "current": False, "optional": True, "url": ""},
+                {"label": "Review", "complete": False, "current": False, "url": ""},
+            ]
+        )
+    )
+    assert '<li class="complete">' in html and '<a href="/s/1/">1. Patient</a>' in html and "(complete)" in html
+    assert '<li class=" current" aria-current="step">' in html and "<span>2. &lt;Lungs&gt;</span>" in html
+    assert '<span>5. Course</span><span class="visually-hidden"> (optional)' in html
+    assert '<span>Review</span><span class="visually-hidden"> (to do)' in html
+    assert html.count("✓") == 1

@@ -181,3 +181,32 @@ def select_options(options: Iterable[Option]) -> str:
     return "".join(
         f'<option value="{_e(o.value)}"{" selected" if o.selected else ""}>{_e(o.label)}</option>' for o in options
     )
+
+
+_STATES = (
+    (" (complete)", lambda item: item["complete"]),
+    (" (current)", lambda item: item["current"]),
+    (" (optional)", lambda item: item.get("optional")),
+    (" (to do)", lambda item: True),
+)
+
+
+@register.simple_tag
+def indicator_items(indicator: Iterable[dict]) -> SafeString:
+    """The step indicator's items (views._indicator): done, current, optional or to do, in words as
+    well as style; a step that can be opened is a link."""
+    out = []
+    for item in indicator:
+        complete, current = item["complete"], item["current"]
+        css = ("complete" if complete else "") + (" current" if current else "")
+        aria = ' aria-current="step"' if current else ""
+        tick = '<span class="step-state" aria-hidden="true">✓</span>' if complete else ""
+        label = _e(item["label"])
+        link = item.get("url") and not current
+        name = f'<a href="{_e(item["url"])}">{label}</a>' if link else f"<span>{label}</span>"
+        state = next(s for s, on in _STATES if on(item))
+        out.append(
+            f'\n    <li class="{css}"{aria}>\n      {tick}{name}'
+            f'<span class="visually-hidden">{state}</span>\n    </li>\n    '
+        )
+    return mark_safe("".join(out))  # noqa: S308 (every value in it went through _e)
