@@ -58,3 +58,13 @@ def test_logging_in_and_out_goes_through_this_store(client, physician):
     client.post(reverse("logout"))
     assert not Session.objects.filter(session_key=key).exists()
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_sessions_saved_by_djangos_own_store_stay_valid_after_the_switch():
+    # The upgrade to this store must not log anyone out: same table, same signing salt.
+    from django.contrib.sessions.backends.db import SessionStore as DjangoStore
+
+    old = DjangoStore()
+    old["colour"] = "blue"
+    old.save()
+    assert SessionStore(old.session_key)["colour"] == "blue"
