@@ -251,51 +251,43 @@ def _sources_in_brackets(sources: tuple[Source, ...]) -> str:
 def criteria_chips(criteria: Iterable[Any], css: str = "") -> SafeString:
     """The decision's criteria as chips: the status in words and a symbol, not colour alone."""
     extra = f" {esc(css)}" if css else ""
-    return _safe(
-        "".join(
-            f'\n    <li class="chip chip-{esc(c.status)}{extra}"><span class="chip-sym" aria-hidden="true">'
-            f"{esc(c.symbol)}</span> {esc(c.chip)}: <strong>{esc(str(c.status_label).lower())}</strong></li>"
-            for c in criteria
-        )
+    return _join(
+        f'\n    <li class="chip chip-{esc(c.status)}{extra}"><span class="chip-sym" aria-hidden="true">'
+        f"{esc(c.symbol)}</span> {esc(c.chip)}: <strong>{esc(str(c.status_label).lower())}</strong></li>"
+        for c in criteria
     )
 
 
 @register.simple_tag
 def criteria_rows(criteria: Iterable[Any]) -> SafeString:
     """The plasma-exchange table's rows: each criterion, its status, this patient, the threshold."""
-    return _safe(
-        "".join(
-            f'\n      <tr class="criterion criterion-{esc(c.status)}"><th scope="row">{esc(c.label)}'
-            f'<span class="expl">{esc(c.explanation)}</span></th><td><span class="criterion-status">'
-            f'<span aria-hidden="true">{esc(c.symbol)} </span>{esc(c.status_label)}</span></td>'
-            f"<td>{esc(c.observed)}</td><td>{esc(c.threshold)}</td></tr>"
-            for c in criteria
-        )
+    return _join(
+        f'\n      <tr class="criterion criterion-{esc(c.status)}"><th scope="row">{esc(c.label)}'
+        f'<span class="expl">{esc(c.explanation)}</span></th><td><span class="criterion-status">'
+        f'<span aria-hidden="true">{esc(c.symbol)} </span>{esc(c.status_label)}</span></td>'
+        f"<td>{esc(c.observed)}</td><td>{esc(c.threshold)}</td></tr>"
+        for c in criteria
     )
 
 
 @register.simple_tag
 def strip_alerts(alerts: Iterable[Any]) -> SafeString:
     """The critical alerts of the strip."""
-    return _safe(
-        "".join(
-            f"\n    <p><strong>{esc(a.severity_label)}:</strong> {esc(a.text)}"
-            f"{' (' + esc(a.detail) + ')' if a.detail else ''}{_sources_in_brackets(a.sources)}</p>"
-            for a in alerts
-        )
+    return _join(
+        f"\n    <p><strong>{esc(a.severity_label)}:</strong> {esc(a.text)}"
+        f"{' (' + esc(a.detail) + ')' if a.detail else ''}{_sources_in_brackets(a.sources)}</p>"
+        for a in alerts
     )
 
 
 @register.simple_tag
 def first_action_groups(groups: Iterable[Any]) -> SafeString:
     """The strip's first actions by timing, each linked to its line with its doses."""
-    return _safe(
-        "".join(
-            f'\n    <div class="timing"><h3 class="timing-title">{esc(g.label)}</h3>\n      <ul>'
-            + "".join(f'<li><a href="#rec-{esc(a.code)}">{esc(a.title)}</a>{strip_doses(a)}</li>' for a in g.actions)
-            + "</ul>\n    </div>"
-            for g in groups
-        )
+    return _join(
+        f'\n    <div class="timing"><h3 class="timing-title">{esc(g.label)}</h3>\n      <ul>'
+        + "".join(f'<li><a href="#rec-{esc(a.code)}">{esc(a.title)}</a>{strip_doses(a)}</li>' for a in g.actions)
+        + "</ul>\n    </div>"
+        for g in groups
     )
 
 
@@ -307,13 +299,11 @@ def _caution(a: Any) -> str:
 @register.simple_tag
 def caution_groups(groups: Iterable[Any]) -> SafeString:
     """The cautions that are not critical, folded by what they are about."""
-    return _safe(
-        "".join(
-            f'\n    <details class="caution-group"><summary>{esc(g.title)} ({len(g.alerts)})</summary>\n      <ul>'
-            + "".join(_caution(a) for a in g.alerts)
-            + "</ul>\n    </details>"
-            for g in groups
-        )
+    return _join(
+        f'\n    <details class="caution-group"><summary>{esc(g.title)} ({len(g.alerts)})</summary>\n      <ul>'
+        + "".join(_caution(a) for a in g.alerts)
+        + "</ul>\n    </details>"
+        for g in groups
     )
 
 
@@ -334,12 +324,12 @@ def monitoring_items(items: Iterable[Any]) -> SafeString:
             '\n    <li class="checklist-item"><span class="check-box" aria-hidden="true">☐</span>'
             f"<span>{esc(m.text)}{verification_mark(m.marker)}{detail}</span></li>"
         )
-    return _safe("".join(out))
+    return _join(out)
 
 
 @register.simple_tag
 def reference_items(references: Iterable[Source]) -> SafeString:
-    return _safe("".join(f"<li>{esc(s.label)}: {esc(s.reference)}</li>" for s in references))
+    return _join(f"<li>{esc(s.label)}: {esc(s.reference)}</li>" for s in references)
 
 
 def _withheld(w: Any, strip: bool) -> str:

@@ -3,8 +3,8 @@
 A step page renders 5 to 12 questions with some 30 option rows. As templates (a file per kind,
 included per question, with their help and errors) they were the largest part of a step page's
 time, and format_html's escaping most of what remained; these functions give the same HTML, byte
-for byte, at a fraction of the cost. Every value that reaches the HTML passes through ``_e``
-(dahguide.markup.esc): the one rule of this module.
+for byte, at a fraction of the cost. Every value that reaches the HTML passes through ``esc``
+(dahguide.markup): the one rule of this module.
 
 Input names are the contract's field names. Every kind has an explicit way to say "unknown":
 boolean: the "Unknown" radio; choice: the "Unknown" option; number/lab: leave the value empty;
@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from dahguide.markup import esc as _e
+from dahguide.markup import esc
 from dahguide.wizard.questions import Option, Question
 
 register = template.Library()
@@ -40,7 +40,7 @@ def question(q: Question, convert_url: str) -> SafeString:
         block = "\n" + _lab(q, convert_url) + "\n"
     else:
         block = _number(q)
-    return mark_safe(f"\n{block}\n")  # noqa: S308 (every value in it went through _e)
+    return mark_safe(f"\n{block}\n")  # noqa: S308 (every value in it went through esc)
 
 
 def _has_error(q: Question) -> str:
@@ -48,7 +48,7 @@ def _has_error(q: Question) -> str:
 
 
 def _describedby(q: Question) -> str:
-    return f' aria-describedby="{_e(q.describedby)}"' if q.describedby else ""
+    return f' aria-describedby="{esc(q.describedby)}"' if q.describedby else ""
 
 
 def _invalid(q: Question) -> tuple[str, str]:
@@ -61,9 +61,9 @@ def _autofocus(q: Question) -> str:
 
 
 def _help_and_errors(q: Question) -> str:
-    help_html = f'<div class="form-text" id="{_e(q.help_id)}">{_e(q.help_text)}</div>' if q.help_text else ""
+    help_html = f'<div class="form-text" id="{esc(q.help_id)}">{esc(q.help_text)}</div>' if q.help_text else ""
     errors = (
-        f'<div class="invalid-feedback d-block" id="{_e(q.error_id)}">{" ".join(_e(e) for e in q.errors)}</div>'
+        f'<div class="invalid-feedback d-block" id="{esc(q.error_id)}">{" ".join(esc(e) for e in q.errors)}</div>'
         if q.errors
         else ""
     )
@@ -73,8 +73,8 @@ def _help_and_errors(q: Question) -> str:
 def _fieldset(q: Question, body: str) -> str:
     """A group with a legend (radio buttons, checkboxes); ``body`` is HTML built here."""
     return (
-        f'<fieldset class="mb-3 question{_has_error(q)}" id="q-{_e(q.name)}"{_describedby(q)}>\n'
-        f'  <legend class="form-label fs-6 fw-semibold mb-1">{_e(q.label)}</legend>\n'
+        f'<fieldset class="mb-3 question{_has_error(q)}" id="q-{esc(q.name)}"{_describedby(q)}>\n'
+        f'  <legend class="form-label fs-6 fw-semibold mb-1">{esc(q.label)}</legend>\n'
         f"  {body}\n"
         f"  {_help_and_errors(q)}\n"
         "</fieldset>\n"
@@ -86,12 +86,19 @@ def _choice_buttons(q: Question) -> str:
     return f'<div class="choice-buttons">{_radio_options(q)}\n  </div>'
 
 
+def _labelled(q: Question) -> str:
+    """The opening of a question with one input (a select, a number): its block and its label."""
+    return (
+        f'<div class="mb-3 question{_has_error(q)}" id="q-{esc(q.name)}">\n'
+        f'  <label class="form-label fw-semibold" for="{esc(q.input_id)}">{esc(q.label)}</label>\n'
+    )
+
+
 def _select(q: Question) -> str:
     invalid_class, aria_invalid = _invalid(q)
-    name, input_id = _e(q.name), _e(q.input_id)
+    name, input_id = esc(q.name), esc(q.input_id)
     return (
-        f'<div class="mb-3 question{_has_error(q)}" id="q-{name}">\n'
-        f'  <label class="form-label fw-semibold" for="{input_id}">{_e(q.label)}</label>\n'
+        f"{_labelled(q)}"
         f'  <select class="form-select input-choice{invalid_class}" name="{name}" id="{input_id}"'
         f"{_describedby(q)}{aria_invalid}{_autofocus(q)}>\n"
         f"    {select_options(q.options)}\n"
@@ -105,13 +112,12 @@ def _number(q: Question) -> str:
     # type=text keeps whatever was typed (a number input would drop invalid text); inputmode brings up
     # the number pad. (The blank line is where the replaced template had its comment.)
     invalid_class, aria_invalid = _invalid(q)
-    name, input_id = _e(q.name), _e(q.input_id)
+    name, input_id = esc(q.name), esc(q.input_id)
     return (
-        f'<div class="mb-3 question{_has_error(q)}" id="q-{name}">\n'
-        f'  <label class="form-label fw-semibold" for="{input_id}">{_e(q.label)}</label>\n'
+        f"{_labelled(q)}"
         "  \n"
         f'  <input type="text" inputmode="decimal" autocomplete="off" class="form-control input-number{invalid_class}"'
-        f' name="{name}" id="{input_id}" value="{_e(q.value)}"{_describedby(q)}{aria_invalid}{_autofocus(q)}>\n'
+        f' name="{name}" id="{input_id}" value="{esc(q.value)}"{_describedby(q)}{aria_invalid}{_autofocus(q)}>\n'
         f"  {_help_and_errors(q)}\n"
         "</div>\n"
     )
@@ -120,30 +126,30 @@ def _number(q: Question) -> str:
 def _lab(q: Question, convert_url: str) -> str:
     """A lab value: the value and its unit, with the converted value shown live (htmx) and after saving (no JS)."""
     invalid_class, aria_invalid = _invalid(q)
-    name, input_id, unit_id, url = _e(q.name), _e(q.input_id), _e(q.unit_id), _e(convert_url)
-    converted_id = _e(q.converted_id)
+    name, input_id, unit_id, url = esc(q.name), esc(q.input_id), esc(q.unit_id), esc(convert_url)
+    converted_id = esc(q.converted_id)
     live = f'hx-include="#q-{name}" hx-vals=\'{{"for": "{name}"}}\' hx-target="#{converted_id}"'
     warning = " converted-warning" if q.converted_warning else ""
     return (
         f'<fieldset class="mb-3 question{_has_error(q)}" id="q-{name}"{_describedby(q)}>\n'
-        f'  <legend class="form-label fs-6 fw-semibold mb-1">{_e(q.label)}</legend>\n'
+        f'  <legend class="form-label fs-6 fw-semibold mb-1">{esc(q.label)}</legend>\n'
         '  <div class="row g-2 align-items-end">\n'
         '    <div class="col-auto">\n'
         f'      <label class="form-label" for="{input_id}">Value</label>\n'
         '      <input type="text" inputmode="decimal" autocomplete="off"'
         f' class="form-control input-number{invalid_class}"'
-        f' name="{name}" id="{input_id}" value="{_e(q.value)}"{aria_invalid}{_autofocus(q)}\n'
+        f' name="{name}" id="{input_id}" value="{esc(q.value)}"{aria_invalid}{_autofocus(q)}\n'
         f'             hx-get="{url}" hx-trigger="input changed delay:300ms" {live}>\n'
         "    </div>\n"
         '    <div class="col-auto">\n'
         f'      <label class="form-label" for="{unit_id}">Unit</label>\n'
-        f'      <select class="form-select{invalid_class}" name="{_e(q.unit_name)}" id="{unit_id}"\n'
+        f'      <select class="form-select{invalid_class}" name="{esc(q.unit_name)}" id="{unit_id}"\n'
         f'              hx-get="{url}" hx-trigger="change" {live}>\n'
         f"        {select_options(q.unit_options)}\n"
         "      </select>\n"
         "    </div>\n"
         "  </div>\n"
-        f'  <p class="converted mt-1 mb-1{warning}" id="{converted_id}" aria-live="polite">{_e(q.converted)}</p>\n'
+        f'  <p class="converted mt-1 mb-1{warning}" id="{converted_id}" aria-live="polite">{esc(q.converted)}</p>\n'
         f"  {_help_and_errors(q)}\n"
         "</fieldset>\n"
     )
@@ -154,15 +160,15 @@ def _option_input(q: Question, o: Option, kind: str, css: str) -> str:
     checked = " checked" if o.selected else ""
     autofocus = " autofocus" if o.id == q.focus_id else ""
     return (
-        f'<input class="{css}{" is-invalid" if q.errors else ""}" type="{kind}" name="{_e(q.name)}" id="{_e(o.id)}"'
-        f' value="{_e(o.value)}"{checked}{autofocus}>'
+        f'<input class="{css}{" is-invalid" if q.errors else ""}" type="{kind}" name="{esc(q.name)}" id="{esc(o.id)}"'
+        f' value="{esc(o.value)}"{checked}{autofocus}>'
     )
 
 
 def _radio_options(q: Question) -> str:
     return "".join(
         f"\n    {_option_input(q, o, 'radio', 'btn-check')}"
-        f'\n    <label class="btn btn-choice" for="{_e(o.id)}">{_e(o.label)}</label>'
+        f'\n    <label class="btn btn-choice" for="{esc(o.id)}">{esc(o.label)}</label>'
         for o in q.options
     )
 
@@ -171,7 +177,7 @@ def _checkbox_options(q: Question) -> str:
     return "".join(
         '\n  <div class="form-check">'
         f"\n    {_option_input(q, o, 'checkbox', 'form-check-input')}"
-        f'\n    <label class="form-check-label" for="{_e(o.id)}">{_e(o.label)}</label>'
+        f'\n    <label class="form-check-label" for="{esc(o.id)}">{esc(o.label)}</label>'
         "\n  </div>\n  "
         for o in q.options
     )
@@ -179,7 +185,7 @@ def _checkbox_options(q: Question) -> str:
 
 def select_options(options: Iterable[Option]) -> str:
     return "".join(
-        f'<option value="{_e(o.value)}"{" selected" if o.selected else ""}>{_e(o.label)}</option>' for o in options
+        f'<option value="{esc(o.value)}"{" selected" if o.selected else ""}>{esc(o.label)}</option>' for o in options
     )
 
 
@@ -201,12 +207,12 @@ def indicator_items(indicator: Iterable[dict]) -> SafeString:
         css = ("complete" if complete else "") + (" current" if current else "")
         aria = ' aria-current="step"' if current else ""
         tick = '<span class="step-state" aria-hidden="true">✓</span>' if complete else ""
-        label = _e(item["label"])
+        label = esc(item["label"])
         link = item.get("url") and not current
-        name = f'<a href="{_e(item["url"])}">{label}</a>' if link else f"<span>{label}</span>"
+        name = f'<a href="{esc(item["url"])}">{label}</a>' if link else f"<span>{label}</span>"
         state = next(s for s, on in _STATES if on(item))
         out.append(
             f'\n    <li class="{css}"{aria}>\n      {tick}{name}'
             f'<span class="visually-hidden">{state}</span>\n    </li>\n    '
         )
-    return mark_safe("".join(out))  # noqa: S308 (every value in it went through _e)
+    return mark_safe("".join(out))  # noqa: S308 (every value in it went through esc)
